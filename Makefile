@@ -1,0 +1,54 @@
+# Hearth: `make run` starts the site with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(VENV)/bin/pytest
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Python 3.12+ is needed (Django 6). $PYTHON wins; then the usual names; then pyenv's.
+PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) python3
+
+.PHONY: run test test-unit test-e2e lint format screenshots bench clean venv
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@py=""; for c in $(PYTHON_CANDIDATES); do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then py=$$c; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then \
+	  echo "Hearth needs Python 3.12 or newer. Install python3.12 or python3.13 (or run: make PYTHON=/path/to/python3.12 run)." >&2; exit 1; \
+	fi; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	  echo "Creating $(VENV) with $$py"; rm -rf $(VENV); $$py -m venv $(VENV); \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
+	@touch $@
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Hearth is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Unit, consumer and integration tests first; then the browser tests in their own
+# process (Playwright's sync API and asyncio tests do not share a pytest process).
+test: venv
+	$(PYTEST) -q -m "not e2e" -p no:randomly
+	$(PYTEST) -q -m e2e tests/e2e
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+screenshots: venv
+	$(PY) -m tests.e2e.screenshots
+
+clean:
+	rm -rf $(VENV) hearth.sqlite3 .test-db.sqlite3* staticfiles screenshots

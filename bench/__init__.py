@@ -1,0 +1,1 @@
+"""Load generators and benchmark scripts (not run by the test suite)."""

@@ -1,0 +1,54 @@
+"""Forms for sign-up details and the profile settings page."""
+
+from django import forms
+from django.http import HttpRequest
+
+from community.models import Region, User
+from community.names import MAX_NAME_LENGTH, validate_name
+
+
+class SignupDetailsForm(forms.Form):
+    """The fields allauth's sign-up form gains: how you would like to be called."""
+
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=80,
+        help_text="How others will see you. You can change it later, and groups may "
+        "let you choose a different name inside them.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+    def clean_display_name(self) -> str:
+        return validate_name(self.cleaned_data["display_name"])
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=80,
+        help_text=f"1 to {MAX_NAME_LENGTH} characters.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    pronouns = forms.CharField(
+        label="Pronouns", max_length=40, required=False, help_text="Optional, for example she/her."
+    )
+    bio = forms.CharField(
+        label="A few words about you",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional. Shown to people in your groups. Simple formatting such as "
+        "*emphasis* and links works.",
+    )
+    region = forms.ChoiceField(
+        label="Where you are",
+        choices=Region.choices,
+        help_text="Only used to show you the right crisis lines first.",
+    )
+
+    def clean_display_name(self) -> str:
+        return validate_name(self.cleaned_data["display_name"])

@@ -1,0 +1,21 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from community import views
+from groups import views as group_views
+
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "Hearth administration"
+
+urlpatterns = [
+    path("", group_views.home, name="home"),
+    path("groups/", include("groups.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("resources/", include("groups.resource_urls")),
+    path("crisis/", views.crisis, name="crisis"),
+    path("settings/profile/", views.profile, name="profile"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

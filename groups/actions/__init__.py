@@ -1,0 +1,1 @@
+"""The one write path for groups: every change with rules goes through here."""

@@ -1,0 +1,363 @@
+"""Chat writes: send, edit, delete, react, mark read. Sockets and forms both call these."""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Count, Q, Subquery, Value
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from community import ratelimit
+from community.errors import Refused
+from community.text import render_chat
+from groups import events, permissions
+from groups.models import (
+    Group,
+    Intent,
+    Membership,
+    Message,
+    MessageRevision,
+    Reaction,
+    ReactionKind,
+    Resource,
+    ResourceStatus,
+)
+from groups.payloads import message_payload
+
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+LIMITS: dict[str, Any] = settings.HEARTH_CHAT
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: Message
+    created: bool
+
+
+def clean_text(value: str, *, field: str, max_length: int, allow_empty: bool = False) -> str:
+    """Refuse text that cannot be stored or shown safely; strip the edges."""
+    if "\x00" in value:
+        raise Refused("invalid_text", f"The {field} contains a character we can't store.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused("invalid_text", f"The {field} contains broken characters.") from None
+    value = value.strip()
+    if not value and not allow_empty:
+        raise Refused("empty", f"The {field} is empty.")
+    if len(value) > max_length:
+        raise Refused("too_long", f"Please keep the {field} to {max_length:,} characters or fewer.")
+    return value
+
+
+def _writer(user: Any, group: Group) -> Membership:
+    """Return the person's membership if they may write in the room now, else refuse."""
+    membership = Membership.objects.select_related("user").filter(group=group, user=user).first()
+    if not permissions.can_read(user, group, membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    if group.archived:
+        raise Refused("archived", "This group has closed; its conversation is read-only.")
+    if permissions.needs_consent(group, membership):
+        raise Refused(
+            "consent_required",
+            "The group's agreement changed. Please read it and agree again to post.",
+        )
+    if membership.is_muted and membership.muted_until:  # facilitators too (by an organizer)
+        raise Refused(
+            "muted",
+            "You are paused from posting for now. " + (membership.mute_reason or ""),
+            until=membership.muted_until.isoformat(),
+        )
+    if membership.role != "facilitator" and group.is_paused:
+        raise Refused("paused", "The room is paused for a moment. Only facilitators can post.")
+    return membership
+
+
+def _next_numbers(group: Group, *, new_message: bool) -> tuple[int, int]:
+    """Take the next sequence and change numbers under the group's row lock."""
+    seq_step = 1 if new_message else 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Group._meta.db_table} SET last_seq = last_seq + %s, "  # noqa: S608
+            "last_change = last_change + 1 WHERE id = %s RETURNING last_seq, last_change",
+            [seq_step, group.pk],
+        )
+        seq, change = cursor.fetchone()
+    return seq, change
+
+
+def _screen(text: str, group: Group) -> Any:
+    """Ask moderation for a verdict on this text: the chat path's one call into it."""
+    from moderation.screening import screen  # moderation depends on groups, not back
+
+    return screen(text, group_id=group.pk)
+
+
+def _existing(membership_user: Any, group: Group, client_id: str) -> Message | None:
+    return (
+        Message.objects.select_related("author__user", "resource__group")
+        .filter(group=group, author__user=membership_user, client_id=client_id)
+        .first()
+    )
+
+
+def _check_pace(group: Group, membership: Membership) -> None:
+    if membership.role != "facilitator" and group.slow_mode_seconds:
+        last = (
+            Message.objects.filter(author=membership)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if last is not None:
+            wait = last + timedelta(seconds=group.slow_mode_seconds) - timezone.now()
+            if wait.total_seconds() > 0:
+                raise Refused(
+                    "slow_mode",
+                    "The room is in slow mode so everyone can keep up. Please wait a moment.",
+                    retry_after=round(wait.total_seconds(), 1),
+                )
+    verdict = ratelimit.take(f"chat:{membership.pk}", rate=LIMITS["RATE"], burst=LIMITS["BURST"])
+    if not verdict.allowed:
+        raise Refused(
+            "rate_limited",
+            "You are sending messages very quickly. Please wait a moment.",
+            retry_after=verdict.retry_after,
+        )
+
+
+def send_message(
+    *,
+    user: Any,
+    group: Group,
+    client_id: str,
+    body: str,
+    intent: str = "",
+    content_warning: str = "",
+    resource_id: int | None = None,
+) -> Sent:
+    """Store a message, then (after commit) tell the room. Retries are idempotent.
+
+    With `resource_id`, the message shares a resource as a card and the body is optional.
+    """
+    if not CLIENT_ID.fullmatch(client_id or ""):
+        raise Refused("invalid_client_id", "The message id from your device is not valid.")
+    body = clean_text(
+        body, field="message", max_length=LIMITS["MAX_BODY"], allow_empty=resource_id is not None
+    )
+    content_warning = clean_text(
+        content_warning, field="content warning", max_length=120, allow_empty=True
+    )
+    if intent not in ("", *Intent.values):
+        raise Refused("invalid_intent", "Please choose one of the offered intentions.")
+    previous = _existing(user, group, client_id)
+    if previous is not None:
+        return _replay(previous, body)
+    try:
+        with transaction.atomic():
+            return _send(user, group, client_id, body, intent, content_warning, resource_id)
+    except IntegrityError:
+        previous = _existing(user, group, client_id)
+        if previous is None:
+            raise
+        return _replay(previous, body)
+
+
+def _replay(previous: Message, body: str) -> Sent:
+    if previous.body != body and not previous.is_deleted:
+        raise Refused(
+            "client_id_reused", "That message id was already used for a different message."
+        )
+    return Sent(previous, created=False)
+
+
+def _shareable(group: Group, resource_id: int | None) -> Resource | None:
+    """A published resource of this group or of the whole community, or a refusal."""
+    if resource_id is None:
+        return None
+    resource = (
+        Resource.objects.filter(pk=resource_id, status=ResourceStatus.PUBLISHED)
+        .filter(Q(group__isnull=True) | Q(group=group))
+        .first()
+    )
+    if resource is None:
+        raise Refused("not_found", "That resource can't be shared here.")
+    return resource
+
+
+def _send(
+    user: Any,
+    group: Group,
+    client_id: str,
+    body: str,
+    intent: str,
+    content_warning: str,
+    resource_id: int | None,
+) -> Sent:
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    membership = _writer(user, group)
+    resource = _shareable(group, resource_id)
+    _check_pace(group, membership)
+    verdict = _screen(f"{content_warning}\n{body}", group)
+    if verdict.action == "block":
+        raise Refused(
+            "blocked",
+            "This message can't be posted here because it touches the agreement"
+            + (f" (“{verdict.clause}”)" if verdict.clause else "")
+            + ". You're welcome to say it another way.",
+        )
+    held = verdict.action == "hold" or (
+        membership.role != "facilitator" and membership.published_count < group.hold_first_messages
+    )
+    seq, change = _next_numbers(group, new_message=not held)
+    message = Message.objects.create(
+        group=group,
+        author=membership,
+        seq=None if held else seq,
+        change=change,
+        client_id=client_id,
+        body=body,
+        body_html=render_chat(body),
+        intent=intent,
+        content_warning=content_warning,
+        held=held,
+        resource=resource,
+    )
+    verdict.record(message)
+    if not held:
+        Membership.objects.filter(pk=membership.pk).update(
+            published_count=membership.published_count + 1, last_read_seq=seq
+        )
+        events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
+    return Sent(message, created=True)
+
+
+def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, Message]:
+    membership = _writer(user, group)
+    message = (
+        Message.objects.select_for_update().filter(pk=message_id, group=group, held=False).first()
+    )
+    if message is None or message.author_id != membership.pk:
+        raise Refused("not_found", "That message can't be found, or it isn't yours.")
+    if message.is_deleted or message.is_hidden:
+        raise Refused("gone", "That message has been removed.")
+    message.author = membership
+    return membership, message
+
+
+@transaction.atomic
+def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Message:
+    """Change the text of one's own message, within the edit window."""
+    body = clean_text(body, field="message", max_length=LIMITS["MAX_BODY"])
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    _, message = _own_message(user, group, message_id)
+    window = timedelta(seconds=LIMITS["EDIT_WINDOW_SECONDS"])
+    if timezone.now() - message.created_at > window:
+        raise Refused(
+            "edit_window", "Messages can be edited for 15 minutes. You can still delete it."
+        )
+    if body == message.body:
+        return message
+    MessageRevision.objects.create(message=message, body=message.body)
+    _, change = _next_numbers(group, new_message=False)
+    message.body, message.body_html = body, render_chat(body)
+    message.edited_at, message.change = timezone.now(), change
+    message.save(update_fields=["body", "body_html", "edited_at", "change"])
+    events.to_group(group.pk, {"type": "message.updated", "message": message_payload(message)})
+    return message
+
+
+@transaction.atomic
+def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
+    """Withdraw one's own message, leaving a quiet placeholder."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    membership = Membership.objects.filter(group=group, user=user).first()
+    if not permissions.can_read(user, group, membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    message = Message.objects.select_for_update().filter(pk=message_id, group=group).first()
+    if message is None or message.author_id != membership.pk:
+        raise Refused("not_found", "That message can't be found, or it isn't yours.")
+    if message.is_deleted:
+        return message
+    MessageRevision.objects.create(message=message, body=message.body)
+    _, change = _next_numbers(group, new_message=False)
+    message.body = message.body_html = message.content_warning = ""
+    message.deleted_at, message.change = timezone.now(), change
+    message.save(update_fields=["body", "body_html", "content_warning", "deleted_at", "change"])
+    if message.seq is not None:
+        events.to_group(
+            group.pk,
+            {
+                "type": "message.removed",
+                "id": message.pk,
+                "seq": message.seq,
+                "reason": "author",
+                "change": change,
+            },
+        )
+    return message
+
+
+@transaction.atomic
+def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> bool:
+    """Add or take back a supportive reaction. Returns True when it is now on."""
+    if kind not in ReactionKind.values:
+        raise Refused("invalid_reaction", "Please choose one of the offered reactions.")
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    membership = _writer(user, group)
+    message = (
+        Message.objects.select_for_update()
+        .filter(
+            pk=message_id, group=group, held=False, deleted_at__isnull=True, hidden_at__isnull=True
+        )
+        .first()
+    )
+    if message is None:
+        raise Refused("not_found", "That message can't be found.")
+    removed, _ = Reaction.objects.filter(message=message, member=membership, kind=kind).delete()
+    if not removed:
+        Reaction.objects.create(message=message, member=membership, kind=kind)
+    counts = dict(
+        Reaction.objects.filter(message=message)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    _, change = _next_numbers(group, new_message=False)
+    message.reactions, message.change = counts, change
+    message.save(update_fields=["reactions", "change"])
+    events.to_group(
+        group.pk,
+        {
+            "type": "reaction.updated",
+            "id": message.pk,
+            "seq": message.seq,
+            "reactions": counts,
+            "change": change,
+        },
+    )
+    return not removed
+
+
+def mark_read(*, user: Any, group: Group, seq: int) -> None:
+    """Remember how far the person has read (never backwards, never past the last message)."""
+    # `group` may be stale (a socket reads it once at connect), so the room's last
+    # number is read by the UPDATE itself.
+    last_seq = Group.objects.filter(pk=group.pk).order_by().values("last_seq")[:1]
+    Membership.objects.filter(group=group, user=user, last_read_seq__lt=seq).update(
+        last_read_seq=Least(Value(seq), Subquery(last_seq), output_field=BigIntegerField())
+    )
+
+
+def take_change(group: Group) -> int:
+    """Take the group's next change number (inside the caller's transaction)."""
+    return _next_numbers(group, new_message=False)[1]
+
+
+def take_seq(group: Group) -> tuple[int, int]:
+    """Take the group's next sequence and change numbers, to publish a held message."""
+    return _next_numbers(group, new_message=True)

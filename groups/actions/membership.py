@@ -1,0 +1,350 @@
+"""Joining, requests, invitations, consent, leaving and facilitator roles."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from community.errors import Refused
+from community.names import name_key, validate_name
+from groups import audit, events, permissions
+from groups.models import (
+    Agreement,
+    Consent,
+    Group,
+    Invite,
+    JoinPolicy,
+    JoinRequest,
+    Membership,
+    MembershipStatus,
+    RequestStatus,
+    Role,
+)
+
+BANNED = Refused(
+    "banned",
+    "You can't rejoin this group. If you think this was a mistake, you can appeal from "
+    "your record.",
+)
+
+
+def _refuse_if_banned(membership: Membership | None) -> None:
+    if membership is not None and membership.status == MembershipStatus.BANNED:
+        raise BANNED
+
+
+def _check_standing(user: Any) -> None:
+    if not permissions.is_in_good_standing(user):
+        raise Refused(
+            "not_verified",
+            "Please confirm your email address first; then you can join groups.",
+        )
+
+
+def _check_agreement(group: Group, version: int) -> Agreement:
+    if version != group.agreement_version:
+        raise Refused(
+            "agreement_changed",
+            "The agreement changed while you were reading. Please read the new version.",
+        )
+    return Agreement.objects.get(group=group, version=version)
+
+
+def _pseudonym(group: Group, user: Any, pseudonym: str) -> tuple[str, str]:
+    """Return the cleaned pseudonym and its key, refusing look-alikes of others' names."""
+    if not group.pseudonyms_allowed:
+        return "", ""
+    if not (pseudonym or "").strip():
+        _refuse_display_name_like_a_pseudonym(group, user)
+        return "", ""
+    try:
+        cleaned = validate_name(pseudonym)
+    except Exception as error:  # ValidationError carries the sentence we show.
+        raise Refused("invalid_name", " ".join(getattr(error, "messages", [str(error)]))) from None
+    key = name_key(cleaned)
+    others = Membership.objects.filter(group=group).exclude(user=user)
+    taken = others.filter(name_key=key).exists() or any(
+        name_key(name) == key
+        for name in others.filter(status=MembershipStatus.ACTIVE, pseudonym="").values_list(
+            "user__display_name", flat=True
+        )
+    )
+    if taken:
+        raise Refused(
+            "name_taken",
+            "Someone in this group already goes by that name, or one that looks just like it. "
+            "Please choose another.",
+        )
+    return cleaned, key
+
+
+def _refuse_display_name_like_a_pseudonym(group: Group, user: Any) -> None:
+    """Someone joining under their display name must not look like another's pseudonym."""
+    if Membership.objects.filter(group=group, user=user).exclude(pseudonym="").exists():
+        return  # rejoining: their earlier name in this group stays theirs
+    others = Membership.objects.filter(group=group).exclude(user=user)
+    if others.filter(name_key=name_key(user.display_name)).exists():
+        raise Refused(
+            "name_taken",
+            "Someone in this group already goes by a name that looks just like yours. "
+            "Please choose a name to use here.",
+        )
+
+
+def _check_seat(group: Group) -> None:
+    active = Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE).count()
+    if active >= group.capacity:
+        raise Refused(
+            "full",
+            "This group is full right now. Small groups keep conversations safe; please check "
+            "back later or look for a similar group.",
+        )
+
+
+def _seat(
+    *,
+    group: Group,
+    user: Any,
+    membership: Membership | None,
+    consented: int,
+    pseudonym: str,
+    key: str,
+) -> Membership:
+    if membership is None:
+        membership = Membership(group=group, user=user)
+    membership.role = Role.MEMBER
+    membership.status = MembershipStatus.ACTIVE
+    membership.consented_version = consented
+    membership.joined_at = timezone.now()
+    membership.left_at = None
+    if pseudonym or not membership.pseudonym:
+        membership.pseudonym, membership.name_key = pseudonym, key
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError:
+        raise Refused("name_taken", "Someone just took that name. Please choose another.") from None
+    return membership
+
+
+@transaction.atomic
+def join_group(
+    *,
+    user: Any,
+    group: Group,
+    agreement_version: int,
+    pseudonym: str = "",
+    invite: Invite | None = None,
+) -> Membership:
+    """Join an open group (or any group with an invite), consenting to its agreement."""
+    _check_standing(user)
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    membership = Membership.objects.filter(group=group, user=user).first()
+    _refuse_if_banned(membership)
+    if permissions.is_member(membership):
+        raise Refused("already_member", "You are already part of this group.")
+    if invite is not None:
+        invite = Invite.objects.select_for_update().get(pk=invite.pk)
+        if invite.group_id != group.id or not invite.is_usable:
+            raise Refused("invite_unusable", "This invitation has expired or was withdrawn.")
+        allowed = permissions.can_accept_invite(user, group, membership)
+    else:
+        allowed = permissions.can_join_directly(user, group, membership)
+    if not allowed:
+        if group.archived:
+            raise Refused("archived", "This group has closed and is not taking new members.")
+        if membership is not None and membership.status == MembershipStatus.REMOVED:
+            raise Refused(
+                "request_needed",
+                "You're welcome to ask to come back: the facilitators will read your request.",
+            )
+        raise Refused(
+            "invite_only" if group.join_policy == JoinPolicy.INVITE else "request_needed",
+            "This group welcomes new members by request or invitation.",
+        )
+    agreement = _check_agreement(group, agreement_version)
+    _check_seat(group)
+    cleaned, key = _pseudonym(group, user, pseudonym)
+    membership = _seat(
+        group=group,
+        user=user,
+        membership=membership,
+        consented=agreement.version,
+        pseudonym=cleaned,
+        key=key,
+    )
+    Consent.objects.get_or_create(user=user, agreement=agreement)
+    if invite is not None:
+        invite.uses += 1
+        invite.save(update_fields=["uses"])
+    JoinRequest.objects.filter(group=group, user=user, status=RequestStatus.PENDING).update(
+        status=RequestStatus.WITHDRAWN, decided_at=timezone.now()
+    )
+    return membership
+
+
+@transaction.atomic
+def request_to_join(*, user: Any, group: Group, note: str = "") -> JoinRequest:
+    """Ask the facilitators of a by-request group for a seat."""
+    _check_standing(user)
+    membership = Membership.objects.filter(group=group, user=user).first()
+    _refuse_if_banned(membership)
+    if permissions.is_member(membership):
+        raise Refused("already_member", "You are already part of this group.")
+    if group.archived:
+        raise Refused("archived", "This group has closed and is not taking new members.")
+    if not permissions.can_request(user, group, membership):
+        raise Refused("not_by_request", "This group does not take requests to join.")
+    if JoinRequest.objects.filter(group=group, user=user, status=RequestStatus.PENDING).exists():
+        raise Refused("already_requested", "Your request is already with the facilitators.")
+    try:
+        with transaction.atomic():
+            return JoinRequest.objects.create(group=group, user=user, note=note.strip()[:500])
+    except IntegrityError:
+        raise Refused(
+            "already_requested", "Your request is already with the facilitators."
+        ) from None
+
+
+@transaction.atomic
+def withdraw_request(*, user: Any, join_request: JoinRequest) -> JoinRequest:
+    if join_request.user_id != user.id or join_request.status != RequestStatus.PENDING:
+        raise Refused("not_pending", "That request is no longer waiting.")
+    join_request.status = RequestStatus.WITHDRAWN
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["status", "decided_at"])
+    return join_request
+
+
+@transaction.atomic
+def decide_request(*, actor: Any, join_request: JoinRequest, approve: bool) -> JoinRequest:
+    """Welcome or decline a request. The newcomer still consents on their first visit."""
+    group = Group.objects.select_for_update().get(pk=join_request.group_id)
+    actor_membership = permissions.membership_for(actor, group)
+    if not (
+        permissions.can_facilitate(actor, group, actor_membership)
+        or permissions.is_organizer(actor)
+    ):
+        raise Refused("forbidden", "Only this group's facilitators can answer requests.")
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != RequestStatus.PENDING:
+        raise Refused("not_pending", "Someone has already answered this request.")
+    if approve:
+        membership = Membership.objects.filter(group=group, user=join_request.user).first()
+        _refuse_if_banned(membership)
+        if group.archived:
+            raise Refused("archived", "This group has closed and is not taking new members.")
+        _check_seat(group)
+        _seat(
+            group=group,
+            user=join_request.user,
+            membership=membership,
+            consented=0,
+            pseudonym="",
+            key="",
+        )
+    join_request.status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    audit.record(
+        "join_approved" if approve else "join_declined",
+        actor=actor,
+        group=group,
+        target_user=join_request.user,
+    )
+    return join_request
+
+
+@transaction.atomic
+def create_invite(*, actor: Any, group: Group, days: int = 7, max_uses: int = 1) -> Invite:
+    """Make an invitation link that expires and can be used a limited number of times."""
+    if group.archived:
+        raise Refused("archived", "This group has closed, so it can't invite anyone now.")
+    if not permissions.can_invite(actor, group, permissions.membership_for(actor, group)):
+        raise Refused("forbidden", "Only this group's facilitators can invite people.")
+    if not 1 <= days <= 30 or not 1 <= max_uses <= 50:
+        raise Refused("invalid", "Links last 1 to 30 days and can be used 1 to 50 times.")
+    invite = Invite.objects.create(
+        group=group,
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(days=days),
+        max_uses=max_uses,
+    )
+    audit.record("invite_created", actor=actor, group=group, expires_at=invite.expires_at)
+    return invite
+
+
+@transaction.atomic
+def revoke_invite(*, actor: Any, invite: Invite) -> Invite:
+    group = invite.group
+    # Unlike making a link, withdrawing one is always allowed: also in an archived
+    # group, whose links would otherwise come back to life if it reopened.
+    membership = permissions.membership_for(actor, group)
+    if not (
+        permissions.can_facilitate(actor, group, membership) or permissions.is_organizer(actor)
+    ):
+        raise Refused("forbidden", "Only this group's facilitators can withdraw invitations.")
+    if invite.revoked_at is None:
+        invite.revoked_at = timezone.now()
+        invite.save(update_fields=["revoked_at"])
+        audit.record("invite_revoked", actor=actor, group=group)
+    return invite
+
+
+@transaction.atomic
+def consent(*, user: Any, group: Group, agreement_version: int, pseudonym: str = "") -> Membership:
+    """Record consent to the current agreement (and, on a first visit, a chosen name)."""
+    _check_standing(user)
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if not permissions.is_member(membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    agreement = _check_agreement(group, agreement_version)
+    if membership.consented_version == 0 and pseudonym:
+        membership.pseudonym, membership.name_key = _pseudonym(group, user, pseudonym)
+    Consent.objects.get_or_create(user=user, agreement=agreement)
+    membership.consented_version = agreement.version
+    try:
+        with transaction.atomic():
+            membership.save(update_fields=["consented_version", "pseudonym", "name_key"])
+    except IntegrityError:
+        raise Refused("name_taken", "Someone just took that name. Please choose another.") from None
+    events.recheck_user(user.id, group_id=group.id)
+    return membership
+
+
+@transaction.atomic
+def leave_group(*, user: Any, group: Group) -> Membership:
+    """Leave a group. History keeps the name; rejoining later is welcome."""
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if not permissions.is_member(membership) or membership is None:
+        raise Refused("not_member", "You are not part of this group.")
+    membership.status = MembershipStatus.LEFT
+    membership.role = Role.MEMBER
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["status", "role", "left_at"])
+    events.recheck_user(user.id, group_id=group.id)
+    return membership
+
+
+@transaction.atomic
+def set_facilitator(*, actor: Any, group: Group, user: Any, facilitator: bool) -> Membership:
+    """Appoint a member as facilitator, or return a facilitator to member."""
+    if not permissions.can_manage_group(actor):
+        raise Refused("forbidden", "Only organizers can appoint facilitators.")
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if not permissions.is_member(membership) or membership is None:
+        raise Refused("not_member", "That person needs to be a member of the group first.")
+    role = Role.FACILITATOR if facilitator else Role.MEMBER
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(
+            "facilitator_appointed" if facilitator else "facilitator_revoked",
+            actor=actor,
+            group=group,
+            target_user=user,
+        )
+        events.recheck_user(user.id, group_id=group.id)
+    return membership

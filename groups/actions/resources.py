@@ -1,0 +1,143 @@
+"""Resources: publish, suggest, approve, edit, pin, archive, and "this helped me"."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from community.errors import Refused
+from community.text import link_domain, render_markdown, safe_link
+from groups import permissions
+from groups.models import Group, Resource, ResourceHelped, ResourceKind, ResourceStatus, ResourceTag
+from groups.tagging import tags_named
+
+
+def _fill(resource: Resource, *, title: str, summary: str, body: str, link: str, kind: str) -> None:
+    """Clean and render every field the way the one text pipeline says."""
+    title = " ".join(title.split())
+    if not title:
+        raise Refused("invalid", "Please give the resource a title.")
+    if kind not in ResourceKind.values:
+        raise Refused("invalid", "Please choose what kind of resource this is.")
+    cleaned_link = ""
+    if link.strip():
+        cleaned_link = safe_link(link) or ""
+        if not cleaned_link:
+            raise Refused("invalid_link", "Links must start with http:// or https://.")
+    if not body.strip() and not cleaned_link:
+        raise Refused("invalid", "Please add some text, a link, or both.")
+    resource.title, resource.summary = title[:120], " ".join(summary.split())[:300]
+    resource.body, resource.body_html = body.strip(), render_markdown(body)
+    resource.link, resource.link_domain = cleaned_link, link_domain(cleaned_link)
+    resource.kind = kind
+
+
+@transaction.atomic
+def create(
+    *,
+    actor: Any,
+    group: Group | None,
+    title: str,
+    summary: str = "",
+    body: str = "",
+    link: str = "",
+    kind: str = ResourceKind.ARTICLE,
+    tags: Iterable[str] = (),
+) -> Resource:
+    """Publish a resource (those who may) or suggest one to a group (its members)."""
+    if permissions.can_publish_resource(actor, group):
+        status = ResourceStatus.PUBLISHED
+    elif group is not None and permissions.can_suggest_resource(
+        actor, group, permissions.membership_for(actor, group)
+    ):
+        status = ResourceStatus.SUGGESTED
+    else:
+        raise Refused("forbidden", "You can't add resources here.")
+    resource = Resource(group=group, author=actor, status=status)
+    _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
+    resource.save()
+    resource.tags.set(tags_named(ResourceTag, tags))
+    return resource
+
+
+def _editable(actor: Any, resource: Resource) -> Resource:
+    locked = (
+        Resource.objects.select_for_update(of=("self",)).select_related("group").get(pk=resource.pk)
+    )
+    if not permissions.can_publish_resource(actor, locked.group):
+        raise Refused("forbidden", "You can't change this resource.")
+    return locked
+
+
+@transaction.atomic
+def edit(
+    *,
+    actor: Any,
+    resource: Resource,
+    title: str,
+    summary: str = "",
+    body: str = "",
+    link: str = "",
+    kind: str = ResourceKind.ARTICLE,
+    tags: Iterable[str] = (),
+) -> Resource:
+    resource = _editable(actor, resource)
+    _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
+    resource.updated_at = timezone.now()
+    resource.save()
+    resource.tags.set(tags_named(ResourceTag, tags))
+    return resource
+
+
+@transaction.atomic
+def approve(*, actor: Any, resource: Resource) -> Resource:
+    """Publish a member's suggestion."""
+    resource = _editable(actor, resource)
+    if resource.status != ResourceStatus.SUGGESTED:
+        raise Refused("not_suggested", "That resource is not waiting for approval.")
+    resource.status, resource.updated_at = ResourceStatus.PUBLISHED, timezone.now()
+    resource.save(update_fields=["status", "updated_at"])
+    return resource
+
+
+@transaction.atomic
+def set_pinned(*, actor: Any, resource: Resource, pinned: bool) -> Resource:
+    resource = _editable(actor, resource)
+    resource.pinned = pinned
+    resource.save(update_fields=["pinned"])
+    return resource
+
+
+@transaction.atomic
+def set_archived(*, actor: Any, resource: Resource, archived: bool) -> Resource:
+    """Archive (or decline a suggestion), or bring an archived resource back."""
+    resource = _editable(actor, resource)
+    resource.status = ResourceStatus.ARCHIVED if archived else ResourceStatus.PUBLISHED
+    resource.pinned = resource.pinned and not archived
+    resource.save(update_fields=["status", "pinned"])
+    return resource
+
+
+@transaction.atomic
+def toggle_helped(*, user: Any, resource: Resource) -> bool:
+    """Say (or take back) "this helped me". Returns True when it is now said."""
+    resource = (
+        Resource.objects.select_for_update(of=("self",)).select_related("group").get(pk=resource.pk)
+    )
+    if resource.status != ResourceStatus.PUBLISHED or not permissions.can_view_resource(
+        user, resource
+    ):
+        raise Refused("not_found", "That resource can't be found.")
+    removed, _ = ResourceHelped.objects.filter(resource=resource, user=user).delete()
+    if removed:
+        Resource.objects.filter(pk=resource.pk).update(helped_count=F("helped_count") - 1)
+        return False
+    try:
+        with transaction.atomic():
+            ResourceHelped.objects.create(resource=resource, user=user)
+    except IntegrityError:
+        return True
+    Resource.objects.filter(pk=resource.pk).update(helped_count=F("helped_count") + 1)
+    return True

@@ -1,0 +1,142 @@
+"""Chat over HTTP: the server-rendered room, history pages, and no-JavaScript forms.
+
+Every write goes through the same actions as the WebSocket consumer.
+"""
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from community.errors import Refused
+from groups import permissions, selectors
+from groups.actions import chat
+from groups.forms import MessageForm
+from groups.models import Group, Intent, Membership, ReactionKind
+from groups.payloads import me_payload, message_payload
+
+LIMITS: dict[str, Any] = settings.HEARTH_CHAT
+
+
+def _before(request: HttpRequest) -> int | None:
+    value = request.GET.get("before", "")
+    return int(value) if value.isdigit() and len(value) < 16 else None
+
+
+def room(
+    request: HttpRequest,
+    group: Group,
+    membership: Membership,
+    *,
+    form: MessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The group home: the latest messages, the composer, and who is here."""
+    before = _before(request)
+    page = selectors.latest_messages(group, membership, before=before, limit=LIMITS["HISTORY_PAGE"])
+    if before is None:
+        chat.mark_read(user=request.user, group=group, seq=group.last_seq)
+    mine = selectors.my_reactions(membership, [m.pk for m in page])
+    can_post = permissions.can_post(request.user, group, membership)
+    reveal = membership.is_facilitator
+    first_seq = next((m.seq for m in page if m.seq is not None), None)
+    return render(
+        request,
+        "groups/group_home.html",
+        {
+            "group": group,
+            "membership": membership,
+            "messages_page": [
+                {
+                    "m": m,
+                    "mine": mine.get(m.pk, set()),
+                    "own": m.author_id == membership.pk,
+                    "reveal": reveal and m.is_hidden,
+                }
+                for m in page
+            ],
+            "earlier": first_seq if first_seq and first_seq > 1 else None,
+            "before": before,
+            "needs_consent": permissions.needs_consent(group, membership),
+            "can_post": can_post,
+            "me": me_payload(group, membership, can_post=can_post),
+            "can_facilitate": permissions.can_facilitate(request.user, group, membership),
+            "form": form or MessageForm(initial={"client_id": uuid.uuid4().hex}),
+            "reactions": ReactionKind.choices,
+            "intents": Intent.choices,
+            "max_body": LIMITS["MAX_BODY"],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest, slug: str) -> JsonResponse:
+    """Earlier messages as JSON, keyset-paginated on the sequence number."""
+    group, membership = permissions.access_group_for_reader(request.user, slug)
+    page = selectors.latest_messages(
+        group,
+        membership,
+        before=_before(request) or group.last_seq + 1,
+        limit=LIMITS["HISTORY_PAGE"],
+    )
+    reveal = membership.is_facilitator
+    mine = selectors.my_reactions(membership, [m.pk for m in page])
+    return JsonResponse(
+        {
+            "messages": [
+                {**message_payload(m, reveal_hidden=reveal), "mine": sorted(mine.get(m.pk, ()))}
+                for m in page
+            ],
+            "has_more": bool(page) and (page[0].seq or 0) > 1,
+        }
+    )
+
+
+@login_required
+@require_POST
+def post_message(request: HttpRequest, slug: str) -> HttpResponse:
+    """The no-JavaScript composer: the same action as a socket's message.send."""
+    group, membership = permissions.access_group_for_reader(request.user, slug)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            chat.send_message(user=request.user, group=group, **form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            return redirect(f"{reverse('groups:group', args=[slug])}#composer")
+    return room(request, group, membership, form=form, status=400)
+
+
+@login_required
+@require_POST
+def react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group, _ = permissions.access_group_for_reader(request.user, slug)
+    try:
+        chat.toggle_reaction(
+            user=request.user, group=group, message_id=pk, kind=request.POST.get("reaction", "")
+        )
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    return redirect(f"{reverse('groups:group', args=[slug])}#m-{pk}")
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    group, _ = permissions.access_group_for_reader(request.user, slug)
+    try:
+        chat.delete_message(user=request.user, group=group, message_id=pk)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Your message is removed.")
+    return redirect(f"{reverse('groups:group', args=[slug])}#m-{pk}")

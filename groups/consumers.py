@@ -1,0 +1,422 @@
+"""The group room's WebSocket consumer: parse a frame, call an action, send the result.
+
+Authorization is read at connect and re-read when the layer says the person's
+standing changed (and at least every `RECHECK_SECONDS`), so every frame and
+every forwarded event is checked against a cached, current answer.
+"""
+
+import asyncio
+import logging
+import time
+from collections import deque
+from datetime import datetime
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import timezone
+
+from community.errors import Refused
+from groups import events, frames, permissions, selectors
+from groups.actions import chat
+from groups.models import Group, Intent, Membership, ReactionKind
+from groups.payloads import me_payload, message_payload
+from groups.presence import REFRESH, get_presence
+
+log = logging.getLogger(__name__)
+LIMITS: dict[str, Any] = settings.HEARTH_CHAT
+RECHECK_SECONDS = 30.0
+TYPING_EVERY = 3.0
+READ_EVERY = 2.0
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_NOT_ALLOWED = 4403
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+CLOSE_TRY_AGAIN = 1013
+
+
+# --- Database work: one thing per call --------------------------------------------
+
+
+@database_sync_to_async
+def load_standing(user: Any, slug: str) -> tuple[Group, Membership, bool, bool] | None:
+    """The group, the person's membership and whether they may read and post."""
+    group = Group.objects.filter(slug=slug).first()
+    if group is None:
+        return None
+    membership = Membership.objects.select_related("user").filter(group=group, user=user).first()
+    # Judge the person as the database has them now (read with the membership), not
+    # as the socket saw them at connect: a suspension or an unverified address counts.
+    person = membership.user if membership is not None else user
+    if not permissions.can_read(person, group, membership) or membership is None:
+        return None
+    return group, membership, True, permissions.can_post(person, group, membership)
+
+
+@database_sync_to_async
+def load_roster(group: Group) -> dict[int, dict[str, Any]]:
+    return selectors.roster(group)
+
+
+@database_sync_to_async
+def sync_batch(group: Group, viewer: Membership, after_seq: int, after_change: int) -> dict:
+    """Everything a returning client missed, or a request to reload if it is too much."""
+    cap = LIMITS["SYNC_CAP"]
+    reveal = viewer.is_facilitator
+    new = selectors.messages_after(group, viewer, after_seq, cap)
+    changed = (
+        selectors.changed_since(group, viewer, after_change, after_seq, cap) if after_change else []
+    )
+    if len(new) > cap or len(changed) > cap:
+        return {
+            "type": "sync.reload",
+            "detail": "A lot happened while you were away. Reload the page to catch up.",
+        }
+    last = Group.objects.values_list("last_seq", "last_change").get(pk=group.pk)
+    return {
+        "type": "sync.batch",
+        "messages": [message_payload(m, reveal_hidden=reveal) for m in new],
+        "updates": [message_payload(m, reveal_hidden=reveal) for m in changed],
+        "last_seq": last[0],
+        "last_change": last[1],
+    }
+
+
+send_message = database_sync_to_async(chat.send_message)
+edit_message = database_sync_to_async(chat.edit_message)
+delete_message = database_sync_to_async(chat.delete_message)
+toggle_reaction = database_sync_to_async(chat.toggle_reaction)
+mark_read = database_sync_to_async(chat.mark_read)
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    group: Group
+    membership: Membership
+
+    async def connect(self) -> None:
+        self.user = self.scope["user"]
+        self.can_read = False
+        self.refresher: asyncio.Task | None = None
+        self.expiry: asyncio.Task | None = None
+        if not self.user.is_authenticated:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_SIGNED_IN)
+            return
+        standing = await load_standing(self.user, self.scope["url_route"]["kwargs"]["slug"])
+        if standing is None:
+            await self.accept()
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.group, self.membership, self.can_read, self.can_post = standing
+        self.user = self.membership.user  # as the database has the person now
+        self.checked_at = time.monotonic()
+        self.room = events.group_channel(self.group.pk)
+        self.private = events.user_channel(self.user.pk)
+        self.frames_allowance = 60.0
+        self.frames_stamp = time.monotonic()
+        self.refusals: deque[float] = deque(maxlen=LIMITS["FLOOD_LIMIT"])
+        self.last_typing = self.last_read = 0.0
+        await self.channel_layer.group_add(self.room, self.channel_name)
+        await self.channel_layer.group_add(self.private, self.channel_name)
+        await self.accept()
+        self.roster = await load_roster(self.group)
+        await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
+        await self.send_json(
+            {
+                "type": "hello",
+                "room": events.room_state(self.group),
+                "me": me_payload(self.group, self.membership, can_post=self.can_post),
+                "last_seq": self.group.last_seq,
+                "last_change": self.group.last_change,
+                "reactions": [{"key": k, "label": v} for k, v in ReactionKind.choices],
+                "intents": [{"key": k, "label": v} for k, v in Intent.choices],
+                "limits": {"max_body": LIMITS["MAX_BODY"]},
+            }
+        )
+        await self.announce_presence()
+        self.refresher = asyncio.create_task(self.keep_present())
+        self.schedule_expiry()
+
+    async def disconnect(self, code: int) -> None:
+        if not self.can_read and not hasattr(self, "room"):
+            return
+        for task in (self.refresher, self.expiry):
+            if task is not None:
+                task.cancel()
+        await self.channel_layer.group_discard(self.room, self.channel_name)
+        await self.channel_layer.group_discard(self.private, self.channel_name)
+        await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
+        await self.announce_presence()
+
+    # --- Sending ------------------------------------------------------------------
+
+    async def send_json(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=events.dumps(payload))
+
+    async def send_error(self, refusal: Refused, **extra: Any) -> None:
+        await self.send_json({**refusal.as_event(), **extra})
+
+    async def deny(self) -> None:
+        await self.shut(CLOSE_NOT_ALLOWED)
+
+    async def shut(self, code: int) -> None:
+        """Close for good: frames already on their way and room events are then ignored."""
+        self.can_read = False
+        await self.close(code=code)
+
+    # --- Presence -----------------------------------------------------------------
+
+    async def announce_presence(self) -> None:
+        here = await get_presence().here(self.group.pk)
+        if here - self.roster.keys():
+            self.roster = await load_roster(self.group)
+        people = [self.roster[m] for m in sorted(here) if m in self.roster]
+        await self.channel_layer.group_send(
+            self.room,
+            {
+                "type": "room.event",
+                "text": events.dumps({"type": "presence", "here": people}),
+                "sent_at": time.time(),
+            },
+        )
+
+    async def keep_present(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH)
+            await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
+
+    # --- Standing -----------------------------------------------------------------
+
+    async def refresh_standing(self) -> bool:
+        """Re-read whether this socket may stay; close it if not. Returns True to go on."""
+        standing = await load_standing(self.user, self.group.slug)
+        self.checked_at = time.monotonic()
+        if standing is None:
+            await self.deny()
+            return False
+        was = (self.can_post, self.membership.muted_until, self.group.agreement_version)
+        self.group, self.membership, self.can_read, self.can_post = standing
+        self.user = self.membership.user  # as the database has the person now
+        if was != (self.can_post, self.membership.muted_until, self.group.agreement_version):
+            await self.send_json(
+                {
+                    "type": "me",
+                    "me": me_payload(self.group, self.membership, can_post=self.can_post),
+                }
+            )
+        self.schedule_expiry()
+        return True
+
+    def schedule_expiry(self) -> None:
+        """Wake when a mute or a pause ends by itself, so the composer opens again live."""
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
+        now = timezone.now()
+        moments = [
+            moment
+            for moment in (self.membership.muted_until, self.group.paused_until)
+            if moment is not None and moment > now
+        ]
+        if moments:
+            delay = (min(moments) - now).total_seconds() + 0.5
+            self.expiry = asyncio.create_task(self.expire_after(delay))
+
+    async def expire_after(self, delay: float) -> None:
+        # Whether the room was paused is read now: after the sleep the pause has ended.
+        paused = self.group.is_paused
+        await asyncio.sleep(delay)
+        self.expiry = None
+        if await self.refresh_standing() and paused and not self.group.is_paused:
+            await self.send_json(events.room_state(self.group))
+
+    async def apply_room_state(self, state: dict[str, Any]) -> None:
+        """Take the room's new state from the event itself (no query) and re-derive posting."""
+        until = state.get("paused_until")
+        self.group.paused_until = datetime.fromisoformat(until) if until else None
+        self.group.pause_message = state.get("pause_message", "")
+        self.group.slow_mode_seconds = state.get("slow_mode", 0)
+        self.group.agreement_version = state.get("agreement_version", 0)
+        self.group.archived = state.get("archived", False)
+        can_post = permissions.can_post(self.user, self.group, self.membership)
+        if can_post != self.can_post:
+            self.can_post = can_post
+            await self.send_json(
+                {"type": "me", "me": me_payload(self.group, self.membership, can_post=can_post)}
+            )
+        self.schedule_expiry()
+
+    async def still_allowed(self) -> bool:
+        if not self.can_read:
+            return False
+        if time.monotonic() - self.checked_at > RECHECK_SECONDS:
+            return await self.refresh_standing()
+        return True
+
+    # --- Incoming frames ----------------------------------------------------------
+
+    def flooding(self) -> bool:
+        """A per-socket allowance of frames: bursts are fine, a torrent is not."""
+        now = time.monotonic()
+        self.frames_allowance = min(60.0, self.frames_allowance + (now - self.frames_stamp) * 20)
+        self.frames_stamp = now
+        self.frames_allowance -= 1
+        return self.frames_allowance < 0
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.can_read:
+            return
+        if self.flooding():
+            await self.shut(CLOSE_POLICY)
+            return
+        if text_data is None:
+            await self.send_error(Refused("bad_frame", "Please send text frames only."))
+            return
+        if len(text_data) > LIMITS["MAX_FRAME_BYTES"]:
+            await self.shut(CLOSE_TOO_BIG)
+            return
+        frame: dict[str, Any] = {}
+        try:
+            frame = frames.parse(text_data)
+            if not await self.still_allowed():
+                return
+            handler = self.HANDLERS.get(frame["type"])
+            if handler is None:
+                raise Refused("unknown_type", "That kind of message is not something we know.")
+            await handler(self, frame)
+        except Refused as refusal:
+            await self.refused(refusal, frame)
+        except Exception:
+            # Our fault, not the client's: log without any message content.
+            log.exception("chat frame failed (type=%s)", str(frame.get("type"))[:40])
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "server_error",
+                    "detail": "Something went wrong on our side. Please try again.",
+                }
+            )
+
+    async def refused(self, refusal: Refused, frame: dict[str, Any]) -> None:
+        extra = {}
+        client_id = frame.get("client_id")
+        # Echo only a well-formed id: anything else (a lone surrogate) may not be sendable.
+        if isinstance(client_id, str) and chat.CLIENT_ID.fullmatch(client_id):
+            extra["client_id"] = client_id
+        await self.send_error(refusal, **extra)
+        now = time.monotonic()
+        self.refusals.append(now)
+        if len(self.refusals) == self.refusals.maxlen and now - self.refusals[0] < 10:
+            await self.shut(CLOSE_POLICY)
+
+    async def on_send(self, frame: dict[str, Any]) -> None:
+        # A missing id is refused by the action as `invalid_client_id`.
+        client_id = frames.text(frame, "client_id", required=False)
+        sent = await send_message(
+            user=self.user,
+            group=self.group,
+            client_id=client_id,
+            body=frames.text(frame, "body"),
+            intent=frames.text(frame, "intent", required=False),
+            content_warning=frames.text(frame, "content_warning", required=False),
+            resource_id=frames.integer(frame, "resource", required=False) or None,
+        )
+        message = sent.message
+        await self.send_json(
+            {
+                "type": "message.ack",
+                "client_id": client_id,
+                "id": message.pk,
+                "seq": message.seq,
+                "held": message.held,
+            }
+        )
+        if message.held and sent.created:
+            await self.send_json({"type": "message.new", "message": message_payload(message)})
+
+    async def on_edit(self, frame: dict[str, Any]) -> None:
+        await edit_message(
+            user=self.user,
+            group=self.group,
+            message_id=frames.integer(frame, "id"),
+            body=frames.text(frame, "body"),
+        )
+
+    async def on_delete(self, frame: dict[str, Any]) -> None:
+        await delete_message(
+            user=self.user, group=self.group, message_id=frames.integer(frame, "id")
+        )
+
+    async def on_react(self, frame: dict[str, Any]) -> None:
+        message_id, kind = frames.integer(frame, "id"), frames.text(frame, "reaction")
+        on = await toggle_reaction(
+            user=self.user, group=self.group, message_id=message_id, kind=kind
+        )
+        await self.send_json({"type": "reaction.ack", "id": message_id, "reaction": kind, "on": on})
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if not self.can_post or now - self.last_typing < TYPING_EVERY:
+            return
+        self.last_typing = now
+        payload = {
+            "type": "typing",
+            "member": {"id": self.membership.pk, "name": self.membership.display_name},
+        }
+        await self.channel_layer.group_send(
+            self.room, {"type": "room.event", "text": events.dumps(payload), "sent_at": time.time()}
+        )
+
+    async def on_sync(self, frame: dict[str, Any]) -> None:
+        after_seq = frames.integer(frame, "after_seq")
+        after_change = frames.integer(frame, "after_change", required=False)
+        await self.send_json(await sync_batch(self.group, self.membership, after_seq, after_change))
+
+    async def on_read(self, frame: dict[str, Any]) -> None:
+        seq = frames.integer(frame, "seq")
+        now = time.monotonic()
+        if now - self.last_read >= READ_EVERY:
+            self.last_read = now
+            await mark_read(user=self.user, group=self.group, seq=seq)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    HANDLERS = {
+        "message.send": on_send,
+        "message.edit": on_edit,
+        "message.delete": on_delete,
+        "reaction.toggle": on_react,
+        "typing": on_typing,
+        "sync": on_sync,
+        "read": on_read,
+        "ping": on_ping,
+    }
+
+    # --- Events from the channel layer --------------------------------------------
+
+    async def room_event(self, event: dict[str, Any]) -> None:
+        """Forward a room event (JSON built once by the sender) if this socket may read."""
+        # Cached: a query at most every RECHECK_SECONDS, in case a revocation was lost.
+        if not await self.still_allowed():
+            return
+        if time.time() - event.get("sent_at", time.time()) > LIMITS["MAX_LAG_SECONDS"]:
+            # Far behind: let the client reconnect and resync from the database.
+            self.can_read = False
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
+        await self.send(text_data=event["text"])
+        if "state" in event:
+            await self.apply_room_state(event["state"])
+
+    async def user_event(self, event: dict[str, Any]) -> None:
+        """A private event for this person (in this group, or anywhere)."""
+        if self.can_read and event.get("group_id") in (None, self.group.pk):
+            await self.send(text_data=event["text"])
+
+    async def user_recheck(self, event: dict[str, Any]) -> None:
+        """The person's standing changed somewhere: re-read it now."""
+        if self.can_read and event.get("group_id") in (None, self.group.pk):
+            await self.refresh_standing()

@@ -1,0 +1,254 @@
+"""Demo groups, agreements and memberships for `manage.py seed_demo`."""
+
+from typing import Any, TextIO
+
+from community.demo import person
+from groups.actions import chat
+from groups.actions import groups as group_actions
+from groups.actions import membership as member_actions
+from groups.actions import resources as resource_actions
+from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Resource
+
+GROUPS: list[dict[str, Any]] = [
+    {
+        "name": "Carrying Grief",
+        "description": "For anyone living with the loss of someone they love, recent or long ago. "
+        "We meet to remember, to say the hard things out loud, and to sit with each other.",
+        "topics": ["Grief", "Loss"],
+        "join_policy": JoinPolicy.OPEN,
+        "facilitator": "farah@hearth.example",
+        "members": [
+            ("mara@hearth.example", "Willow"),
+            ("sam@hearth.example", ""),
+            ("jun@hearth.example", ""),
+        ],
+    },
+    {
+        "name": "Quiet Minds: Living with Anxiety",
+        "description": "A gentle space for people who live with anxiety or panic. Share what "
+        "today was like, or just read along. *No advice unless someone asks for it.*",
+        "topics": ["Anxiety"],
+        "join_policy": JoinPolicy.REQUEST,
+        "facilitator": "felix@hearth.example",
+        "members": [("priya@hearth.example", ""), ("leo@hearth.example", "River")],
+    },
+    {
+        "name": "Caregivers' Circle",
+        "description": "For people caring for a parent, partner or child through illness or "
+        "disability. Bring the tiredness, the love and everything between.",
+        "topics": ["Caregiving", "Family"],
+        "join_policy": JoinPolicy.OPEN,
+        "facilitator": "farah@hearth.example",
+        "members": [("nia@hearth.example", ""), ("mara@hearth.example", "")],
+    },
+    {
+        "name": "Steady Ground: Recovery Together",
+        "description": "Peer support for people in recovery from alcohol or other substances, "
+        "whatever path you are on. Invitation only, to keep the circle steady.",
+        "topics": ["Recovery"],
+        "join_policy": JoinPolicy.INVITE,
+        "facilitator": "felix@hearth.example",
+        "members": [("jun@hearth.example", "")],
+    },
+]
+
+
+def _ensure_member(group: Group, email: str, pseudonym: str) -> Membership:
+    user = person(email)
+    existing = Membership.objects.filter(group=group, user=user).first()
+    if existing is not None and existing.status == MembershipStatus.ACTIVE:
+        return existing
+    invite = None
+    if group.join_policy != JoinPolicy.OPEN:
+        invite = member_actions.create_invite(actor=person("olive@hearth.example"), group=group)
+    return member_actions.join_group(
+        user=user,
+        group=group,
+        agreement_version=group.agreement_version,
+        pseudonym=pseudonym,
+        invite=invite,
+    )
+
+
+CONVERSATIONS: dict[str, list[tuple[str, str, str, str]]] = {
+    # group name: (author email, intent, content warning, body)
+    "Carrying Grief": [
+        (
+            "farah@hearth.example",
+            "",
+            "",
+            "Welcome, everyone. However today finds you, you are "
+            "welcome here. Share as much or as little as you like.",
+        ),
+        (
+            "mara@hearth.example",
+            "listening",
+            "",
+            "It has been a year since my dad died. Everyone "
+            "around me seems to think I should be over it by now.",
+        ),
+        ("sam@hearth.example", "", "", "A year is no time at all. I'm glad you said it here."),
+        (
+            "jun@hearth.example",
+            "sharing",
+            "loss of a pet",
+            "My dog died last week. I keep listening for her at the door.",
+        ),
+        ("mara@hearth.example", "", "", "Oh, Jun. Those little sounds we wait for. Sending care."),
+    ],
+    "Quiet Minds: Living with Anxiety": [
+        (
+            "felix@hearth.example",
+            "",
+            "",
+            "Good evening. A gentle reminder: just reading along "
+            "is a perfectly good way to be here.",
+        ),
+        (
+            "priya@hearth.example",
+            "advice",
+            "",
+            "I have a job interview on Thursday and my chest "
+            "is already tight. What helps you the night before?",
+        ),
+        (
+            "leo@hearth.example",
+            "",
+            "",
+            "I write down the three worst things I imagine, then "
+            "one thing I would say to a friend who had the same list.",
+        ),
+        (
+            "priya@hearth.example",
+            "celebrating",
+            "",
+            "I tried it. Slept six hours! That is a record this month.",
+        ),
+    ],
+    "Caregivers' Circle": [
+        (
+            "farah@hearth.example",
+            "",
+            "",
+            "This circle is for the tired, the loving and everything between. Welcome.",
+        ),
+        (
+            "nia@hearth.example",
+            "listening",
+            "",
+            "Mum didn't recognise me today. I smiled the "
+            "whole visit and cried the whole drive home.",
+        ),
+        (
+            "mara@hearth.example",
+            "",
+            "",
+            "Both of those were love. Thank you for trusting us with it.",
+        ),
+    ],
+}
+
+
+def _converse(group: Group, facilitator: str) -> None:
+    """A few messages and gentle reactions, sent through the chat's own write path."""
+    if group.last_seq:
+        return
+    for number, (email, intent, warning, body) in enumerate(CONVERSATIONS.get(group.name, [])):
+        sent = chat.send_message(
+            user=person(email),
+            group=group,
+            client_id=f"demo-{number}",
+            body=body,
+            intent=intent,
+            content_warning=warning,
+        )
+        if email != facilitator:
+            chat.toggle_reaction(
+                user=person(facilitator),
+                group=group,
+                message_id=sent.message.pk,
+                kind="heard" if number % 2 else "care",
+            )
+
+
+COMMUNITY_RESOURCES: list[dict[str, Any]] = [
+    {
+        "title": "Grounding with five senses",
+        "summary": "A two-minute exercise for when everything feels too loud.",
+        "kind": "exercise",
+        "tags": ["Anxiety", "Grounding"],
+        "body": "When your thoughts are racing, gently notice:\n\n"
+        "1. **Five** things you can see\n2. **Four** things you can touch\n"
+        "3. **Three** things you can hear\n4. **Two** things you can smell\n"
+        "5. **One** thing you can taste\n\n"
+        "There is no wrong way to do it. If you lose count, start again, or just breathe.",
+    },
+    {
+        "title": "How to listen without fixing",
+        "summary": "What to say (and not say) when someone shares something painful.",
+        "kind": "article",
+        "tags": ["Listening"],
+        "body": "Most of us want to help by solving. Often what helps more is being *with* "
+        'someone.\n\n- Reflect what you heard: "That sounds exhausting."\n'
+        '- Ask before advising: "Would ideas help, or would you rather just be heard?"\n'
+        "- Let silence be okay.\n\n> Being heard is so close to being loved that for the "
+        "average person they are almost indistinguishable.\n\nWe offer advice only when asked.",
+    },
+    {
+        "title": "Find a helpline near you",
+        "summary": "A directory of free, confidential helplines in many countries.",
+        "kind": "link",
+        "tags": ["Crisis"],
+        "link": "https://findahelpline.com",
+        "body": "If you are in danger right now, please call your local emergency number.",
+    },
+]
+
+GROUP_RESOURCES: dict[str, list[dict[str, Any]]] = {
+    "Carrying Grief": [
+        {
+            "title": "Writing a letter to the person you lost",
+            "summary": "A gentle prompt for the things left unsaid.",
+            "kind": "worksheet",
+            "tags": ["Grief", "Writing"],
+            "body": "Start with *Dear ...* and write whatever comes. You never have to send "
+            "it or share it. Some people like to begin with a memory, others with a question.",
+        }
+    ],
+}
+
+
+def _resources(organizer: Any) -> None:
+    if Resource.objects.exists():
+        return
+    for spec in COMMUNITY_RESOURCES:
+        resource_actions.create(actor=organizer, group=None, **spec)
+    for name, specs in GROUP_RESOURCES.items():
+        group = Group.objects.get(name=name)
+        facilitator = group.memberships.filter(role="facilitator").first()
+        for spec in specs:
+            if facilitator is not None:
+                resource_actions.create(actor=facilitator.user, group=group, **spec)
+
+
+def seed(out: TextIO) -> None:
+    organizer = person("olive@hearth.example")
+    for spec in GROUPS:
+        group = Group.objects.filter(name=spec["name"]).first()
+        if group is None:
+            group = group_actions.create_group(
+                actor=organizer,
+                name=spec["name"],
+                description=spec["description"],
+                topics=spec["topics"],
+                join_policy=spec["join_policy"],
+            )
+        _ensure_member(group, spec["facilitator"], "")
+        member_actions.set_facilitator(
+            actor=organizer, group=group, user=person(spec["facilitator"]), facilitator=True
+        )
+        for email, pseudonym in spec["members"]:
+            _ensure_member(group, email, pseudonym)
+        _converse(group, spec["facilitator"])
+    _resources(organizer)
+    out.write(f"Demo groups: {Group.objects.count()}, resources: {Resource.objects.count()}")

@@ -1,0 +1,78 @@
+"""Real-time events, sent through the channel layer only after the write commits.
+
+Each event's JSON is built once here and handed as text to every socket, so the
+broadcast handler does no database work and no per-member serialization.
+"""
+
+import json
+import time
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from groups.models import Group
+
+
+def group_channel(group_id: int) -> str:
+    return f"group.{group_id}"
+
+
+def user_channel(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _send(channel_group: str, message: dict[str, Any]) -> None:
+    # Called on commit with robust=True: if the layer fails, the write still stands
+    # (Django logs the error) and clients catch up from the database with `sync`.
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(channel_group, message)
+
+
+def to_group(group_id: int, payload: dict[str, Any], **extra: Any) -> None:
+    """After commit, send `payload` to every socket open on the group's room."""
+    message = {"type": "room.event", "text": dumps(payload), **extra}
+
+    def send() -> None:
+        message["sent_at"] = time.time()
+        _send(group_channel(group_id), message)
+
+    transaction.on_commit(send, robust=True)
+
+
+def to_user(user_id: int, payload: dict[str, Any], *, group_id: int | None = None) -> None:
+    """After commit, send `payload` privately to a person's open sockets (in one group)."""
+    message = {"type": "user.event", "text": dumps(payload), "group_id": group_id}
+    transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
+
+
+def recheck_user(user_id: int, *, group_id: int | None = None) -> None:
+    """After commit, make a person's sockets re-read their standing (and close if revoked)."""
+    message = {"type": "user.recheck", "group_id": group_id}
+    transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
+
+
+def room_state(group: Group) -> dict[str, Any]:
+    return {
+        "type": "room.state",
+        "paused": group.is_paused,
+        "paused_until": group.paused_until.isoformat()
+        if group.is_paused and group.paused_until
+        else None,
+        "pause_message": group.pause_message if group.is_paused else "",
+        "slow_mode": group.slow_mode_seconds,
+        "agreement_version": group.agreement_version,
+        "archived": group.archived,
+    }
+
+
+def room_state_changed(group: Group) -> None:
+    """Tell every socket the room's new state; each re-derives whether it may post."""
+    state = room_state(group)
+    to_group(group.id, state, state=state)

@@ -1,0 +1,170 @@
+"""Forms for joining, requests, invitations, group settings and agreements."""
+
+from typing import cast
+
+from django import forms
+
+from groups.models import Intent, JoinPolicy, ResourceKind
+
+PSEUDONYM_HELP = (
+    "Optional. This group lets you use a different name inside it. Leave empty to use "
+    "your display name."
+)
+
+
+class JoinForm(forms.Form):
+    agreement_version = forms.IntegerField(widget=forms.HiddenInput)
+    consent = forms.BooleanField(
+        label="I have read this agreement and I will keep it.",
+        error_messages={"required": "Please tick the box to say you will keep the agreement."},
+    )
+    pseudonym = forms.CharField(
+        label="Name in this group", max_length=80, required=False, help_text=PSEUDONYM_HELP
+    )
+
+    def __init__(self, *args, allow_pseudonym: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_pseudonym:
+            del self.fields["pseudonym"]
+
+
+class RequestForm(forms.Form):
+    note = forms.CharField(
+        label="A short note to the facilitators",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Optional. Only the facilitators see it. Share only what feels comfortable.",
+    )
+
+
+class InviteForm(forms.Form):
+    days = forms.IntegerField(label="Link works for (days)", min_value=1, max_value=30, initial=7)
+    max_uses = forms.IntegerField(
+        label="How many people can use it", min_value=1, max_value=50, initial=1
+    )
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=80)
+    description = forms.CharField(
+        label="Description",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Who the group is for and how it meets. Simple formatting works.",
+    )
+    topics = forms.CharField(
+        label="Topics", max_length=200, required=False, help_text="Separate topics with commas."
+    )
+    join_policy = forms.ChoiceField(label="How people join", choices=JoinPolicy.choices)
+    capacity = forms.IntegerField(
+        label="Capacity",
+        min_value=2,
+        max_value=50,
+        initial=12,
+        help_text="Small groups feel safer. Twelve is a good size.",
+    )
+    listed = forms.BooleanField(label="Show in the group directory", required=False, initial=True)
+    pseudonyms_allowed = forms.BooleanField(
+        label="Members may use a different name in this group", required=False, initial=True
+    )
+
+    def clean_topics(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["topics"].split(",") if t.strip()][:8]
+
+
+class ClauseForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=80, required=False)
+    body = forms.CharField(
+        label="What it asks",
+        max_length=1500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+ClauseFormSet = forms.formset_factory(ClauseForm, extra=1, max_num=20, can_delete=True)
+
+
+class AgreementNoteForm(forms.Form):
+    note = forms.CharField(
+        label="What changed, in a sentence",
+        max_length=300,
+        required=False,
+        help_text="Members see this when they are asked to read the agreement again.",
+    )
+
+
+class FacilitatorForm(forms.Form):
+    email = forms.EmailField(
+        label="Email address of the member to appoint",
+        help_text="They must already be a member of this group.",
+    )
+
+
+class MessageForm(forms.Form):
+    client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    body = forms.CharField(
+        label="Your message",
+        max_length=4000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
+        error_messages={"required": "The message is empty."},
+    )
+    intent = forms.ChoiceField(
+        label="What would help", required=False, choices=[("", "No label"), *Intent.choices]
+    )
+    content_warning = forms.CharField(
+        label="Content warning",
+        max_length=120,
+        required=False,
+        help_text="Optional. Others see this first and choose whether to read on.",
+    )
+
+
+class ResourceForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=120)
+    summary = forms.CharField(
+        label="Summary",
+        max_length=300,
+        required=False,
+        help_text="One or two sentences: what it is and who it might help.",
+    )
+    kind = forms.ChoiceField(label="Kind", choices=ResourceKind.choices)
+    link = forms.CharField(
+        label="Link (optional)",
+        max_length=500,
+        required=False,
+        help_text="A web address starting with https:// (or http://).",
+        widget=forms.URLInput(attrs={"inputmode": "url"}),
+    )
+    body = forms.CharField(
+        label="Text",
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Simple formatting works: *emphasis*, **strong**, lists, > quotes and "
+        "[links](https://example.org).",
+    )
+    tags = forms.CharField(
+        label="Tags", max_length=200, required=False, help_text="Separate tags with commas."
+    )
+
+    def clean_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()][:8]
+
+
+class ShareForm(forms.Form):
+    group = forms.ChoiceField(label="Share into")
+    body = forms.CharField(
+        label="A note with it (optional)",
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["group"]).choices = list(groups)

@@ -1,0 +1,70 @@
+"""Parsing and checking incoming WebSocket frames: refuse anything malformed, clearly."""
+
+import json
+from typing import Any
+
+from community.errors import Refused
+
+MAX_INT = 2**53 - 1  # what a browser can count exactly
+MAX_DEPTH = 8  # a frame is a flat object; anything nested deeper than this is abuse
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > 16:
+        raise ValueError("number too large")
+    return int(text)
+
+
+def _too_deep(value: Any, depth: int = 1) -> bool:
+    """Return True when objects and arrays nest more than `MAX_DEPTH` levels."""
+    if isinstance(value, dict):
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return False
+    if depth > MAX_DEPTH:
+        return True
+    return any(_too_deep(child, depth + 1) for child in children)
+
+
+def parse(text: str) -> dict[str, Any]:
+    """Decode a JSON object frame with a string `type`, or refuse with a reason."""
+    try:
+        frame = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
+    except RecursionError:
+        raise Refused("bad_json", "That message is nested too deeply to read.") from None
+    except (ValueError, TypeError):
+        raise Refused("bad_json", "That message was not valid JSON.") from None
+    # Python 3.13 decodes thousands of levels without a RecursionError, and a
+    # 16 KiB frame holds 8,000 of them: refuse them here, as the protocol says.
+    if _too_deep(frame):
+        raise Refused("bad_json", "That message is nested too deeply to read.")
+    if not isinstance(frame, dict):
+        raise Refused("bad_frame", "Each message must be a JSON object with a type.")
+    kind = frame.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise Refused("bad_frame", "Each message must say its type.")
+    return frame
+
+
+def text(frame: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = frame.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise Refused("bad_field", f"“{name}” must be text.", field=name)
+    return value
+
+
+def integer(frame: dict[str, Any], name: str, *, required: bool = True) -> int:
+    value = frame.get(name)
+    if value is None and not required:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+        raise Refused("bad_field", f"“{name}” must be a whole number.", field=name)
+    return value

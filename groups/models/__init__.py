@@ -1,0 +1,49 @@
+"""Groups, memberships, agreements, chat messages and the audit log."""
+
+from groups.models.agreements import Agreement, Clause, Consent
+from groups.models.audit import AuditEntry
+from groups.models.chat import Intent, Message, MessageRevision, Reaction, ReactionKind
+from groups.models.groups import (
+    Group,
+    Invite,
+    JoinPolicy,
+    JoinRequest,
+    Membership,
+    MembershipStatus,
+    RequestStatus,
+    Role,
+    Topic,
+)
+from groups.models.resources import (
+    Resource,
+    ResourceHelped,
+    ResourceKind,
+    ResourceStatus,
+    ResourceTag,
+)
+
+__all__ = [
+    "Agreement",
+    "AuditEntry",
+    "Clause",
+    "Consent",
+    "Group",
+    "Intent",
+    "Invite",
+    "JoinPolicy",
+    "JoinRequest",
+    "Membership",
+    "MembershipStatus",
+    "Message",
+    "MessageRevision",
+    "Reaction",
+    "ReactionKind",
+    "RequestStatus",
+    "Resource",
+    "ResourceHelped",
+    "ResourceKind",
+    "ResourceStatus",
+    "ResourceTag",
+    "Role",
+    "Topic",
+]

@@ -1,0 +1,208 @@
+"""Who may do what in a group: predicates and fetch-and-authorize helpers.
+
+Views and consumers ask these; they never re-implement them. The `access_*`
+helpers answer "missing" and "forbidden" the same way (404) so that probing a
+member-only page never reveals whether a group exists.
+"""
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.http import Http404
+
+from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Role
+
+
+class NotFound(Http404):
+    """Raised for both a missing group and one the person may not see."""
+
+
+def is_verified(user: Any) -> bool:
+    """Return True when the user has confirmed an email address (cached per object)."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_hearth_verified", None)
+    if cached is None:
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._hearth_verified = cached
+    return cached
+
+
+def is_in_good_standing(user: Any) -> bool:
+    """Signed in, active, verified and not suspended."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not getattr(user, "is_suspended", False)
+        and is_verified(user)
+    )
+
+
+def is_organizer(user: Any) -> bool:
+    return is_in_good_standing(user) and bool(getattr(user, "is_organizer", False))
+
+
+def membership_for(user: Any, group: Group) -> Membership | None:
+    """Return the person's membership row in `group` (any status), or None."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(group=group, user=user).first()
+
+
+def is_member(membership: Membership | None) -> bool:
+    return membership is not None and membership.status == MembershipStatus.ACTIVE
+
+
+def can_read(user: Any, group: Group, membership: Membership | None) -> bool:
+    """Active members who have consented to some version may read the room."""
+    return (
+        is_in_good_standing(user)
+        and is_member(membership)
+        and membership is not None
+        and membership.consented_version > 0
+    )
+
+
+def needs_consent(group: Group, membership: Membership | None) -> bool:
+    return (
+        is_member(membership)
+        and membership is not None
+        and (membership.consented_version < group.agreement_version)
+    )
+
+
+def can_post(user: Any, group: Group, membership: Membership | None) -> bool:
+    """May write in the room: reading, plus the current agreement and an open room."""
+    if not can_read(user, group, membership) or membership is None:
+        return False
+    if group.archived or needs_consent(group, membership) or membership.is_muted:
+        return False  # an organizer may mute a facilitator too
+    if membership.role == Role.FACILITATOR:
+        return True
+    return not group.is_paused
+
+
+def can_facilitate(user: Any, group: Group, membership: Membership | None) -> bool:
+    """Holds the space in this group: an active facilitator in good standing."""
+    return (
+        is_in_good_standing(user)
+        and is_member(membership)
+        and membership is not None
+        and membership.role == Role.FACILITATOR
+    )
+
+
+def can_manage_group(user: Any) -> bool:
+    """Create, edit and archive groups; appoint facilitators; publish agreements."""
+    return is_organizer(user)
+
+
+def can_invite(user: Any, group: Group, membership: Membership | None) -> bool:
+    return not group.archived and (can_facilitate(user, group, membership) or is_organizer(user))
+
+
+def can_join_directly(user: Any, group: Group, membership: Membership | None) -> bool:
+    """May join an open group at once (capacity is checked when joining).
+
+    Someone a facilitator removed returns only by request or invitation.
+    """
+    return (
+        group.join_policy == JoinPolicy.OPEN
+        and _may_become_member(user, group, membership)
+        and not _was_removed(membership)
+    )
+
+
+def can_request(user: Any, group: Group, membership: Membership | None) -> bool:
+    """May ask to join: a by-request group, or an open one they were removed from."""
+    return (
+        group.join_policy == JoinPolicy.REQUEST
+        or (group.join_policy == JoinPolicy.OPEN and _was_removed(membership))
+    ) and _may_become_member(user, group, membership)
+
+
+def _was_removed(membership: Membership | None) -> bool:
+    return membership is not None and membership.status == MembershipStatus.REMOVED
+
+
+def can_accept_invite(user: Any, group: Group, membership: Membership | None) -> bool:
+    return _may_become_member(user, group, membership)
+
+
+def _may_become_member(user: Any, group: Group, membership: Membership | None) -> bool:
+    if not is_in_good_standing(user) or group.archived:
+        return False
+    if membership is None:
+        return True
+    return membership.status in {MembershipStatus.LEFT, MembershipStatus.REMOVED}
+
+
+def get_group(slug: str) -> Group:
+    """Fetch a group anyone may know of (its landing page), or 404."""
+    try:
+        return Group.objects.get(slug=slug)
+    except Group.DoesNotExist:
+        raise NotFound("No group here.") from None
+
+
+def access_group_for_reader(user: Any, slug: str) -> tuple[Group, Membership]:
+    """Fetch a group and the reader's membership, or 404 exactly like a missing group."""
+    group = get_group(slug)
+    membership = membership_for(user, group)
+    if not can_read(user, group, membership) or membership is None:
+        raise NotFound("No group here.")
+    return group, membership
+
+
+def access_group_for_facilitator(user: Any, slug: str) -> tuple[Group, Membership | None]:
+    """Fetch a group its facilitator (or an organizer) may moderate, or 404."""
+    group = get_group(slug)
+    membership = membership_for(user, group)
+    if can_facilitate(user, group, membership) or is_organizer(user):
+        return group, membership
+    raise NotFound("No group here.")
+
+
+def access_group_for_organizer(user: Any, slug: str) -> Group:
+    if not can_manage_group(user):
+        raise NotFound("No group here.")
+    return get_group(slug)
+
+
+# --- Resources -------------------------------------------------------------------------
+
+
+def can_publish_resource(
+    user: Any, group: Group | None, membership: Membership | None = None
+) -> bool:
+    """Community-wide: organizers. In a group: its facilitators (its resources are
+    for members only, so an organizer who is not a member neither sees nor posts them)."""
+    if group is None:
+        return is_organizer(user)
+    return can_facilitate(user, group, membership or membership_for(user, group))
+
+
+def can_suggest_resource(user: Any, group: Group, membership: Membership | None) -> bool:
+    """A suggestion is writing to the group: members who agreed to the current version."""
+    return (
+        not group.archived
+        and can_read(user, group, membership)
+        and not needs_consent(group, membership)
+    )
+
+
+def can_view_resource(user: Any, resource: Any, membership: Membership | None = None) -> bool:
+    """Published community resources: anyone signed in. Group ones: that group's readers.
+    Suggestions: their author and those who may publish. Archived: those who may publish."""
+    if not is_in_good_standing(user):
+        return False
+    group = resource.group
+    if group is not None:
+        membership = membership or membership_for(user, group)
+        if not can_read(user, group, membership):
+            return False
+    if resource.status == "published":
+        return True
+    if resource.status == "suggested" and resource.author_id == user.pk:
+        return True
+    return can_publish_resource(user, group, membership)

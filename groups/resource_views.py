@@ -1,0 +1,290 @@
+"""Resource pages: the community library, each group's library, and sharing into chat.
+
+Views parse input, call the resource actions, and render; the text pipeline renders
+every field, and group resources answer 404 to anyone who can't read the group.
+"""
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from community.errors import Refused
+from community.text import render_markdown
+from groups import permissions, selectors
+from groups.actions import chat
+from groups.actions import resources as actions
+from groups.forms import ResourceForm, ShareForm
+from groups.models import Group, Membership, Resource, ResourceStatus
+from groups.permissions import NotFound
+
+
+def _library_group(
+    request: HttpRequest, slug: str | None
+) -> tuple[Group | None, Membership | None]:
+    """The library's group (None: the community), or 404 for anyone who can't see it."""
+    if slug is None:
+        if not permissions.is_in_good_standing(request.user):
+            raise NotFound("No page here.")
+        return None, None
+    return permissions.access_group_for_reader(request.user, slug)
+
+
+def _resource(
+    request: HttpRequest, slug: str | None, pk: int
+) -> tuple[Resource, Membership | None]:
+    group, membership = _library_group(request, slug)
+    resource = get_object_or_404(
+        Resource.objects.select_related("group", "author").prefetch_related("tags"),
+        pk=pk,
+        group=group,
+    )
+    if not permissions.can_view_resource(request.user, resource, membership):
+        raise NotFound("No page here.")
+    return resource, membership
+
+
+@login_required
+def library(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    group, membership = _library_group(request, slug)
+    query, tag = request.GET.get("q", ""), request.GET.get("tag", "")
+    items = list(selectors.resources(group=group, viewer=request.user, query=query, tag=tag))
+    return render(
+        request,
+        "resources/library.html",
+        {
+            "group": group,
+            "membership": membership,
+            "items": items,
+            "helped": selectors.helped_by(request.user, [r.pk for r in items]),
+            "tags": selectors.resource_tags(group),
+            "query": query,
+            "tag": tag,
+            "can_publish": permissions.can_publish_resource(request.user, group, membership),
+            "can_suggest": group is not None
+            and permissions.can_suggest_resource(request.user, group, membership),
+            "suggestions": (
+                selectors.resources(group=group, viewer=request.user, status="suggested").count()
+                if group is not None
+                and permissions.can_publish_resource(request.user, group, membership)
+                else 0
+            ),
+        },
+    )
+
+
+def _form_data(form: ResourceForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {key: data[key] for key in ("title", "summary", "body", "link", "kind", "tags")}
+
+
+@login_required
+def write(request: HttpRequest, slug: str | None = None, pk: int | None = None) -> HttpResponse:
+    """Create (or suggest) and edit, with a preview rendered by the same pipeline."""
+    group, membership = _library_group(request, slug)
+    resource = _resource(request, slug, pk)[0] if pk is not None else None
+    if resource is not None and not permissions.can_publish_resource(
+        request.user, group, membership
+    ):
+        raise NotFound("No page here.")
+    publishing = permissions.can_publish_resource(request.user, group, membership)
+    if (
+        resource is None
+        and not publishing
+        and not (
+            group is not None and permissions.can_suggest_resource(request.user, group, membership)
+        )
+    ):
+        raise NotFound("No page here.")
+    initial = {}
+    if resource is not None:
+        initial = {
+            "title": resource.title,
+            "summary": resource.summary,
+            "body": resource.body,
+            "link": resource.link,
+            "kind": resource.kind,
+            "tags": ", ".join(t.name for t in resource.tags.all()),
+        }
+    form = ResourceForm(request.POST or None, initial=initial)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" in request.POST:
+            preview = {
+                "title": form.cleaned_data["title"],
+                "summary": form.cleaned_data["summary"],
+                "html": render_markdown(form.cleaned_data["body"]),
+            }
+        else:
+            try:
+                if resource is None:
+                    saved = actions.create(actor=request.user, group=group, **_form_data(form))
+                else:
+                    saved = actions.edit(actor=request.user, resource=resource, **_form_data(form))
+            except Refused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                if saved.status == ResourceStatus.SUGGESTED:
+                    messages.success(
+                        request, "Thank you. A facilitator will look at your suggestion."
+                    )
+                    return redirect(_library_url(group))
+                messages.success(request, "Published.")
+                return redirect(saved)
+    return render(
+        request,
+        "resources/form.html",
+        {
+            "group": group,
+            "membership": membership,
+            "form": form,
+            "resource": resource,
+            "preview": preview,
+            "publishing": publishing,
+        },
+        status=400 if request.method == "POST" and preview is None else 200,
+    )
+
+
+def _library_url(group: Group | None) -> str:
+    return (
+        reverse("resources:library")
+        if group is None
+        else reverse("groups:resources", args=[group.slug])
+    )
+
+
+def _share_targets(request: HttpRequest, resource: Resource) -> list[tuple[str, str]]:
+    if resource.group is not None:
+        return [(resource.group.slug, resource.group.name)]
+    return [
+        (m.group.slug, m.group.name)
+        for m in selectors.my_memberships(request.user)
+        if permissions.can_post(request.user, m.group, m)
+    ]
+
+
+@login_required
+def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    resource, membership = _resource(request, slug, pk)
+    targets = (
+        _share_targets(request, resource) if resource.status == ResourceStatus.PUBLISHED else []
+    )
+    return render(
+        request,
+        "resources/detail.html",
+        {
+            "group": resource.group,
+            "membership": membership,
+            "resource": resource,
+            "helped": bool(selectors.helped_by(request.user, [resource.pk])),
+            "can_manage": permissions.can_publish_resource(
+                request.user, resource.group, membership
+            ),
+            "share_form": ShareForm(groups=targets, initial={"client_id": uuid.uuid4().hex})
+            if targets
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """Pin, unpin, archive, restore, or approve a suggestion."""
+    resource, _ = _resource(request, slug, pk)
+    what = request.POST.get("what", "")
+    steps = {
+        "pin": (
+            lambda: actions.set_pinned(actor=request.user, resource=resource, pinned=True),
+            "Pinned to the top.",
+        ),
+        "unpin": (
+            lambda: actions.set_pinned(actor=request.user, resource=resource, pinned=False),
+            "Unpinned.",
+        ),
+        "archive": (
+            lambda: actions.set_archived(actor=request.user, resource=resource, archived=True),
+            "Archived.",
+        ),
+        "restore": (
+            lambda: actions.set_archived(actor=request.user, resource=resource, archived=False),
+            "Back in the library.",
+        ),
+        "approve": (
+            lambda: actions.approve(actor=request.user, resource=resource),
+            "Published. Thank you for reviewing it.",
+        ),
+    }
+    if what not in steps:
+        raise NotFound("No page here.")
+    run, success = steps[what]
+    try:
+        run()
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, success)
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(resource)
+
+
+@login_required
+@require_POST
+def helped(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    resource, _ = _resource(request, slug, pk)
+    try:
+        now = actions.toggle_helped(user=request.user, resource=resource)
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Glad it helped." if now else "Taken back.")
+    return redirect(resource)
+
+
+@login_required
+@require_POST
+def share(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """Share a resource into a group's chat, as a card, through the chat's write path."""
+    resource, _ = _resource(request, slug, pk)
+    form = ShareForm(request.POST, groups=_share_targets(request, resource))
+    if not form.is_valid():
+        messages.error(request, "Please choose a group you can post in.")
+        return redirect(resource)
+    group, _ = permissions.access_group_for_reader(request.user, form.cleaned_data["group"])
+    try:
+        chat.send_message(
+            user=request.user,
+            group=group,
+            client_id=form.cleaned_data["client_id"],
+            body=form.cleaned_data["body"],
+            resource_id=resource.pk,
+        )
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+        return redirect(resource)
+    messages.success(request, "Shared into the conversation.")
+    return redirect(f"{reverse('groups:group', args=[group.slug])}#composer")
+
+
+@login_required
+def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
+    group, membership = permissions.access_group_for_reader(request.user, slug)
+    if not permissions.can_publish_resource(request.user, group, membership):
+        raise NotFound("No page here.")
+    return render(
+        request,
+        "resources/suggestions.html",
+        {
+            "group": group,
+            "membership": membership,
+            "items": selectors.resources(group=group, viewer=request.user, status="suggested"),
+        },
+    )

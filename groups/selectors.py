@@ -1,0 +1,261 @@
+"""Reads that pages and sockets use, each with a fixed number of queries."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+
+from community.text import render_word_diff
+from groups.models import (
+    Agreement,
+    Clause,
+    Group,
+    Invite,
+    JoinRequest,
+    Membership,
+    MembershipStatus,
+    Message,
+    Reaction,
+    RequestStatus,
+    Resource,
+    ResourceHelped,
+    ResourceTag,
+    Role,
+)
+
+# Full-text search stems English words the same way on every server.
+SEARCH_CONFIG = "english"
+
+ACTIVE = Q(memberships__status=MembershipStatus.ACTIVE)
+
+
+def directory(topic: str = "") -> QuerySet[Group]:
+    """Listed, open-for-business groups with their size and topics."""
+    groups = (
+        Group.objects.filter(listed=True, archived=False)
+        .annotate(member_count=Count("memberships", filter=ACTIVE))
+        .prefetch_related("topics")
+        .order_by("name")
+    )
+    if topic:
+        groups = groups.filter(topics__slug=topic)
+    return groups
+
+
+def current_agreement(group: Group) -> Agreement | None:
+    """The current version with its clauses prefetched."""
+    return (
+        Agreement.objects.filter(group=group, version=group.agreement_version)
+        .prefetch_related(Prefetch("clauses", queryset=Clause.objects.order_by("position")))
+        .first()
+    )
+
+
+def group_with_size(slug: str) -> Group | None:
+    return (
+        Group.objects.filter(slug=slug)
+        .annotate(member_count=Count("memberships", filter=ACTIVE))
+        .prefetch_related("topics")
+        .first()
+    )
+
+
+def members(group: Group) -> QuerySet[Membership]:
+    """Active members, facilitators first, with the person each one is."""
+    return (
+        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
+        .select_related("user")
+        .order_by("-role", "pseudonym", "user__display_name")
+    )
+
+
+def facilitators(group: Group) -> QuerySet[Membership]:
+    return members(group).filter(role=Role.FACILITATOR)
+
+
+def my_memberships(user: Any) -> QuerySet[Membership]:
+    """A person's active groups, with what they need to show on the home page."""
+    return (
+        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
+        .select_related("group")
+        .annotate(unread=F("group__last_seq") - F("last_read_seq"))
+        .order_by("group__name")
+    )
+
+
+def my_requests(user: Any) -> QuerySet[JoinRequest]:
+    """Requests still waiting, and answers from the last weeks."""
+    return (
+        JoinRequest.objects.filter(user=user)
+        .exclude(status=RequestStatus.WITHDRAWN)
+        .select_related("group")
+        .order_by("-created_at")[:10]
+    )
+
+
+def pending_requests(group: Group) -> QuerySet[JoinRequest]:
+    return JoinRequest.objects.filter(group=group, status=RequestStatus.PENDING).select_related(
+        "user"
+    )
+
+
+def invites(group: Group) -> QuerySet[Invite]:
+    return Invite.objects.filter(group=group).select_related("created_by")
+
+
+@dataclass
+class ClauseChange:
+    kind: str  # "added", "removed", "changed", "same"
+    title: str
+    body_html: str
+    diff_html: str = ""
+
+
+def agreement_changes(group: Group, since_version: int) -> list[ClauseChange]:
+    """Clause by clause, how the current agreement differs from `since_version`."""
+    versions = Agreement.objects.filter(
+        group=group, version__in=[since_version, group.agreement_version]
+    ).prefetch_related(Prefetch("clauses", queryset=Clause.objects.order_by("position")))
+    by_version = {a.version: list(a.clauses.all()) for a in versions}
+    old = {c.key: c for c in by_version.get(since_version, [])}
+    new = by_version.get(group.agreement_version, [])
+    changes = []
+    for clause in new:
+        before = old.pop(clause.key, None)
+        if before is None:
+            changes.append(ClauseChange("added", clause.title, clause.body_html))
+        elif before.body != clause.body:
+            changes.append(
+                ClauseChange(
+                    "changed",
+                    clause.title,
+                    clause.body_html,
+                    render_word_diff(before.body, clause.body),
+                )
+            )
+        else:
+            changes.append(ClauseChange("same", clause.title, clause.body_html))
+    changes.extend(ClauseChange("removed", c.title, c.body_html) for c in old.values())
+    return changes
+
+
+# --- Chat ----------------------------------------------------------------------
+
+
+def _visible_messages(group: Group, viewer: Membership) -> QuerySet[Message]:
+    """Published messages plus the viewer's own held ones, with their authors."""
+    return (
+        Message.objects.filter(group=group)
+        .filter(Q(held=False) | Q(author=viewer))
+        .select_related("author__user", "resource__group")
+    )
+
+
+def latest_messages(
+    group: Group, viewer: Membership, *, before: int | None = None, limit: int = 50
+) -> list[Message]:
+    """The `limit` messages before sequence `before` (or the newest), oldest first."""
+    messages = _visible_messages(group, viewer).filter(seq__isnull=False)
+    if before is not None:
+        messages = messages.filter(seq__lt=before)
+    page = list(messages.order_by("-seq")[:limit])
+    page.reverse()
+    if before is None:
+        page.extend(_visible_messages(group, viewer).filter(held=True).order_by("created_at"))
+    return page
+
+
+def messages_after(group: Group, viewer: Membership, after_seq: int, cap: int) -> list[Message]:
+    """Messages after `after_seq` in order, at most `cap + 1` (the extra one says "more")."""
+    return list(
+        _visible_messages(group, viewer).filter(seq__gt=after_seq).order_by("seq")[: cap + 1]
+    )
+
+
+def changed_since(
+    group: Group, viewer: Membership, after_change: int, upto_seq: int, cap: int
+) -> list[Message]:
+    """Earlier messages edited, removed or reacted to after change number `after_change`."""
+    return list(
+        _visible_messages(group, viewer)
+        .filter(change__gt=after_change, seq__lte=upto_seq)
+        .order_by("change")[: cap + 1]
+    )
+
+
+def my_reactions(viewer: Membership, message_ids: list[int]) -> dict[int, set[str]]:
+    """Which reactions the viewer gave, per message, in one query."""
+    mine: dict[int, set[str]] = {}
+    for message_id, kind in Reaction.objects.filter(
+        member=viewer, message_id__in=message_ids
+    ).values_list("message_id", "kind"):
+        mine.setdefault(message_id, set()).add(kind)
+    return mine
+
+
+def roster(group: Group) -> dict[int, dict[str, Any]]:
+    """Active members by membership id, for naming who is here and who is typing."""
+    return {m.pk: {"id": m.pk, "name": m.display_name, "role": m.role} for m in members(group)}
+
+
+# --- Resources -------------------------------------------------------------------------
+
+
+def resources(
+    *, group: Group | None, viewer: Any, query: str = "", tag: str = "", status: str = "published"
+) -> QuerySet[Resource]:
+    """A library's resources, pinned first, filtered by tag and searched.
+
+    PostgreSQL ranks with full-text search; elsewhere a plain substring match stands in.
+    """
+    scope = Q(group__isnull=True) if group is None else Q(group=group)
+    items = (
+        Resource.objects.filter(scope, status=status)
+        .select_related("author", "group")
+        .prefetch_related("tags")
+    )
+    if tag:
+        items = items.filter(tags__slug=tag.replace("\x00", ""))
+    # A NUL can't reach PostgreSQL (it refuses the whole query): it separates words here.
+    query = " ".join(query.replace("\x00", " ").split())[:200]
+    if not query:
+        return items.order_by("-pinned", "-created_at")
+    if connection.vendor == "postgresql":
+        vector = (
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+        )
+        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        matches = Resource.objects.annotate(document=vector).filter(document=search)
+        return (
+            items.filter(Q(pk__in=matches.values("pk")) | Q(tags__name__iexact=query))
+            .annotate(rank=SearchRank(vector, search))
+            .distinct()
+            .order_by("-pinned", "-rank", "-created_at")
+        )
+    text = Q()
+    for word in query.split()[:8]:
+        text &= (
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(body__icontains=word)
+            | Q(tags__name__icontains=word)
+        )
+    return items.filter(text).distinct().order_by("-pinned", "-created_at")
+
+
+def resource_tags(group: Group | None) -> QuerySet[ResourceTag]:
+    """Tags on this library's published resources (one join: same resource for both)."""
+    scope = Q(resources__group__isnull=True) if group is None else Q(resources__group=group)
+    return ResourceTag.objects.filter(scope, resources__status="published").distinct()
+
+
+def helped_by(user: Any, resource_ids: list[int]) -> set[int]:
+    return set(
+        ResourceHelped.objects.filter(user=user, resource_id__in=resource_ids).values_list(
+            "resource_id", flat=True
+        )
+    )

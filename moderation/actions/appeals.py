@@ -1,0 +1,93 @@
+"""Appeals: a member may appeal each decision about them once; organizers decide."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from community.errors import Refused
+from community.notices import notify
+from groups import audit, events
+from groups.models import AuditEntry, Membership, MembershipStatus, Message
+from moderation import permissions
+from moderation.actions.common import require
+from moderation.actions.messages import restore
+from moderation.models import Appeal, AppealStatus
+
+APPEALABLE = {"mute", "remove", "ban", "hide", "suspend", "decline_message", "nudge"}
+
+
+@transaction.atomic
+def appeal(*, user: Any, entry: AuditEntry, text: str) -> Appeal:
+    """Ask the organizers to look again at one decision about you."""
+    if entry.target_user_id != user.pk or entry.action not in APPEALABLE:
+        raise Refused("not_found", "That decision can't be appealed.")
+    text = text.strip()
+    if not text:
+        raise Refused("empty", "Please tell the organizers what you would like them to know.")
+    try:
+        with transaction.atomic():
+            return Appeal.objects.create(entry=entry, user=user, text=text[:1500])
+    except IntegrityError:
+        raise Refused("already_appealed", "You have already appealed this decision.") from None
+
+
+def _reverse(actor: Any, entry: AuditEntry) -> None:
+    """Undo what can be undone when a decision is overturned."""
+    if entry.action in {"mute", "remove", "ban"} and entry.group_id:
+        membership = Membership.objects.filter(
+            group_id=entry.group_id, user=entry.target_user
+        ).first()
+        if membership is None:
+            return
+        if entry.action == "mute":
+            membership.muted_until, membership.mute_reason = None, ""
+            membership.save(update_fields=["muted_until", "mute_reason"])
+            events.recheck_user(membership.user_id, group_id=membership.group_id)
+        elif membership.status in {MembershipStatus.REMOVED, MembershipStatus.BANNED}:
+            membership.status = MembershipStatus.LEFT
+            membership.save(update_fields=["status"])
+    elif entry.action == "hide" and entry.target_message_id:
+        if Message.objects.filter(pk=entry.target_message_id, hidden_at__isnull=False).exists():
+            restore(actor=actor, message_id=entry.target_message_id, reason="Appeal overturned")
+    elif entry.action == "suspend" and entry.target_user is not None:
+        entry.target_user.suspended_until = None
+        entry.target_user.save(update_fields=["suspended_until"])
+
+
+@transaction.atomic
+def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> Appeal:
+    """An organizer upholds or overturns a decision; both are logged."""
+    appeal = (
+        Appeal.objects.select_for_update(of=("self",))
+        .select_related("entry", "user")
+        .get(pk=appeal.pk)
+    )
+    require(permissions.can_decide_appeal(actor, appeal))
+    if appeal.status != AppealStatus.PENDING:
+        raise Refused("closed", "This appeal has already been decided.")
+    appeal.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
+    appeal.decided_at, appeal.decided_by = timezone.now(), actor
+    appeal.decision = " ".join(note.split())[:800]
+    appeal.save(update_fields=["status", "decided_at", "decided_by", "decision"])
+    if overturn:
+        _reverse(actor, appeal.entry)
+    audit.record(
+        "appeal_overturned" if overturn else "appeal_upheld",
+        actor=actor,
+        group=appeal.entry.group,
+        target_user=appeal.user,
+        reason=appeal.decision,
+    )
+    notify(
+        appeal.user,
+        kind="appeal",
+        title="Your appeal was decided",
+        text=(
+            "An organizer reversed the decision you appealed."
+            if overturn
+            else "An organizer looked again and the decision stands."
+        )
+        + (f" Their note: {appeal.decision}" if appeal.decision else ""),
+    )
+    return appeal

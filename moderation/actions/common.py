@@ -1,0 +1,32 @@
+"""What every moderation action shares: refusing, naming clauses, telling people."""
+
+from typing import Any
+
+from django.urls import reverse
+
+from community.errors import Refused
+from community.notices import notify
+from groups import events
+from groups.models import Group
+
+FORBIDDEN = Refused("forbidden", "You can't take that action here.")
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise FORBIDDEN
+
+
+def clause_phrase(clause: str) -> str:
+    return f"the agreement's “{clause}”" if clause else "the group's agreement"
+
+
+def tell(user: Any, group: Group | None, *, kind: str, title: str, text: str) -> None:
+    """Leave a private notice and show it at once on the person's open sockets."""
+    link = reverse("groups:group", args=[group.slug]) if group is not None else ""
+    notify(user, kind=kind, title=title, text=text, link=link)
+    events.to_user(
+        user.pk,
+        {"type": "notice", "kind": kind, "title": title, "text": text},
+        group_id=group.pk if group is not None else None,
+    )

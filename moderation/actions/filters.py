@@ -1,0 +1,64 @@
+"""Word filters and crisis phrases."""
+
+from typing import Any
+
+from django.db import transaction
+
+from community.errors import Refused
+from groups import audit
+from groups.models import Group
+from moderation import permissions, screening
+from moderation.actions.common import require
+from moderation.models import CrisisPhrase, FilterAction, WordFilter
+
+
+@transaction.atomic
+def add_filter(
+    *, actor: Any, group: Group | None, phrase: str, action: str, clause: str = ""
+) -> WordFilter:
+    """Watch for a phrase in one group (its facilitators) or everywhere (organizers)."""
+    require(
+        permissions.can_moderate_group(actor, group) if group else permissions.is_organizer(actor)
+    )
+    phrase = " ".join(phrase.split())[:80]
+    if not screening.fold(phrase):
+        raise Refused("empty", "Please give a word or phrase to watch for.")
+    if action not in FilterAction.values:
+        raise Refused("invalid", "Please choose what happens on a match.")
+    word_filter = WordFilter.objects.create(
+        group=group, phrase=phrase, action=action, clause=clause[:80], created_by=actor
+    )
+    audit.record("filter_added", actor=actor, group=group, clause=clause, reason=action)
+    transaction.on_commit(screening.forget_rules)
+    return word_filter
+
+
+@transaction.atomic
+def remove_filter(*, actor: Any, word_filter: WordFilter) -> None:
+    group = word_filter.group
+    require(
+        permissions.can_moderate_group(actor, group) if group else permissions.is_organizer(actor)
+    )
+    word_filter.delete()
+    audit.record("filter_removed", actor=actor, group=group)
+    transaction.on_commit(screening.forget_rules)
+
+
+@transaction.atomic
+def add_crisis_phrase(*, actor: Any, phrase: str) -> CrisisPhrase:
+    require(permissions.is_organizer(actor))
+    phrase = " ".join(phrase.split())[:80]
+    if not screening.fold(phrase):
+        raise Refused("empty", "Please give a phrase.")
+    crisis_phrase, _ = CrisisPhrase.objects.get_or_create(phrase=phrase)
+    audit.record("crisis_phrase_added", actor=actor)
+    transaction.on_commit(screening.forget_rules)
+    return crisis_phrase
+
+
+@transaction.atomic
+def remove_crisis_phrase(*, actor: Any, crisis_phrase: CrisisPhrase) -> None:
+    require(permissions.is_organizer(actor))
+    crisis_phrase.delete()
+    audit.record("crisis_phrase_removed", actor=actor)
+    transaction.on_commit(screening.forget_rules)

@@ -1,0 +1,197 @@
+"""Actions about a person: nudge, mute, remove, ban, and site-wide suspension."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from community.errors import Refused
+from groups import audit, events
+from groups.models import Membership, MembershipStatus, Role
+from moderation import permissions
+from moderation.actions.common import clause_phrase, require, tell
+
+MUTE_CHOICES = {10: "10 minutes", 60: "1 hour", 24 * 60: "24 hours", 7 * 24 * 60: "7 days"}
+MAX_MUTE_MINUTES = 30 * 24 * 60
+
+
+def _target(membership: Membership) -> Membership:
+    locked = (
+        Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
+    )
+    if locked.status != MembershipStatus.ACTIVE:
+        raise Refused("not_member", "That person is no longer in the group.")
+    return locked
+
+
+def _when(moment: Any) -> str:
+    return date_format(timezone.localtime(moment), "j F, H:i") + " UTC"
+
+
+@transaction.atomic
+def nudge(*, actor: Any, membership: Membership, clause: str, text: str) -> None:
+    """Send a private, warm note citing a clause. Nothing else changes."""
+    target = _target(membership)
+    require(permissions.can_act_on(actor, target.group, target))
+    text = " ".join(text.split())[:800]
+    if not text:
+        raise Refused("empty", "Please write the note, or choose a template.")
+    audit.record("nudge", actor=actor, group=target.group, target_user=target.user, clause=clause)
+    tell(target.user, target.group, kind="nudge", title="A note from a facilitator", text=text)
+
+
+@transaction.atomic
+def mute(
+    *, actor: Any, membership: Membership, minutes: int, clause: str, reason: str = ""
+) -> Membership:
+    """Pause a member from posting for a while. It lifts by itself."""
+    target = _target(membership)
+    require(permissions.can_act_on(actor, target.group, target))
+    if not 1 <= minutes <= MAX_MUTE_MINUTES:
+        raise Refused("invalid", "A pause can last from one minute to thirty days.")
+    until = timezone.now() + timedelta(minutes=minutes)
+    explanation = (
+        f"A facilitator paused your posting because a message touched {clause_phrase(clause)}. "
+        f"You can keep reading, and post again after {_when(until)}."
+    )
+    target.muted_until, target.mute_reason = until, explanation
+    target.save(update_fields=["muted_until", "mute_reason"])
+    audit.record(
+        "mute",
+        actor=actor,
+        group=target.group,
+        target_user=target.user,
+        clause=clause,
+        reason=reason,
+        expires_at=until,
+    )
+    tell(
+        target.user, target.group, kind="mute", title="Posting paused for a while", text=explanation
+    )
+    events.recheck_user(target.user_id, group_id=target.group_id)
+    return target
+
+
+@transaction.atomic
+def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
+    target = _target(membership)
+    require(permissions.can_act_on(actor, target.group, target))
+    target.muted_until, target.mute_reason = None, ""
+    target.save(update_fields=["muted_until", "mute_reason"])
+    audit.record("unmute", actor=actor, group=target.group, target_user=target.user, reason=reason)
+    tell(
+        target.user,
+        target.group,
+        kind="unmute",
+        title="You can post again",
+        text="A facilitator lifted the pause on your posting. Welcome back.",
+    )
+    events.recheck_user(target.user_id, group_id=target.group_id)
+    return target
+
+
+def _end_membership(
+    *, actor: Any, membership: Membership, status: str, clause: str, reason: str
+) -> Membership:
+    target = _target(membership)
+    require(permissions.can_act_on(actor, target.group, target))
+    target.status, target.role, target.left_at = status, Role.MEMBER, timezone.now()
+    target.save(update_fields=["status", "role", "left_at"])
+    banned = status == MembershipStatus.BANNED
+    audit.record(
+        "ban" if banned else "remove",
+        actor=actor,
+        group=target.group,
+        target_user=target.user,
+        clause=clause,
+        reason=reason,
+    )
+    text = f"A facilitator ended your place in a group because of {clause_phrase(clause)}. " + (
+        "You can't rejoin it, but you can appeal the decision from your record."
+        if banned
+        else "You may ask to come back later, by request or invitation. You can also appeal "
+        "from your record."
+    )
+    tell(target.user, None, kind=status, title="About one of your groups", text=text)
+    events.recheck_user(target.user_id, group_id=target.group_id)
+    return target
+
+
+@transaction.atomic
+def remove(*, actor: Any, membership: Membership, clause: str, reason: str = "") -> Membership:
+    """Take a member out of the group; they may return by request or invitation."""
+    return _end_membership(
+        actor=actor,
+        membership=membership,
+        status=MembershipStatus.REMOVED,
+        clause=clause,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def ban(*, actor: Any, membership: Membership, clause: str, reason: str = "") -> Membership:
+    """Take a member out of the group for good."""
+    return _end_membership(
+        actor=actor,
+        membership=membership,
+        status=MembershipStatus.BANNED,
+        clause=clause,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def lift_ban(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
+    """Let a banned person return (by the usual ways in)."""
+    target = (
+        Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
+    )
+    require(permissions.is_organizer(actor))
+    if target.status != MembershipStatus.BANNED:
+        raise Refused("not_banned", "That person is not banned from the group.")
+    target.status = MembershipStatus.LEFT
+    target.save(update_fields=["status"])
+    audit.record("unban", actor=actor, group=target.group, target_user=target.user, reason=reason)
+    return target
+
+
+@transaction.atomic
+def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
+    """Suspend an account site-wide (organizers). `days=None` means until lifted."""
+    require(permissions.can_suspend(actor, user))
+    if days is not None and not 1 <= days <= 365:
+        raise Refused("invalid", "A suspension lasts from one day to a year, or until lifted.")
+    until = timezone.now() + (timedelta(days=days) if days else timedelta(days=365 * 100))
+    user.suspended_until = until
+    user.save(update_fields=["suspended_until"])
+    audit.record(
+        "suspend", actor=actor, target_user=user, reason=reason, expires_at=until if days else None
+    )
+    tell(
+        user,
+        None,
+        kind="suspend",
+        title="Your account is paused",
+        text="An organizer paused your account. You can read your record and appeal there.",
+    )
+    events.recheck_user(user.pk)
+    return user
+
+
+@transaction.atomic
+def unsuspend(*, actor: Any, user: Any, reason: str = "") -> Any:
+    require(permissions.can_suspend(actor, user))
+    user.suspended_until = None
+    user.save(update_fields=["suspended_until"])
+    audit.record("unsuspend", actor=actor, target_user=user, reason=reason)
+    tell(
+        user,
+        None,
+        kind="unsuspend",
+        title="Your account is open again",
+        text="An organizer lifted the pause on your account. Welcome back.",
+    )
+    return user

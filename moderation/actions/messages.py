@@ -1,0 +1,176 @@
+"""Actions about messages: hide and restore, and deciding on held messages."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from community.errors import Refused
+from groups import audit, events
+from groups.actions.chat import take_change, take_seq
+from groups.models import Group, Membership, Message, Role
+from groups.payloads import message_payload
+from moderation import permissions
+from moderation.actions.common import clause_phrase, require, tell
+from moderation.models import Report, ReportKind, ReportStatus
+
+
+def _message(message_id: int) -> tuple[Group, Message]:
+    group_id = Message.objects.filter(pk=message_id).values_list("group_id", flat=True).first()
+    if group_id is None:
+        raise Refused("not_found", "That message can't be found.")
+    # The group's row first, then the message's: the chat write path locks in this order.
+    group = Group.objects.select_for_update().get(pk=group_id)
+    message = (
+        Message.objects.select_for_update(of=("self",))  # not the nullable resource's row
+        .select_related("author__user", "group", "resource__group")
+        .get(pk=message_id)
+    )
+    return group, message
+
+
+def _tell_facilitators(group: Group, message: Message) -> None:
+    """Facilitators keep seeing a hidden message's text, marked as hidden."""
+    payload = {"type": "message.updated", "message": message_payload(message, reveal_hidden=True)}
+    for user_id in Membership.objects.filter(
+        group=group, role=Role.FACILITATOR, status="active"
+    ).values_list("user_id", flat=True):
+        events.to_user(user_id, payload, group_id=group.pk)
+
+
+@transaction.atomic
+def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Message:
+    """Hide a message from members at once; facilitators can still read it."""
+    group, message = _message(message_id)
+    require(permissions.can_act_on(actor, group, message.author))
+    if message.hidden_at is not None:
+        return message
+    message.hidden_at, message.hidden_by, message.hidden_clause = timezone.now(), actor, clause
+    message.change = take_change(group)
+    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause", "change"])
+    audit.record(
+        "hide",
+        actor=actor,
+        group=group,
+        target_user=message.author.user,
+        message_id=message.pk,
+        clause=clause,
+        reason=reason,
+    )
+    if message.seq is not None:
+        events.to_group(
+            group.pk,
+            {
+                "type": "message.removed",
+                "id": message.pk,
+                "seq": message.seq,
+                "reason": "facilitator",
+                "clause": clause,
+                "change": message.change,
+            },
+        )
+        _tell_facilitators(group, message)
+    tell(
+        message.author.user,
+        group,
+        kind="hide",
+        title="One of your messages was hidden",
+        text=f"A facilitator hid one of your messages because it touched {clause_phrase(clause)}. "
+        "This is a chance to repair, not a verdict on you. You can appeal from your record.",
+    )
+    return message
+
+
+@transaction.atomic
+def restore(*, actor: Any, message_id: int, reason: str = "") -> Message:
+    """Show a hidden message to members again."""
+    group, message = _message(message_id)
+    require(permissions.can_act_on(actor, group, message.author))
+    if message.hidden_at is None:
+        return message
+    message.hidden_at, message.hidden_by, message.hidden_clause = None, None, ""
+    message.change = take_change(group)
+    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause", "change"])
+    audit.record(
+        "restore",
+        actor=actor,
+        group=group,
+        target_user=message.author.user,
+        message_id=message.pk,
+        reason=reason,
+    )
+    if message.seq is not None:
+        events.to_group(group.pk, {"type": "message.updated", "message": message_payload(message)})
+    return message
+
+
+def _close_held_report(actor: Any, message: Message, outcome: str) -> None:
+    Report.objects.filter(message=message, kind=ReportKind.HELD, status=ReportStatus.OPEN).update(
+        status=ReportStatus.RESOLVED,
+        resolved_at=timezone.now(),
+        resolved_by=actor,
+        resolution=outcome,
+    )
+
+
+@transaction.atomic
+def approve_held(*, actor: Any, message_id: int) -> Message:
+    """Publish a newcomer's held message: it takes the next number and reaches the room."""
+    group, message = _message(message_id)
+    require(permissions.can_act_on(actor, group, message.author))
+    if not message.held or message.is_hidden:
+        raise Refused("not_held", "That message is not waiting for approval.")
+    if message.is_deleted:
+        raise Refused("gone", "Its author removed that message.")
+    seq, change = take_seq(group)
+    message.held, message.seq, message.change, message.created_at = (
+        False,
+        seq,
+        change,
+        timezone.now(),
+    )
+    message.save(update_fields=["held", "seq", "change", "created_at"])
+    Membership.objects.filter(pk=message.author_id).update(
+        published_count=message.author.published_count + 1
+    )
+    _close_held_report(actor, message, "Approved")
+    audit.record(
+        "approve_message",
+        actor=actor,
+        group=group,
+        target_user=message.author.user,
+        message_id=message.pk,
+    )
+    events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
+    return message
+
+
+@transaction.atomic
+def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str = "") -> Message:
+    """Keep a held message out of the room, and tell its author kindly."""
+    group, message = _message(message_id)
+    require(permissions.can_act_on(actor, group, message.author))
+    if not message.held or message.is_hidden:
+        raise Refused("not_held", "That message is not waiting for approval.")
+    message.hidden_at, message.hidden_by, message.hidden_clause = timezone.now(), actor, clause
+    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause"])
+    _close_held_report(actor, message, "Declined")
+    audit.record(
+        "decline_message",
+        actor=actor,
+        group=group,
+        target_user=message.author.user,
+        message_id=message.pk,
+        clause=clause,
+        reason=reason,
+    )
+    tell(
+        message.author.user,
+        group,
+        kind="declined",
+        title="A message was not posted",
+        text="A facilitator did not post one of your messages, because of "
+        f"{clause_phrase(clause)}. "
+        "You're welcome to share again in your own words.",
+    )
+    return message

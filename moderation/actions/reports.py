@@ -1,0 +1,265 @@
+"""Reports, worries and the queue items screening creates; resolving them."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from community import ratelimit
+from community.errors import Refused
+from community.notices import notify
+from community.selectors import crisis_lines_for
+from groups import audit, events
+from groups import permissions as group_permissions
+from groups.models import Membership, Message
+from moderation import permissions
+from moderation.actions.common import require
+from moderation.models import (
+    SAFETY_CLAUSE,
+    Report,
+    ReportKind,
+    ReportNote,
+    ReportStatus,
+    Urgency,
+)
+
+REPORT_RATE = 10 / 3600  # tokens per second: ten an hour
+REPORT_BURST = 5
+THANKS = "Thank you for speaking up. The facilitators will look at it soon; you won't be named."
+
+
+def _limit(user: Any) -> None:
+    verdict = ratelimit.take(f"report:{user.pk}", rate=REPORT_RATE, burst=REPORT_BURST)
+    if not verdict.allowed:
+        raise Refused(
+            "rate_limited",
+            "You have sent several reports in a short time. The facilitators have them; "
+            "please try again a little later.",
+            retry_after=verdict.retry_after,
+        )
+
+
+def _reader(user: Any, group: Any) -> Membership:
+    membership = group_permissions.membership_for(user, group)
+    if not group_permissions.can_read(user, group, membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    return membership
+
+
+def _file(
+    *,
+    kind: str,
+    group: Any,
+    message: Message | None,
+    member: Membership | None,
+    reporter: Any,
+    clause: str,
+    note: str,
+    urgent: bool,
+) -> Report:
+    """Open a queue item, or merge into the open one about the same thing."""
+    lookup: dict[str, Any] = {"kind": kind, "status": ReportStatus.OPEN}
+    lookup.update(
+        {"message": message} if message is not None else {"member": member, "message": None}
+    )
+    report = Report.objects.select_for_update().filter(**lookup).first()
+    if report is None:
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    kind=kind,
+                    group=group,
+                    message=message,
+                    member=member if member is not None else (message.author if message else None),
+                    clause=clause,
+                    urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
+                )
+        except IntegrityError:
+            report = Report.objects.select_for_update().get(**lookup)
+    elif urgent and report.urgency != Urgency.URGENT:
+        report.urgency = Urgency.URGENT
+        report.save(update_fields=["urgency"])
+    if reporter is not None:
+        ReportNote.objects.get_or_create(
+            report=report,
+            reporter=reporter,
+            defaults={"clause": clause, "note": note.strip()[:1000]},
+        )
+    return report
+
+
+@transaction.atomic
+def report_message(*, reporter: Any, message_id: int, clause: str, note: str = "") -> Report:
+    """Report a message as touching a clause (or as a safety concern)."""
+    message = Message.objects.select_related("group", "author").filter(pk=message_id).first()
+    if message is None or message.held:
+        raise Refused("not_found", "That message can't be found.")
+    membership = _reader(reporter, message.group)
+    if message.author_id == membership.pk:
+        raise Refused("own_message", "You can delete or edit your own message instead.")
+    _limit(reporter)
+    return _file(
+        kind=ReportKind.REPORT,
+        group=message.group,
+        message=message,
+        member=None,
+        reporter=reporter,
+        clause=clause[:80],
+        note=note,
+        urgent=clause == SAFETY_CLAUSE,
+    )
+
+
+@transaction.atomic
+def report_member(*, reporter: Any, membership_id: int, clause: str, note: str = "") -> Report:
+    """Report a member (not one message) as touching a clause."""
+    target = Membership.objects.select_related("group").filter(pk=membership_id).first()
+    if target is None or target.status != "active":
+        raise Refused("not_found", "That member can't be found.")
+    membership = _reader(reporter, target.group)
+    if target.pk == membership.pk:
+        raise Refused("own_message", "You can't report yourself.")
+    _limit(reporter)
+    return _file(
+        kind=ReportKind.REPORT,
+        group=target.group,
+        message=None,
+        member=target,
+        reporter=reporter,
+        clause=clause[:80],
+        note=note,
+        urgent=clause == SAFETY_CLAUSE,
+    )
+
+
+def crisis_card(user: Any, group: Any) -> None:
+    """Privately offer crisis lines to a person, live and on their home page."""
+    region = getattr(user, "region", "")
+    # Only lines that answer where the person is: a number from another country may not
+    # connect at all. /crisis/ lists the rest.
+    lines = [
+        {"name": line.name, "phone": line.phone, "text": line.text}
+        for line in crisis_lines_for(region).filter(region__in=[region, "INTL"])[:3]
+    ]
+    text = (
+        "It sounds like things might be really hard right now. You don't have to carry it "
+        "alone: these lines are open, and the people here care about you."
+    )
+    notify(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
+    events.to_user(
+        user.pk,
+        {
+            "type": "notice",
+            "kind": "crisis",
+            "title": "You matter",
+            "text": text,
+            "lines": lines,
+            "link": reverse("crisis"),
+            "link_text": "More ways to get help now",
+        },
+        group_id=group.pk,
+    )
+
+
+@transaction.atomic
+def worried_about(*, member: Any, message_id: int) -> Report:
+    """ "I'm worried about this person": care for the author, an urgent item for facilitators."""
+    message = Message.objects.select_related("group", "author__user").filter(pk=message_id).first()
+    if message is None or message.held:
+        raise Refused("not_found", "That message can't be found.")
+    _reader(member, message.group)
+    _limit(member)
+    report = _file(
+        kind=ReportKind.WORRY,
+        group=message.group,
+        message=message,
+        member=None,
+        reporter=member,
+        clause=SAFETY_CLAUSE,
+        note="",
+        urgent=True,
+    )
+    if report.notes.count() == 1:
+        crisis_card(message.author.user, message.group)
+    return report
+
+
+def after_screening(
+    message: Message, *, flagged: bool, held: bool, crisis: bool, clause: str
+) -> None:
+    """Open the queue items screening asked for (inside the sender's transaction)."""
+    if crisis:
+        _file(
+            kind=ReportKind.CRISIS,
+            group=message.group,
+            message=message,
+            member=None,
+            reporter=None,
+            clause=SAFETY_CLAUSE,
+            note="",
+            urgent=True,
+        )
+        crisis_card(message.author.user, message.group)
+    if held:
+        _file(
+            kind=ReportKind.HELD,
+            group=message.group,
+            message=message,
+            member=None,
+            reporter=None,
+            clause=clause,
+            note="",
+            urgent=False,
+        )
+    if flagged:
+        _file(
+            kind=ReportKind.FILTER,
+            group=message.group,
+            message=message,
+            member=None,
+            reporter=None,
+            clause=clause,
+            note="",
+            urgent=False,
+        )
+
+
+@transaction.atomic
+def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = "") -> Report:
+    """Close a queue item with a note; each reporter hears that it was reviewed."""
+    report = (
+        Report.objects.select_for_update(of=("self",))
+        .select_related("group", "member__user")
+        .get(pk=report.pk)
+    )
+    require(
+        permissions.can_act_on(actor, report.group, report.member)
+        if report.member is not None
+        else permissions.can_moderate_group(actor, report.group)
+    )
+    if report.status != ReportStatus.OPEN:
+        raise Refused("closed", "Someone has already closed this item.")
+    report.status = ReportStatus.DISMISSED if dismiss else ReportStatus.RESOLVED
+    report.resolved_at, report.resolved_by = timezone.now(), actor
+    report.resolution = " ".join(note.split())[:500]
+    report.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    audit.record(
+        "report_dismissed" if dismiss else "report_resolved",
+        actor=actor,
+        group=report.group,
+        target_user=report.member.user if report.member is not None else None,
+        message_id=report.message_id,
+        clause=report.clause,
+        reason=report.resolution,
+    )
+    for reporter_note in report.notes.select_related("reporter"):
+        if reporter_note.reporter is not None:
+            notify(
+                reporter_note.reporter,
+                kind="report_outcome",
+                title="Your report was reviewed",
+                text="A facilitator looked at something you reported and has closed it. "
+                "Thank you for helping keep the space safe.",
+            )
+    return report

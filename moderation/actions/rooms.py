@@ -1,0 +1,72 @@
+"""Actions about a room: slow mode, pausing, and holding newcomers' first messages."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from community.errors import Refused
+from groups import audit, events
+from groups.models import Group
+from moderation import permissions
+from moderation.actions.common import require
+
+
+def _room(actor: Any, group: Group) -> Group:
+    require(permissions.can_moderate_group(actor, group))
+    return Group.objects.select_for_update().get(pk=group.pk)
+
+
+@transaction.atomic
+def set_slow_mode(*, actor: Any, group: Group, seconds: int) -> Group:
+    """Ask members to wait `seconds` between messages (0 turns it off)."""
+    room = _room(actor, group)
+    if not 0 <= seconds <= 3600:
+        raise Refused("invalid", "Slow mode can be between 0 seconds and an hour.")
+    room.slow_mode_seconds = seconds
+    room.save(update_fields=["slow_mode_seconds"])
+    audit.record("slow_mode", actor=actor, group=room, reason=f"{seconds} seconds")
+    events.room_state_changed(room)
+    return room
+
+
+@transaction.atomic
+def pause(*, actor: Any, group: Group, minutes: int | None, message: str = "") -> Group:
+    """Pause the room: only facilitators post until it resumes (by hand or at a set time)."""
+    room = _room(actor, group)
+    if minutes is not None and not 1 <= minutes <= 24 * 60:
+        raise Refused("invalid", "A pause can last from a minute to a day, or until resumed.")
+    room.paused_until = timezone.now() + timedelta(minutes=minutes or 24 * 60 * 365)
+    room.pause_message = " ".join(message.split())[:300]
+    room.save(update_fields=["paused_until", "pause_message"])
+    audit.record(
+        "pause",
+        actor=actor,
+        group=room,
+        expires_at=room.paused_until if minutes else None,
+    )
+    events.room_state_changed(room)
+    return room
+
+
+@transaction.atomic
+def resume(*, actor: Any, group: Group) -> Group:
+    room = _room(actor, group)
+    room.paused_until, room.pause_message = None, ""
+    room.save(update_fields=["paused_until", "pause_message"])
+    audit.record("resume", actor=actor, group=room)
+    events.room_state_changed(room)
+    return room
+
+
+@transaction.atomic
+def hold_first_messages(*, actor: Any, group: Group, count: int) -> Group:
+    """Hold each new member's first `count` messages for a facilitator (0 turns it off)."""
+    room = _room(actor, group)
+    if not 0 <= count <= 20:
+        raise Refused("invalid", "Choose between 0 and 20 messages.")
+    room.hold_first_messages = count
+    room.save(update_fields=["hold_first_messages"])
+    audit.record("hold_first", actor=actor, group=room, reason=f"{count} messages")
+    return room

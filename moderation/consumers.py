@@ -1,0 +1,174 @@
+"""The room consumer with moderation frames: reports and worries from members, and
+facilitators' actions. Each frame calls the same action as the HTTP forms."""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from community.errors import Refused
+from groups import frames
+from groups.consumers import RoomConsumer as BaseRoomConsumer
+from groups.models import Membership
+from moderation.actions import members, messages, reports, rooms
+
+
+@database_sync_to_async
+def _member(group_id: int, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("user", "group")
+        .filter(pk=membership_id, group_id=group_id)
+        .first()
+    )
+    if membership is None:
+        raise Refused("not_found", "That member can't be found in this group.")
+    return membership
+
+
+def _run(function: Any) -> Any:
+    return database_sync_to_async(function)
+
+
+class RoomConsumer(BaseRoomConsumer):
+    async def ack(self, action: str, **fields: Any) -> None:
+        await self.send_json({"type": "moderation.ack", "action": action, **fields})
+
+    async def on_report_message(self, frame: dict[str, Any]) -> None:
+        await _run(reports.report_message)(
+            reporter=self.user,
+            message_id=frames.integer(frame, "id"),
+            clause=frames.text(frame, "clause"),
+            note=frames.text(frame, "note", required=False),
+        )
+        await self.send_json({"type": "report.ack", "detail": reports.THANKS})
+
+    async def on_report_member(self, frame: dict[str, Any]) -> None:
+        await _run(reports.report_member)(
+            reporter=self.user,
+            membership_id=frames.integer(frame, "member"),
+            clause=frames.text(frame, "clause"),
+            note=frames.text(frame, "note", required=False),
+        )
+        await self.send_json({"type": "report.ack", "detail": reports.THANKS})
+
+    async def on_worry(self, frame: dict[str, Any]) -> None:
+        await _run(reports.worried_about)(member=self.user, message_id=frames.integer(frame, "id"))
+        await self.send_json(
+            {
+                "type": "report.ack",
+                "detail": "Thank you for caring. The facilitators will reach "
+                "out, and the person has been offered support privately. You won't be named.",
+            }
+        )
+
+    async def on_hide(self, frame: dict[str, Any]) -> None:
+        message_id = frames.integer(frame, "id")
+        await _run(messages.hide)(
+            actor=self.user,
+            message_id=message_id,
+            clause=frames.text(frame, "clause"),
+            reason=frames.text(frame, "reason", required=False),
+        )
+        await self.ack("hide", id=message_id)
+
+    async def on_restore(self, frame: dict[str, Any]) -> None:
+        message_id = frames.integer(frame, "id")
+        await _run(messages.restore)(actor=self.user, message_id=message_id)
+        await self.ack("restore", id=message_id)
+
+    async def on_approve(self, frame: dict[str, Any]) -> None:
+        message_id = frames.integer(frame, "id")
+        await _run(messages.approve_held)(actor=self.user, message_id=message_id)
+        await self.ack("approve", id=message_id)
+
+    async def on_decline(self, frame: dict[str, Any]) -> None:
+        message_id = frames.integer(frame, "id")
+        await _run(messages.decline_held)(
+            actor=self.user,
+            message_id=message_id,
+            clause=frames.text(frame, "clause", required=False),
+        )
+        await self.ack("decline", id=message_id)
+
+    async def on_nudge(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
+        await _run(members.nudge)(
+            actor=self.user,
+            membership=target,
+            clause=frames.text(frame, "clause"),
+            text=frames.text(frame, "text"),
+        )
+        await self.ack("nudge", member=target.pk)
+
+    async def on_mute(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
+        await _run(members.mute)(
+            actor=self.user,
+            membership=target,
+            minutes=frames.integer(frame, "minutes"),
+            clause=frames.text(frame, "clause"),
+            reason=frames.text(frame, "reason", required=False),
+        )
+        await self.ack("mute", member=target.pk)
+
+    async def on_unmute(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
+        await _run(members.unmute)(actor=self.user, membership=target)
+        await self.ack("unmute", member=target.pk)
+
+    async def on_remove(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
+        await _run(members.remove)(
+            actor=self.user,
+            membership=target,
+            clause=frames.text(frame, "clause"),
+            reason=frames.text(frame, "reason", required=False),
+        )
+        await self.ack("remove", member=target.pk)
+
+    async def on_ban(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
+        await _run(members.ban)(
+            actor=self.user,
+            membership=target,
+            clause=frames.text(frame, "clause"),
+            reason=frames.text(frame, "reason", required=False),
+        )
+        await self.ack("ban", member=target.pk)
+
+    async def on_slow_mode(self, frame: dict[str, Any]) -> None:
+        seconds = frames.integer(frame, "seconds")
+        await _run(rooms.set_slow_mode)(actor=self.user, group=self.group, seconds=seconds)
+        await self.ack("slow_mode", seconds=seconds)
+
+    async def on_pause(self, frame: dict[str, Any]) -> None:
+        minutes = frames.integer(frame, "minutes", required=False) or None
+        await _run(rooms.pause)(
+            actor=self.user,
+            group=self.group,
+            minutes=minutes,
+            message=frames.text(frame, "message", required=False),
+        )
+        await self.ack("pause")
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        await _run(rooms.resume)(actor=self.user, group=self.group)
+        await self.ack("resume")
+
+    HANDLERS = {
+        **BaseRoomConsumer.HANDLERS,
+        "report.message": on_report_message,
+        "report.member": on_report_member,
+        "worry": on_worry,
+        "moderation.hide": on_hide,
+        "moderation.restore": on_restore,
+        "moderation.approve": on_approve,
+        "moderation.decline": on_decline,
+        "moderation.nudge": on_nudge,
+        "moderation.mute": on_mute,
+        "moderation.unmute": on_unmute,
+        "moderation.remove": on_remove,
+        "moderation.ban": on_ban,
+        "moderation.slow_mode": on_slow_mode,
+        "moderation.pause": on_pause,
+        "moderation.resume": on_resume,
+    }

@@ -1,0 +1,162 @@
+"""Forms for reports, moderation actions, filters and appeals."""
+
+from typing import cast
+
+from django import forms
+
+from moderation.actions.members import MUTE_CHOICES
+from moderation.models import FilterAction
+
+
+class ClauseForm(forms.Form):
+    clause = forms.ChoiceField(label="Which part of the agreement does it touch?")
+    reason = forms.CharField(
+        label="A short reason (for the log)",
+        max_length=500,
+        required=False,
+        help_text="Don't copy the message here; the log never keeps message text.",
+    )
+
+    def __init__(self, *args, clauses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["clause"]).choices = list(clauses)
+
+
+class ReportForm(forms.Form):
+    clause = forms.ChoiceField(label="Which part of the agreement does it touch?")
+    note = forms.CharField(
+        label="Anything the facilitators should know (optional)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only facilitators read this. The person you report never learns who reported.",
+    )
+
+    def __init__(self, *args, clauses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["clause"]).choices = list(clauses)
+
+
+class MuteForm(ClauseForm):
+    minutes = forms.TypedChoiceField(
+        label="For how long",
+        coerce=int,
+        choices=[*MUTE_CHOICES.items(), (0, "Custom (below)")],
+    )
+    custom_minutes = forms.IntegerField(
+        label="Custom length in minutes", required=False, min_value=1, max_value=30 * 24 * 60
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("minutes") == 0:
+            if not data.get("custom_minutes"):
+                self.add_error("custom_minutes", "Please give the length in minutes.")
+            else:
+                data["minutes"] = data["custom_minutes"]
+        return data
+
+
+class NudgeForm(forms.Form):
+    clause = forms.ChoiceField(label="Which part of the agreement")
+    text = forms.CharField(
+        label="Your note",
+        max_length=800,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Warm and plain: what you noticed, which promise it touches, what would help.",
+    )
+
+    def __init__(self, *args, clauses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["clause"]).choices = list(clauses)
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(label="Note (for the log)", max_length=500, required=False)
+
+
+class RoomForm(forms.Form):
+    slow_mode_seconds = forms.IntegerField(
+        label="Slow mode: seconds between a member's messages",
+        min_value=0,
+        max_value=3600,
+        help_text="0 turns it off. Facilitators are never slowed.",
+    )
+    hold_first_messages = forms.IntegerField(
+        label="Hold each new member's first messages for approval",
+        min_value=0,
+        max_value=20,
+        help_text="0 turns it off.",
+    )
+
+
+class PauseForm(forms.Form):
+    minutes = forms.IntegerField(
+        label="Pause for (minutes)",
+        min_value=1,
+        max_value=24 * 60,
+        required=False,
+        help_text="Leave empty to pause until you resume by hand.",
+    )
+    message = forms.CharField(
+        label="A grounding message shown to everyone (optional)",
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FilterForm(forms.Form):
+    phrase = forms.CharField(label="Word or phrase", max_length=80)
+    action = forms.ChoiceField(label="When it appears", choices=FilterAction.choices)
+    clause = forms.CharField(
+        label="Agreement clause it touches (optional)", max_length=80, required=False
+    )
+
+
+class PhraseForm(forms.Form):
+    phrase = forms.CharField(label="Crisis phrase", max_length=80)
+
+
+class SuspendForm(forms.Form):
+    email = forms.EmailField(label="Email address of the account")
+    days = forms.IntegerField(
+        label="Days",
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text="Leave empty to suspend until lifted.",
+    )
+    reason = forms.CharField(label="Reason (for the log)", max_length=500)
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label="What would you like the organizers to know?",
+        max_length=1500,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class DecideAppealForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("uphold", "The decision stands"), ("overturn", "Reverse it")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="A note to the member (optional)", max_length=800, required=False)
+
+
+class LogFilterForm(forms.Form):
+    group = forms.ChoiceField(label="Group", required=False)
+    action = forms.CharField(label="Action", required=False, max_length=40)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "All my groups"), *groups]

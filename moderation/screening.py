@@ -1,0 +1,144 @@
+"""Screening chat text against word filters and crisis phrases.
+
+The chat write path asks `screen()` for a verdict; this is the one place that
+knows how text is matched. Matching folds case, accents, look-alike digits and
+symbols and repeated letters, joins letters spelled out with spaces or dots,
+and respects word boundaries, so "k i l l e d" matches "killed" while
+"skilled" does not.
+"""
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+from groups.models import Message
+from moderation.models import CrisisPhrase, FilterAction, WordFilter
+
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+_INNER_I = re.compile(r"(?<=\w)!+(?=\w)")  # "k!lled"
+_INNER_L = re.compile(r"(?<=\w)\|+(?=\w)")  # "ki||ed"
+_REPEATS = re.compile(r"(\w)\1+")
+_REPEATS_OR_ONE = re.compile(r"(.)\1*")
+_NON_WORD = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+# A run of at least three single letters separated by spaces or punctuation: "k i l l".
+_SPELLED = re.compile(r"\b(?:\w[\s._*\-]+){2,}\w\b")
+_CACHE_SECONDS = 10.0
+
+
+def _unify(text: str) -> str:
+    """Lower-case, strip accents, look-alikes and punctuation; keep doubled letters."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_LEET)
+    text = _INNER_L.sub(lambda m: "l" * len(m.group(0)), text)
+    text = _INNER_I.sub(lambda m: "i" * len(m.group(0)), text)
+    text = _SPELLED.sub(lambda m: re.sub(r"[\s._*\-]+", "", m.group(0)), text)
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and look-alikes, squeeze repeats and punctuation."""
+    return _REPEATS.sub(r"\1", _unify(text))
+
+
+def _letters(word: str) -> str:
+    """A letter may stretch ("kiiilled"); a doubled one must stay doubled ("as" is not "ass")."""
+    return "".join(
+        re.escape(m.group(1)) + ("+" if len(m.group(0)) == 1 else "{2,}")
+        for m in _REPEATS_OR_ONE.finditer(word)
+    )
+
+
+def _pattern(phrase: str) -> re.Pattern[str] | None:
+    unified = _unify(phrase)
+    if not unified:
+        return None
+    words = [_letters(word) for word in unified.split(" ")]
+    return re.compile(r"(?<!\w)" + r"\s?".join(words) + r"(?!\w)")
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: re.Pattern[str]
+    action: str
+    clause: str
+    filter_id: int | None = None
+
+
+@dataclass
+class Verdict:
+    action: str = "allow"  # allow, block, hold or flag
+    clause: str = ""
+    crisis: bool = False
+    filter_ids: list[int] = field(default_factory=list)
+
+    def record(self, message: "Message") -> None:
+        """Open the queue items this verdict calls for, once `message` is stored."""
+        from moderation.actions.reports import after_screening
+
+        after_screening(
+            message,
+            flagged=self.action == "flag",
+            held=message.held,
+            crisis=self.crisis,
+            clause=self.clause,
+        )
+
+
+_SEVERITY = {"allow": 0, "flag": 1, "hold": 2, "block": 3}
+_rules: dict[int | None, tuple[float, list[Rule]]] = {}
+
+
+def _load(group_id: int | None) -> list[Rule]:
+    rules = []
+    filters = WordFilter.objects.filter(group__isnull=True)
+    if group_id is not None:
+        filters = WordFilter.objects.filter(group_id=group_id)
+    for word_filter in filters:
+        pattern = _pattern(word_filter.phrase)
+        if pattern is not None:
+            rules.append(Rule(pattern, word_filter.action, word_filter.clause, word_filter.pk))
+    if group_id is None:
+        for phrase in CrisisPhrase.objects.values_list("phrase", flat=True):
+            pattern = _pattern(phrase)
+            if pattern is not None:
+                rules.append(Rule(pattern, "crisis", ""))
+    return rules
+
+
+def _rules_for(group_id: int | None) -> list[Rule]:
+    cached = _rules.get(group_id)
+    if cached is None or time.monotonic() - cached[0] > _CACHE_SECONDS:
+        cached = (time.monotonic(), _load(group_id))
+        _rules[group_id] = cached
+    return cached[1]
+
+
+def forget_rules() -> None:
+    """Drop this process's cached rules (after filters or phrases change)."""
+    _rules.clear()
+
+
+def screen(text: str, *, group_id: int) -> Verdict:
+    """Return what should happen to `text` posted in the group `group_id`."""
+    folded = _unify(text)
+    verdict = Verdict()
+    for rule in [*_rules_for(None), *_rules_for(group_id)]:
+        if not rule.pattern.search(folded):
+            continue
+        if rule.action == "crisis":
+            verdict.crisis = True
+            continue
+        if rule.filter_id is not None:
+            verdict.filter_ids.append(rule.filter_id)
+        if _SEVERITY[rule.action] > _SEVERITY[verdict.action]:
+            verdict.action, verdict.clause = rule.action, rule.clause
+    return verdict
+
+
+__all__ = ["FilterAction", "Verdict", "fold", "forget_rules", "screen"]

@@ -1,0 +1,634 @@
+"""Moderation pages. Each view parses a form, calls one action, and renders or redirects."""
+
+import csv
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from community.errors import Refused
+from groups import permissions as group_permissions
+from groups.models import AuditEntry, Membership, Message
+from groups.permissions import NotFound
+from moderation import permissions, selectors
+from moderation.actions import appeals, filters, members, reports, rooms
+from moderation.actions import messages as message_actions
+from moderation.forms import (
+    AppealForm,
+    ClauseForm,
+    DecideAppealForm,
+    FilterForm,
+    LogFilterForm,
+    MuteForm,
+    NudgeForm,
+    PauseForm,
+    PhraseForm,
+    ReportForm,
+    ResolveForm,
+    RoomForm,
+    SuspendForm,
+)
+from moderation.models import Appeal, CrisisPhrase, Report, WordFilter
+
+
+def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    """Run an action; show its refusal or a confirmation. Returns True when it worked."""
+    try:
+        action()
+    except Refused as refusal:
+        messages.error(request, refusal.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _moderator_or_404(request: HttpRequest) -> None:
+    if not permissions.can_use_queue(request.user):
+        raise NotFound("No page here.")
+
+
+# --- The queue -----------------------------------------------------------------------
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    _moderator_or_404(request)
+    items = selectors.queue(request.user)
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "items": items,
+            "resolve_form": ResolveForm(),
+            "organizer": permissions.is_organizer(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(Report.objects.select_related("group"), pk=pk)
+    if not permissions.can_moderate_group(request.user, report.group):
+        raise NotFound("No page here.")
+    form = ResolveForm(request.POST)
+    dismiss = request.POST.get("outcome") == "dismiss"
+    if form.is_valid():
+        _attempt(
+            request,
+            lambda: reports.resolve(
+                actor=request.user, report=report, dismiss=dismiss, note=form.cleaned_data["note"]
+            ),
+            "Dismissed. The reporters were thanked."
+            if dismiss
+            else "Resolved. The reporters were told.",
+        )
+    return _back(request, reverse("moderation:queue"))
+
+
+# --- A message -----------------------------------------------------------------------
+
+
+def _moderated_message(request: HttpRequest, pk: int) -> Message:
+    message = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
+    if not permissions.can_moderate_group(request.user, message.group):
+        raise NotFound("No page here.")
+    return message
+
+
+@login_required
+def message(request: HttpRequest, pk: int) -> HttpResponse:
+    """One message with its context and the actions a facilitator can take."""
+    target = _moderated_message(request, pk)
+    clauses = selectors.clause_choices(target.group)
+    if request.method == "POST":
+        form = ClauseForm(request.POST, clauses=clauses)
+        if form.is_valid() and _attempt(
+            request,
+            lambda: message_actions.hide(
+                actor=request.user, message_id=target.pk, **form.cleaned_data
+            ),
+            "Hidden. Members see that a facilitator removed it.",
+        ):
+            return _back(request, reverse("moderation:message", args=[pk]))
+    else:
+        form = ClauseForm(clauses=clauses)
+    return render(
+        request,
+        "moderation/message.html",
+        {
+            "target": target,
+            "group": target.group,
+            "form": form,
+            "revisions": target.revisions.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def restore(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _moderated_message(request, pk)
+    _attempt(
+        request,
+        lambda: message_actions.restore(actor=request.user, message_id=target.pk),
+        "Restored. Members can read it again.",
+    )
+    return _back(request, reverse("moderation:message", args=[pk]))
+
+
+@login_required
+@require_POST
+def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _moderated_message(request, pk)
+    if request.POST.get("decision") == "approve":
+        _attempt(
+            request,
+            lambda: message_actions.approve_held(actor=request.user, message_id=target.pk),
+            "Posted to the room.",
+        )
+    else:
+        _attempt(
+            request,
+            lambda: message_actions.decline_held(
+                actor=request.user, message_id=target.pk, clause=request.POST.get("clause", "")
+            ),
+            "Not posted. Its author was told kindly.",
+        )
+    return _back(request, reverse("moderation:queue"))
+
+
+# --- A member ------------------------------------------------------------------------
+
+
+def _moderated_member(request: HttpRequest, pk: int) -> Membership:
+    target = get_object_or_404(Membership.objects.select_related("group", "user"), pk=pk)
+    if not permissions.can_moderate_group(request.user, target.group):
+        raise NotFound("No page here.")
+    return target
+
+
+@login_required
+def member(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _moderated_member(request, pk)
+    clauses = selectors.clause_choices(target.group)
+    return render(
+        request,
+        "moderation/member.html",
+        {
+            "target": target,
+            "group": target.group,
+            "allowed": permissions.can_act_on(request.user, target.group, target),
+            # Three forms on one page: give each its own ids, so each label names its field.
+            "mute_form": MuteForm(clauses=clauses, auto_id="mute-%s"),
+            "nudge_form": NudgeForm(clauses=clauses, auto_id="nudge-%s"),
+            "clause_form": ClauseForm(clauses=clauses, auto_id="end-%s"),
+            "templates": selectors.nudge_templates(),
+            "history": AuditEntry.objects.filter(
+                group=target.group, target_user=target.user
+            ).select_related("actor")[:20],
+        },
+    )
+
+
+def _invalid(request: HttpRequest, form: Any) -> None:
+    errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
+    messages.error(request, f"Please check the form: {errors}")
+
+
+@login_required
+@require_POST
+def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Nudge, mute, unmute, remove or ban a member."""
+    target = _moderated_member(request, pk)
+    clauses = selectors.clause_choices(target.group)
+    actor = request.user
+    forms_by_action = {
+        "nudge": NudgeForm,
+        "mute": MuteForm,
+        "remove": ClauseForm,
+        "ban": ClauseForm,
+    }
+    if action not in {*forms_by_action, "unmute"}:
+        raise NotFound("No page here.")
+    data: dict[str, Any] = {}
+    if action in forms_by_action:
+        form = forms_by_action[action](request.POST, clauses=clauses)
+        if not form.is_valid():
+            _invalid(request, form)
+            return _back(request, reverse("moderation:member", args=[pk]))
+        data = form.cleaned_data
+    done = {
+        "nudge": (
+            lambda: members.nudge(
+                actor=actor, membership=target, clause=data["clause"], text=data["text"]
+            ),
+            "Your note was sent privately.",
+        ),
+        "mute": (
+            lambda: members.mute(
+                actor=actor,
+                membership=target,
+                minutes=data["minutes"],
+                clause=data["clause"],
+                reason=data["reason"],
+            ),
+            "Their posting is paused. They were told why and until when.",
+        ),
+        "unmute": (lambda: members.unmute(actor=actor, membership=target), "They can post again."),
+        "remove": (
+            lambda: members.remove(
+                actor=actor, membership=target, clause=data["clause"], reason=data["reason"]
+            ),
+            "Removed. They may come back by request or invitation.",
+        ),
+        "ban": (
+            lambda: members.ban(
+                actor=actor, membership=target, clause=data["clause"], reason=data["reason"]
+            ),
+            "Banned. Their open windows were closed.",
+        ),
+    }
+    run, success = done[action]
+    _attempt(request, run, success)
+    return _back(request, reverse("moderation:member", args=[pk]))
+
+
+# --- A room --------------------------------------------------------------------------
+
+
+@login_required
+def room(request: HttpRequest, slug: str) -> HttpResponse:
+    """Room controls: slow mode, pause, holding newcomers' messages, and word filters."""
+    group = permissions.access_moderated_group(request.user, slug)
+    actor = request.user
+    if request.method == "POST":
+        what = request.POST.get("what")
+        if what == "settings":
+            form = RoomForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                _attempt(
+                    request,
+                    lambda: (
+                        rooms.set_slow_mode(
+                            actor=actor, group=group, seconds=data["slow_mode_seconds"]
+                        ),
+                        rooms.hold_first_messages(
+                            actor=actor, group=group, count=data["hold_first_messages"]
+                        ),
+                    ),
+                    "Room settings saved.",
+                )
+        elif what == "pause":
+            pause_form = PauseForm(request.POST)
+            if pause_form.is_valid():
+                _attempt(
+                    request,
+                    lambda: rooms.pause(actor=actor, group=group, **pause_form.cleaned_data),
+                    "The room is paused. Everyone sees your message.",
+                )
+        elif what == "resume":
+            _attempt(
+                request, lambda: rooms.resume(actor=actor, group=group), "The room is open again."
+            )
+        elif what == "filter":
+            filter_form = FilterForm(request.POST)
+            if filter_form.is_valid():
+                _attempt(
+                    request,
+                    lambda: filters.add_filter(
+                        actor=actor, group=group, **filter_form.cleaned_data
+                    ),
+                    "The filter is on.",
+                )
+        elif what == "unfilter":
+            word_filter = get_object_or_404(WordFilter, pk=request.POST.get("filter"), group=group)
+            _attempt(
+                request,
+                lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
+                "The filter is off.",
+            )
+        return redirect("moderation:room", slug=slug)
+    group.refresh_from_db()
+    return render(
+        request,
+        "moderation/room.html",
+        {
+            "group": group,
+            "membership": group_permissions.membership_for(actor, group),
+            "form": RoomForm(
+                initial={
+                    "slow_mode_seconds": group.slow_mode_seconds,
+                    "hold_first_messages": group.hold_first_messages,
+                }
+            ),
+            "pause_form": PauseForm(),
+            "filter_form": FilterForm(),
+            "filters": WordFilter.objects.filter(group=group),
+        },
+    )
+
+
+# --- Site-wide (organizers) ----------------------------------------------------------
+
+
+@login_required
+def site(request: HttpRequest) -> HttpResponse:
+    """Organizers: site word filters, crisis phrases and account suspensions."""
+    if not permissions.is_organizer(request.user):
+        raise NotFound("No page here.")
+    actor = request.user
+    User = get_user_model()
+    if request.method == "POST":
+        what = request.POST.get("what")
+        if what == "filter":
+            form = FilterForm(request.POST)
+            if form.is_valid():
+                _attempt(
+                    request,
+                    lambda: filters.add_filter(actor=actor, group=None, **form.cleaned_data),
+                    "The site-wide filter is on.",
+                )
+        elif what == "unfilter":
+            word_filter = get_object_or_404(WordFilter, pk=request.POST.get("filter"), group=None)
+            _attempt(
+                request,
+                lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
+                "The filter is off.",
+            )
+        elif what == "phrase":
+            phrase_form = PhraseForm(request.POST)
+            if phrase_form.is_valid():
+                _attempt(
+                    request,
+                    lambda: filters.add_crisis_phrase(actor=actor, **phrase_form.cleaned_data),
+                    "Added to the crisis phrases.",
+                )
+        elif what == "unphrase":
+            phrase = get_object_or_404(CrisisPhrase, pk=request.POST.get("phrase"))
+            _attempt(
+                request,
+                lambda: filters.remove_crisis_phrase(actor=actor, crisis_phrase=phrase),
+                "Removed from the crisis phrases.",
+            )
+        elif what == "suspend":
+            suspend_form = SuspendForm(request.POST)
+            if suspend_form.is_valid():
+                data = suspend_form.cleaned_data
+                target = User.objects.filter(email__iexact=data["email"]).first()
+                if target is None:
+                    messages.error(request, "No account has that email address.")
+                else:
+                    _attempt(
+                        request,
+                        lambda: members.suspend(
+                            actor=actor, user=target, days=data["days"], reason=data["reason"]
+                        ),
+                        "The account is suspended. Its open windows were closed.",
+                    )
+        elif what == "unsuspend":
+            target = get_object_or_404(User, pk=request.POST.get("user"))
+            _attempt(
+                request,
+                lambda: members.unsuspend(actor=actor, user=target),
+                "The account is open again.",
+            )
+        return redirect("moderation:site")
+    return render(
+        request,
+        "moderation/site.html",
+        {
+            "filters": WordFilter.objects.filter(group=None),
+            "phrases": CrisisPhrase.objects.all(),
+            "suspended": User.objects.filter(suspended_until__isnull=False).order_by(
+                "display_name"
+            ),
+            "filter_form": FilterForm(),
+            "phrase_form": PhraseForm(),
+            "suspend_form": SuspendForm(),
+        },
+    )
+
+
+# --- The log -------------------------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """Keep spreadsheet programs from running a cell as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _log_entries(request: HttpRequest) -> tuple[LogFilterForm, Any]:
+    groups = permissions.moderated_groups(request.user).values_list("slug", "name")
+    form = LogFilterForm(request.GET or None, groups=list(groups))
+    data = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.log(
+        request.user,
+        group=data.get("group", ""),
+        action=data.get("action", ""),
+        since=data.get("since"),
+        until=data.get("until"),
+    )
+    return form, entries
+
+
+@login_required
+def log(request: HttpRequest) -> HttpResponse:
+    _moderator_or_404(request)
+    form, entries = _log_entries(request)
+    return render(
+        request,
+        "moderation/log.html",
+        {"form": form, "entries": entries[:200], "query": request.GET.urlencode()},
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+def log_csv(request: HttpRequest) -> StreamingHttpResponse:
+    _moderator_or_404(request)
+    _, entries = _log_entries(request)
+    writer = csv.writer(_Echo())
+    header = [
+        "time",
+        "action",
+        "actor",
+        "target",
+        "group",
+        "message id",
+        "clause",
+        "reason",
+        "expires",
+    ]
+
+    def rows() -> Iterator[str]:
+        yield writer.writerow(header)
+        for e in entries.iterator(chunk_size=500):
+            yield writer.writerow(
+                [
+                    csv_safe(v)
+                    for v in (
+                        e.created_at.isoformat(),
+                        e.action,
+                        e.actor,
+                        e.target_user,
+                        e.group.name if e.group else "",
+                        e.target_message_id or "",
+                        e.clause,
+                        e.reason,
+                        e.expires_at.isoformat() if e.expires_at else "",
+                    )
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="moderation-log.csv"'
+    return response
+
+
+# --- My record and appeals -----------------------------------------------------------
+
+
+@login_required
+def record(request: HttpRequest) -> HttpResponse:
+    """What was decided about me, and a way to appeal each decision once."""
+    if request.method == "POST":
+        entry = get_object_or_404(
+            AuditEntry, pk=request.POST.get("entry"), target_user=request.user
+        )
+        form = AppealForm(request.POST)
+        if form.is_valid():
+            _attempt(
+                request,
+                lambda: appeals.appeal(user=request.user, entry=entry, **form.cleaned_data),
+                "Your appeal is with the organizers. You will hear back here.",
+            )
+        return redirect("moderation:record")
+    return render(
+        request,
+        "moderation/record.html",
+        {
+            "entries": selectors.record(request.user),
+            "form": AppealForm(),
+            "appealable": appeals.APPEALABLE,
+        },
+    )
+
+
+@login_required
+def appeals_list(request: HttpRequest) -> HttpResponse:
+    if not permissions.is_organizer(request.user):
+        raise NotFound("No page here.")
+    if request.method == "POST":
+        appeal = get_object_or_404(Appeal, pk=request.POST.get("appeal"))
+        form = DecideAppealForm(request.POST)
+        if form.is_valid():
+            _attempt(
+                request,
+                lambda: appeals.decide(
+                    actor=request.user,
+                    appeal=appeal,
+                    overturn=form.cleaned_data["decision"] == "overturn",
+                    note=form.cleaned_data["note"],
+                ),
+                "Decided. The member was told.",
+            )
+        return redirect("moderation:appeals")
+    return render(
+        request,
+        "moderation/appeals.html",
+        {"appeals": selectors.pending_appeals(), "form": DecideAppealForm()},
+    )
+
+
+# --- Members reporting ---------------------------------------------------------------
+
+
+def _readable_message(request: HttpRequest, pk: int) -> Message:
+    target = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
+    group_permissions.access_group_for_reader(request.user, target.group.slug)
+    if target.held:
+        raise NotFound("No page here.")
+    return target
+
+
+@login_required
+def report_message(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _readable_message(request, pk)
+    form = ReportForm(request.POST or None, clauses=selectors.clause_choices(target.group))
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.report_message(reporter=request.user, message_id=target.pk, **form.cleaned_data)
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, reports.THANKS)
+            return redirect(f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}")
+    return render(
+        request,
+        "moderation/report.html",
+        {"form": form, "target": target, "group": target.group, "about": "message"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def report_member(request: HttpRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(Membership.objects.select_related("group", "user"), pk=pk)
+    group_permissions.access_group_for_reader(request.user, target.group.slug)
+    form = ReportForm(request.POST or None, clauses=selectors.clause_choices(target.group))
+    if request.method == "POST" and form.is_valid():
+        try:
+            reports.report_member(
+                reporter=request.user, membership_id=target.pk, **form.cleaned_data
+            )
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, reports.THANKS)
+            return redirect("groups:members", slug=target.group.slug)
+    return render(
+        request,
+        "moderation/report.html",
+        {"form": form, "target": target, "group": target.group, "about": "member"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def worry(request: HttpRequest, pk: int) -> HttpResponse:
+    target = _readable_message(request, pk)
+    if request.method == "POST":
+        try:
+            reports.worried_about(member=request.user, message_id=target.pk)
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(
+                request,
+                "Thank you for caring. The facilitators will reach out, and "
+                "the person has been offered support privately. You won't be named.",
+            )
+        return redirect(f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}")
+    return render(request, "moderation/worry.html", {"target": target, "group": target.group})

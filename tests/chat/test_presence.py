@@ -1,0 +1,84 @@
+"""Who is here now: announced on join and leave, shared through the presence table
+(Redis under REDIS_URL), and expiring on its own when a process dies."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from groups import presence
+from tests.chat import state
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def names(sock: Any) -> list[str]:
+    return [p["name"] for p in (await sock.receive_type("presence"))["here"]]
+
+
+async def test_joining_and_leaving_are_announced(room, connect):
+    group = room["group"]
+    alice = await connect(room["members"][0], group)
+    assert await names(alice) == ["Member 1"]
+    bob = await connect(room["members"][1], group)
+    assert await names(alice) == ["Member 1", "Member 2"]
+    here = (await bob.receive_type("presence"))["here"]
+    member = await sync_to_async(state.membership)(room["members"][1], group)
+    assert {"id": member.pk, "name": "Member 2", "role": "member"} in here
+    await bob.close()
+    assert await names(alice) == ["Member 1"]
+
+
+async def test_two_tabs_are_one_person_until_both_close(room, connect):
+    group = room["group"]
+    watcher = await connect(room["facilitators"][0], group)
+    await names(watcher)
+    tab1 = await connect(room["members"][0], group)
+    assert await names(watcher) == ["Facilitator 1", "Member 1"]
+    tab2 = await connect(room["members"][0], group)
+    assert await names(watcher) == ["Facilitator 1", "Member 1"]
+    await tab1.close()
+    assert await names(watcher) == ["Facilitator 1", "Member 1"]
+    await tab2.close()
+    assert await names(watcher) == ["Facilitator 1"]
+
+
+async def test_presence_of_a_dead_process_expires(room, connect, monkeypatch):
+    """A socket in another process that died never leaves; its entry expires by itself."""
+    group = room["group"]
+    alice = await connect(room["members"][0], group)
+    await names(alice)
+    ghost = await sync_to_async(state.membership)(room["members"][1], group)
+    # The other process entered with a short life left and then died (no refresh, no leave).
+    monkeypatch.setattr(presence, "TTL", 1.0)
+    await presence.get_presence().enter(group.pk, ghost.pk, "other-process!dead-channel")
+    monkeypatch.undo()
+    assert await presence.get_presence().here(group.pk) == {alice.hello["me"]["id"], ghost.pk}
+    facilitator = await connect(room["facilitators"][0], group)  # renews the room's entries
+    assert await names(alice) == ["Facilitator 1", "Member 1", "Member 2"]
+    await names(facilitator)
+    await asyncio.sleep(1.1)
+    assert await presence.get_presence().here(group.pk) == {
+        alice.hello["me"]["id"],
+        facilitator.hello["me"]["id"],
+    }
+    # The next announcement no longer lists the departed member.
+    await facilitator.close()
+    assert await names(alice) == ["Member 1"]
+
+
+async def test_presence_is_per_room(room, connect):
+    from tests.chat.conftest import make_room
+
+    other = await sync_to_async(make_room)(members=1, facilitators=0)
+    here = await connect(room["members"][0], room["group"])
+    await names(here)
+    await connect(other["members"][0], other["group"])
+    assert await here.nothing(ignore=())
+
+
+@pytest.mark.redis
+def test_presence_lives_in_redis_under_redis_url() -> None:
+    """Under REDIS_URL, presence is shared across processes (not a per-process table)."""
+    assert isinstance(presence.get_presence(), presence.RedisPresence)

@@ -1,0 +1,198 @@
+"""Two real ASGI server processes sharing PostgreSQL and Redis, as in production.
+
+A message sent through one process reaches a member connected to the other,
+exactly once; a member who leaves through one process is disconnected on the
+other at once.
+"""
+
+import asyncio
+import json
+import re
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from groups.models import Membership, MembershipStatus, Message
+from tests import services
+from tests.chat.conftest import make_room
+from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
+    """Two uvicorn processes on this run's test database and Redis, shared by this module."""
+    services.require_postgres()
+    services.require_redis()
+    with django_db_blocker.unblock(), asgi_servers(2) as servers:
+        yield servers
+        for server in servers:
+            server.assert_clean_logs()
+
+
+@pytest.fixture
+def circle(transactional_db: None) -> dict[str, Any]:
+    people = make_room(members=2, facilitators=0)
+    people["cookies"] = {person.pk: session_cookie_header(person) for person in people["members"]}
+    return people
+
+
+async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientConnection, dict]:
+    """Connect as a browser on the site would (its Origin, its session cookie); read hello."""
+    socket = await connect(
+        server.ws_url(f"/ws/groups/{slug}/"),
+        additional_headers={"Cookie": cookie, "Origin": server.origin},
+        open_timeout=5,
+    )
+    hello = await next_of(socket, "hello")
+    return socket, hello
+
+
+async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
+    """Read events until one of type `kind` arrives."""
+    async with asyncio.timeout(within):
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] == kind:
+                return event
+
+
+async def collect(socket: ClientConnection, seconds: float) -> list[dict[str, Any]]:
+    """Every event that arrives within `seconds`."""
+    seen: list[dict[str, Any]] = []
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                seen.append(json.loads(await socket.recv()))
+    except TimeoutError:
+        pass
+    return seen
+
+
+def post_leave(server: AsgiServer, slug: str, cookie: str) -> int:
+    """Leave the group through the site's own form on `server`: GET it, then POST with CSRF."""
+    path = f"{server.url}/groups/{slug}/leave/"
+    opener = urllib.request.build_opener(NoRedirect)
+    page = opener.open(urllib.request.Request(path, headers={"Cookie": cookie}), timeout=10)
+    html = page.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, "the leave page has no CSRF form"
+    jar = SimpleCookie()
+    for header in page.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    csrf_cookie = jar["csrftoken"].value
+    request = urllib.request.Request(
+        path,
+        data=urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)}).encode(),
+        headers={
+            "Cookie": f"{cookie}; csrftoken={csrf_cookie}",
+            "Origin": server.origin,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        method="POST",
+    )
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as answer:  # the redirect home, kept unfollowed
+        return answer.code
+
+
+@database_sync_to_async
+def stored_messages(group: Any) -> list[tuple[int | None, str]]:
+    return list(Message.objects.filter(group=group).order_by("seq").values_list("seq", "body"))
+
+
+@database_sync_to_async
+def membership_status(group: Any, user: Any) -> str:
+    return Membership.objects.get(group=group, user=user).status
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+async def test_message_crosses_processes_exactly_once(
+    two_servers: list[AsgiServer], circle: dict[str, Any]
+) -> None:
+    a, b = two_servers
+    slug = circle["group"].slug
+    alice, bob = circle["members"]
+    on_a, hello_a = await open_room(a, slug, circle["cookies"][alice.pk])
+    on_b, _ = await open_room(b, slug, circle["cookies"][bob.pk])
+    try:
+        await on_a.send(
+            json.dumps(
+                {"type": "message.send", "client_id": "across-1", "body": "Hello from process A"}
+            )
+        )
+        ack = await next_of(on_a, "message.ack")
+        assert ack["seq"] == hello_a["last_seq"] + 1
+
+        # Bob, on the other process, hears it exactly once; then Bob answers the other way.
+        arrived = [e for e in await collect(on_b, 1.5) if e["type"] == "message.new"]
+        assert [e["message"]["id"] for e in arrived] == [ack["id"]]
+        assert arrived[0]["message"]["body"] == "Hello from process A"
+        assert arrived[0]["message"]["author"]["name"] == alice.display_name
+
+        await on_b.send(
+            json.dumps({"type": "message.send", "client_id": "back-1", "body": "Heard you, from B"})
+        )
+        back = await next_of(on_b, "message.ack")
+        heard = [
+            e["message"]
+            for e in await collect(on_a, 1.5)
+            if e["type"] == "message.new" and e["message"]["id"] == back["id"]
+        ]
+        assert [m["seq"] for m in heard] == [ack["seq"] + 1]
+    finally:
+        await on_a.close()
+        await on_b.close()
+    assert await stored_messages(circle["group"]) == [
+        (ack["seq"], "Hello from process A"),
+        (ack["seq"] + 1, "Heard you, from B"),
+    ]
+
+
+async def test_leaving_through_one_process_closes_the_socket_on_the_other(
+    two_servers: list[AsgiServer], circle: dict[str, Any]
+) -> None:
+    a, b = two_servers
+    slug = circle["group"].slug
+    alice, bob = circle["members"]
+    alice_on_a, _ = await open_room(a, slug, circle["cookies"][alice.pk])
+    bob_on_b, _ = await open_room(b, slug, circle["cookies"][bob.pk])
+    try:
+        status = await asyncio.to_thread(post_leave, a, slug, circle["cookies"][bob.pk])
+        left_at = time.monotonic()
+        assert status == 302
+        # Bob's socket on the other process is closed as "not allowed", within a second.
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(1.0):
+                while True:
+                    await bob_on_b.recv()
+        assert time.monotonic() - left_at < 1.0
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+        # Alice, on the first process, stays connected.
+        await alice_on_a.send(json.dumps({"type": "ping"}))
+        await next_of(alice_on_a, "pong")
+        assert await membership_status(circle["group"], bob) == MembershipStatus.LEFT
+
+        # Reconnecting is refused too (by the other process, from the database).
+        with pytest.raises(ConnectionClosed) as refused:
+            await open_room(b, slug, circle["cookies"][bob.pk])
+        assert refused.value.rcvd is not None and refused.value.rcvd.code == 4403
+    finally:
+        await alice_on_a.close()
+        await bob_on_b.close()

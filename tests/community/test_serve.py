@@ -1,0 +1,156 @@
+"""bin/serve, the production server command, started for real with production settings.
+
+The Dockerfile's collectstatic step, then docker-compose.yml's web command
+verbatim (migrate, then bin/serve with two uvicorn workers), DEBUG off, on the
+embedded database: the web service, minus Docker.
+"""
+
+import json
+import re
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.processes import PYTHON, ROOT, clean_env, free_port, manage
+
+HOST = "hearth.example"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def lower(headers: object) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()}  # type: ignore[attr-defined]
+
+
+def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers={"Host": HOST, **headers})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, lower(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, lower(error.headers), error.read()
+
+
+def web_command() -> list[str]:
+    """docker-compose.yml's command for the web service."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    return [str(part) for part in compose["services"]["web"]["command"]]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict, Path]]:
+    tmp = tmp_path_factory.mktemp("serve")
+    port = str(free_port())
+    env = clean_env(
+        DEBUG="0",
+        SECRET_KEY="serve-test-" + "q7" * 30,
+        ALLOWED_HOSTS=HOST,
+        SQLITE_PATH=str(tmp / "db.sqlite3"),
+        STATIC_ROOT=str(tmp / "static"),
+        HOST="127.0.0.1",
+        PORT=port,
+        WEB_CONCURRENCY="2",
+    )
+    # The image's build step (Dockerfile), then the service's command (compose).
+    collected = manage("collectstatic", "--noinput", env=env, timeout=180)
+    assert collected.returncode == 0, collected.stderr[-3000:]
+    # (the image's `python` is this project's interpreter here)
+    command = [re.sub(r"^python ", f"{PYTHON} ", part) for part in web_command()]
+    log = tmp / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            check = subprocess.run(
+                [str(ROOT / "bin" / "healthcheck")], env=env, capture_output=True, check=False
+            )
+            if check.returncode == 0:
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the web service did not become healthy:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}", env, log
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+def test_healthz_answers_through_the_production_command(served):
+    url, _env, _log = served
+    status, headers, body = get(f"{url}/healthz")
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "database": "ok", "channel_layer": "ok"}
+    assert "server" not in headers  # --no-server-header
+
+
+def test_production_settings_are_in_force(served):
+    url, _env, _log = served
+    status, headers, _body = get(f"{url}/crisis/")
+    assert status == 301
+    assert headers["location"] == f"https://{HOST}/crisis/"
+    # Behind the TLS proxy: the page itself, with HSTS and the fingerprinted CSS.
+    status, headers, body = get(f"{url}/crisis/", **{"X-Forwarded-Proto": "https"})
+    assert status == 200, (headers, body[:500])
+    assert "max-age=" in headers["strict-transport-security"]
+    assert re.search(rb'href="/static/css/hearth\.[0-9a-f]{12}\.css"', body)
+    status, headers, _body = get(f"{url}/static/css/hearth.css", **{"X-Forwarded-Proto": "https"})
+    assert status == 200
+    assert headers["content-type"].startswith("text/css")
+
+
+def test_unknown_hosts_are_refused(served):
+    url, _env, _log = served
+    request = urllib.request.Request(f"{url}/healthz", headers={"Host": "evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "null", None])
+def test_websocket_handshakes_from_elsewhere_are_refused_over_the_network(served, origin):
+    url, _env, _log = served
+    ws_url = url.replace("http://", "ws://") + "/ws/groups/evening-circle/"
+    headers = {"Host": HOST}
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        connect(ws_url, origin=origin, additional_headers=headers, open_timeout=10),
+    ):
+        pass
+    assert refused.value.response.status_code == 403
+
+
+def test_the_healthcheck_fails_when_nothing_answers():
+    env = clean_env(PORT=str(free_port()), ALLOWED_HOSTS=HOST, HEALTHCHECK_TIMEOUT="2")
+    check = subprocess.run(
+        [str(ROOT / "bin" / "healthcheck")], env=env, capture_output=True, text=True, check=False
+    )
+    assert check.returncode == 1
+    assert "unreachable" in check.stdout
+
+
+def test_no_request_paths_reach_the_log(served):
+    url, _env, log = served
+    get(f"{url}/groups/a-group-name-that-says-too-much/")
+    time.sleep(0.3)
+    assert "a-group-name-that-says-too-much" not in log.read_text()

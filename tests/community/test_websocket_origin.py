@@ -1,0 +1,59 @@
+"""WebSocket handshakes from another site, or from nowhere, are refused.
+
+The origin check wraps the whole WebSocket stack (community/asgi.py), so it
+refuses before any routing, session lookup or consumer code runs: these tests
+have no database access, and pytest-django would fail them if the handshake
+reached the session store. The control test shows a handshake with our own
+origin getting past the check to the router.
+"""
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from community.asgi import application
+
+CHAT_PATH = "/ws/groups/evening-circle/"
+NOWHERE_PATH = "/ws/no-such-route/"
+
+FOREIGN_ORIGINS = [
+    "https://evil.example",
+    "http://evil.example:8000",
+    "http://127.0.0.1.evil.example",
+    "http://testserver.evil.example",
+    "http://evil.example/#http://testserver",
+    "null",
+    "file://",
+    "",
+]
+
+
+async def handshake(path: str, origin: str | None) -> tuple[bool, object]:
+    headers = [(b"host", b"testserver")]
+    if origin is not None:
+        headers.append((b"origin", origin.encode("latin1")))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    try:
+        return await communicator.connect()
+    finally:
+        await communicator.disconnect()
+
+
+@pytest.mark.parametrize("path", [CHAT_PATH, NOWHERE_PATH])
+@pytest.mark.parametrize("origin", FOREIGN_ORIGINS)
+async def test_a_foreign_or_null_origin_is_refused(path, origin):
+    connected, _code = await handshake(path, origin)
+    assert connected is False
+
+
+@pytest.mark.parametrize("path", [CHAT_PATH, NOWHERE_PATH])
+async def test_a_missing_origin_is_refused(path):
+    connected, _code = await handshake(path, None)
+    assert connected is False
+
+
+@pytest.mark.parametrize("origin", ["http://testserver", "https://localhost:8000"])
+async def test_our_own_origin_gets_past_the_check(origin):
+    # The control for the tests above: with our own origin the handshake is not
+    # refused at the door but reaches the router, which knows no such route.
+    with pytest.raises(ValueError, match="No route found"):
+        await handshake(NOWHERE_PATH, origin)

@@ -1,0 +1,169 @@
+"""Fixtures shared by the whole suite.
+
+- Fast password hashing, a clean cache before every test, mail in `mail.outbox`.
+- A test database per pytest process, so two runs in one checkout never collide.
+- Under REDIS_URL the cache and channel layer use the tests' own Redis database
+  number and a prefix unique to this run (see tests/services.py); nothing a
+  developer's running site stores is touched.
+- `require_postgres`, `require_redis`, `require_browser`: fixtures (and the
+  markers `postgres`, `redis`, `e2e`) that skip when the service is missing and
+  fail instead when CI is set.
+- People: `make_user`, `user`, `organizer`, `user_client`, `organizer_client`.
+"""
+
+import copy
+import os
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.test import Client
+
+from tests import services
+
+if TYPE_CHECKING:
+    from community.models import User
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Argon2 is deliberately slow; tests hash many passwords.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    if getattr(settings, "REDIS_URL", ""):
+        url = services.redis_test_url(settings.REDIS_URL)
+        caches = copy.deepcopy(settings.CACHES)
+        caches["default"].update(
+            BACKEND="tests.redis_cache.IsolatedRedisCache",
+            LOCATION=url,
+            KEY_PREFIX=services.REDIS_TEST_PREFIX,
+        )
+        settings.CACHES = caches
+        layers: dict[str, Any] = copy.deepcopy(settings.CHANNEL_LAYERS)
+        config_ = layers["default"].setdefault("CONFIG", {})
+        config_["prefix"] = services.REDIS_TEST_PREFIX
+        for host in config_.get("hosts", []):
+            if isinstance(host, dict):
+                host["address"] = url
+        settings.CHANNEL_LAYERS = layers
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    if getattr(settings, "REDIS_URL", ""):
+        try:
+            services.delete_redis_prefix(
+                services.redis_test_url(settings.REDIS_URL), services.REDIS_TEST_PREFIX
+            )
+        except Exception as error:  # Redis gone at the end of a run: say so, do not mask results
+            print(f"Could not delete this run's Redis keys: {error}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        services.require_postgres()
+    if item.get_closest_marker("redis"):
+        services.require_redis()
+    if item.get_closest_marker("e2e"):
+        services.require_browser()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """Give this pytest process its own test database (two runs may share a checkout)."""
+    from django.conf import settings
+
+    suffix = f"p{os.getpid()}"
+    for db in settings.DATABASES.values():
+        test = db.setdefault("TEST", {})
+        name = test.get("NAME")
+        if not name:
+            if db["ENGINE"] == "django.db.backends.sqlite3":
+                continue  # an in-memory database is private already
+            name = f"test_{db['NAME']}"
+        if name != ":memory:":
+            test["NAME"] = f"{name}_{suffix}"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> Iterator[None]:
+    """Start every test with an empty cache: rate limits and sessions live there."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _close_connections_left_in_asgiref_thread() -> Iterator[None]:
+    """Close database connections a test opened through `sync_to_async`.
+
+    Async tests (and Channels consumers) run ORM calls in asgiref's single shared
+    worker thread, whose connections outlive the test: the next test would find
+    one (Channels tidies them on every event), and PostgreSQL could not drop the
+    test database at the end of the run while a connection stays checked out.
+    """
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    executor = SyncToAsync.single_thread_executor
+    if getattr(executor, "_threads", True):
+        executor.submit(connections.close_all).result(timeout=30)
+
+
+@pytest.fixture
+def require_postgres() -> None:
+    services.require_postgres()
+
+
+@pytest.fixture
+def require_redis() -> str:
+    return services.require_redis()
+
+
+@pytest.fixture
+def require_browser() -> str:
+    return services.require_browser()
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., object]:
+    """Return the factory for verified people: `make_user(email=..., display_name=...)`."""
+    from tests.factories import make_user as factory
+
+    return factory
+
+
+@pytest.fixture
+def user(db: None) -> "User":
+    """A verified member of the site (no groups yet)."""
+    from tests.factories import make_user
+
+    return make_user(email="mara@hearth.test", display_name="Mara")
+
+
+@pytest.fixture
+def organizer(db: None) -> "User":
+    """A verified organizer."""
+    from tests.factories import make_organizer
+
+    return make_organizer(email="olive@hearth.test")
+
+
+@pytest.fixture
+def user_client(client: Client, user: "User") -> Client:
+    """A test client signed in as `user`."""
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def organizer_client(client: Client, organizer: "User") -> Client:
+    """A test client signed in as `organizer`."""
+    client.force_login(organizer)
+    return client

@@ -1,0 +1,307 @@
+"""A tour of every page, as each role sees it, measuring what a person would notice.
+
+For each role (visitor, member, facilitator, organizer) one browser context
+visits every page that role can reach, and on each page records:
+
+- axe-core's violations, in the light and in the dark colour scheme (the page
+  is loaded once; `prefers-color-scheme` is emulated both ways);
+- whether the page scrolls sideways at 375 px wide (a phone) and at 640 x 400
+  CSS px (a 1280 x 800 screen zoomed to 200 %);
+- the bytes of JavaScript and CSS it downloaded (uncompressed);
+- requests to any host but the live server, console errors and page errors.
+
+axe-core comes from the axe-playwright-python package (its bundled axe.min.js,
+evaluated in the page by the test); it is never served by the site nor fetched
+from the network.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, Response, ViewportSize, expect
+
+from tests.e2e.conftest import open_page
+from tests.e2e.seeded import ANXIETY, CAREGIVERS, GRIEF, RECOVERY, ROLES, Demo, sign_in
+
+AXE_SCRIPT = Axe().axe_script  # axe.min.js as the installed package bundles it
+AXE_OPTIONS: dict[str, Any] = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+}
+# The dark scheme changes colours only (custom properties under
+# prefers-color-scheme), so in dark mode the rules about colour run again.
+COLOUR_OPTIONS: dict[str, Any] = {
+    "resultTypes": ["violations"],
+    "runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]},
+}
+# Failing impacts, and rules that fail at any impact: page structure a screen
+# reader user navigates by.
+FAILING_IMPACTS = {"serious", "critical"}
+STRUCTURE_RULES = {
+    "heading-order",
+    "page-has-heading-one",
+    "region",
+    "landmark-one-main",
+    "landmark-unique",
+    "landmark-no-duplicate-main",
+    "landmark-no-duplicate-banner",
+    "landmark-no-duplicate-contentinfo",
+    "landmark-banner-is-top-level",
+    "landmark-contentinfo-is-top-level",
+    "landmark-main-is-top-level",
+    "duplicate-id",
+    "duplicate-id-aria",
+    "empty-heading",
+}
+DESKTOP = ViewportSize(width=1280, height=800)
+PHONE = ViewportSize(width=375, height=812)
+ZOOMED = ViewportSize(width=640, height=400)  # 1280 x 800 at 200 % zoom
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A page of the tour."""
+
+    name: str
+    path: Callable[[Demo], str]
+    roles: tuple[str, ...]
+    status: int = 200
+    prepare: Callable[[Page], None] | None = None
+
+
+@dataclass
+class Report:
+    """What one page showed one role."""
+
+    role: str
+    name: str
+    url: str
+    violations: dict[str, list[str]] = field(default_factory=dict)  # scheme -> lines
+    overflow: dict[str, int] = field(default_factory=dict)  # viewport -> px scrolled sideways
+    script_bytes: int = 0
+    style_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+ALL = ("visitor", "member", "facilitator", "organizer")
+SIGNED_IN = ("member", "facilitator", "organizer")
+MEMBERS = ("member", "facilitator")  # of the grief group
+FACILITATING = ("facilitator", "organizer")
+
+
+def live(page: Page) -> None:
+    """Wait until the room's client is connected, then open a content warning."""
+    expect(page.locator("#connection")).to_contain_text("Connected")
+    warning = page.locator(".cw summary").first
+    if warning.count():
+        warning.click()
+
+
+def preview_resource(page: Page) -> None:
+    page.get_by_label("Title").fill("Square breathing")
+    page.get_by_label("Summary").fill("Four counts in, hold, out, hold.")
+    page.get_by_label("Text:", exact=True).fill("Breathe in for **four**.\n\n- hold\n- breathe out")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+
+
+def open_details(page: Page) -> None:
+    """Open every disclosure, so what it hides is checked too."""
+    for summary in page.locator("main details:not([open]) > summary").all():
+        summary.click()
+
+
+def stops() -> list[Stop]:
+    g = Demo.group
+    return [
+        # Everyone
+        Stop("home", lambda d: "/", ALL),
+        Stop("directory", lambda d: "/groups/", ALL),
+        Stop("directory by topic", lambda d: "/groups/?topic=grief", ("visitor",)),
+        Stop("crisis lines", lambda d: "/crisis/?region=GB", ALL),
+        Stop("missing page", lambda d: "/no-such-page/", ALL, status=404),
+        # Landing pages, agreements and joining
+        Stop("landing, open group", lambda d: g(d, GRIEF), ("visitor", "organizer")),
+        Stop("landing, join by request", lambda d: g(d, ANXIETY), ("visitor", "member")),
+        Stop("landing, by invitation", lambda d: g(d, RECOVERY), ("visitor", "facilitator")),
+        Stop("invitation", lambda d: f"/groups/invite/{d.invite_token}/", ("visitor", "member")),
+        Stop(
+            "invitation withdrawn",
+            lambda d: f"/groups/invite/{d.withdrawn_token}/",
+            ("member",),
+            status=410,
+        ),
+        Stop("agreement, re-consent", lambda d: g(d, CAREGIVERS) + "agreement/", MEMBERS),
+        Stop("agreement", lambda d: g(d, GRIEF) + "agreement/", MEMBERS),
+        # The group
+        Stop("group home with chat", lambda d: g(d, GRIEF), MEMBERS, prepare=live),
+        Stop("members", lambda d: g(d, GRIEF) + "members/", MEMBERS),
+        Stop("leave", lambda d: g(d, GRIEF) + "leave/", ("member",)),
+        Stop("requests (none)", lambda d: g(d, GRIEF) + "requests/", ("facilitator",)),
+        Stop("requests", lambda d: g(d, ANXIETY) + "requests/", ("organizer",)),
+        Stop("invitations", lambda d: g(d, GRIEF) + "invites/", ("facilitator",)),
+        Stop("invitations (one open)", lambda d: g(d, RECOVERY) + "invites/", ("organizer",)),
+        Stop("manage", lambda d: g(d, GRIEF) + "manage/", ("organizer",)),
+        Stop("agreement editor", lambda d: g(d, GRIEF) + "manage/agreement/", ("organizer",)),
+        Stop("new group", lambda d: "/groups/new/", ("organizer",)),
+        # Resources
+        Stop("community library", lambda d: "/resources/", SIGNED_IN),
+        Stop("library search", lambda d: "/resources/?q=zzzz", ("member",)),
+        Stop(
+            "community resource",
+            lambda d: f"/resources/{d.ids['community_resource']}/",
+            SIGNED_IN,
+        ),
+        Stop("community resource form", lambda d: "/resources/new/", ("organizer",)),
+        Stop(
+            "community resource preview",
+            lambda d: "/resources/new/",
+            ("organizer",),
+            prepare=preview_resource,
+        ),
+        Stop("group library", lambda d: g(d, GRIEF) + "resources/", MEMBERS),
+        Stop(
+            "group resource",
+            lambda d: g(d, GRIEF) + f"resources/{d.ids['group_resource']}/",
+            MEMBERS,
+        ),
+        Stop(
+            "group resource form with preview",
+            lambda d: g(d, GRIEF) + "resources/new/",
+            MEMBERS,
+            prepare=preview_resource,
+        ),
+        Stop("suggestions", lambda d: g(d, GRIEF) + "resources/suggestions/", ("facilitator",)),
+        # Moderation
+        Stop("moderation queue", lambda d: "/moderation/", FACILITATING, prepare=open_details),
+        Stop("hidden message", lambda d: f"/moderation/messages/{d.ids['hidden']}/", FACILITATING),
+        Stop("message", lambda d: f"/moderation/messages/{d.ids['welcome']}/", ("organizer",)),
+        Stop(
+            "member",
+            lambda d: f"/moderation/members/{d.ids['jun']}/",
+            FACILITATING,
+            prepare=open_details,
+        ),
+        Stop("room controls", lambda d: f"/moderation/rooms/{d.slugs[GRIEF]}/", FACILITATING),
+        Stop("site safety", lambda d: "/moderation/site/", ("organizer",)),
+        Stop("moderation log", lambda d: "/moderation/log/", FACILITATING),
+        Stop("appeals", lambda d: "/moderation/appeals/", ("organizer",)),
+        Stop("my record", lambda d: "/moderation/record/", SIGNED_IN, prepare=open_details),
+        Stop(
+            "report a message",
+            lambda d: f"/moderation/report/message/{d.ids['warning']}/",
+            ("member",),
+        ),
+        Stop("report a member", lambda d: f"/moderation/report/member/{d.ids['jun']}/", MEMBERS),
+        Stop("worried", lambda d: f"/moderation/worry/{d.ids['warning']}/", ("member",)),
+        # Accounts
+        Stop("profile", lambda d: "/settings/profile/", SIGNED_IN),
+        Stop("sign in", lambda d: "/accounts/login/", ("visitor",)),
+        Stop("sign up", lambda d: "/accounts/signup/", ("visitor",)),
+        Stop("password reset", lambda d: "/accounts/password/reset/", ("visitor",)),
+        Stop("email addresses", lambda d: "/accounts/email/", SIGNED_IN),
+        Stop("password change", lambda d: "/accounts/password/change/", ("member",)),
+        Stop("two-step sign-in", lambda d: "/accounts/2fa/", SIGNED_IN),
+        Stop("two-step sign-in setup", lambda d: "/accounts/2fa/totp/activate/", ("member",)),
+    ]
+
+
+def stops_for(role: str) -> list[Stop]:
+    return [stop for stop in stops() if role in stop.roles]
+
+
+def axe_lines(page: Page, options: dict[str, Any] = AXE_OPTIONS) -> list[str]:
+    """axe's failing violations on the page as it is now, one line per rule."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    results = page.evaluate("options => axe.run(document, options)", options)
+    lines = []
+    for violation in results["violations"]:
+        if violation["impact"] in FAILING_IMPACTS or violation["id"] in STRUCTURE_RULES:
+            targets = [", ".join(map(str, node["target"])) for node in violation["nodes"][:4]]
+            lines.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+            )
+    return lines
+
+
+def overflow(page: Page, viewport: ViewportSize) -> int:
+    """CSS pixels the page scrolls sideways at `viewport`."""
+    page.set_viewport_size(viewport)
+    return int(
+        page.evaluate(
+            "() => { const s = document.scrollingElement; return s.scrollWidth - s.clientWidth; }"
+        )
+    )
+
+
+def visit(page: Page, demo: Demo, role: str, stop: Stop) -> Report:
+    problems: list[str] = []
+    responses: list[Response] = []
+
+    def watch_console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def watch_response(response: Response) -> None:
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            responses.clear()  # a new page: count only what the page on screen loaded
+        responses.append(response)
+
+    page.on("console", watch_console)
+    page.on("response", watch_response)
+    try:
+        response = page.goto(stop.path(demo))
+        assert response is not None
+        if response.status != stop.status:
+            problems.append(f"status {response.status}, expected {stop.status}")
+        if stop.prepare:
+            stop.prepare(page)
+        page.wait_for_load_state("load")
+        report = Report(role=role, name=stop.name, url=page.url)
+        for each in responses:
+            kind = each.request.resource_type
+            if kind in {"script", "stylesheet"} and each.ok:
+                size = len(each.body())
+                if kind == "script":
+                    report.script_bytes += size
+                else:
+                    report.style_bytes += size
+        page.emulate_media(color_scheme="light")
+        report.violations["light"] = axe_lines(page)
+        page.emulate_media(color_scheme="dark")
+        report.violations["dark"] = axe_lines(page, COLOUR_OPTIONS)
+        page.emulate_media(color_scheme="light")
+        report.overflow["375 px"] = overflow(page, PHONE)
+        report.overflow["200 % zoom"] = overflow(page, ZOOMED)
+        page.set_viewport_size(DESKTOP)
+    finally:
+        page.remove_listener("console", watch_console)
+        page.remove_listener("response", watch_response)
+    # The missing page's own 404 is the one error its console is expected to show.
+    expected = f"status of {stop.status}" if stop.status >= 400 else None
+    report.problems = [p for p in problems if not (expected and expected in p)]
+    return report
+
+
+def tour(browser: Any, base_url: str, demo: Demo, role: str) -> list[Report]:
+    """Visit every page `role` can reach; return what each showed."""
+    guard: list[str] = []
+    page = open_page(browser, base_url, guard, viewport=DESKTOP)
+    try:
+        sign_in(page, ROLES[role], base_url)
+        reports = []
+        for stop in stops_for(role):
+            before = len(guard)
+            report = visit(page, demo, role, stop)
+            # Console errors are judged per page in visit(); keep the rest.
+            report.problems += [p for p in guard[before:] if not p.startswith("console")]
+            reports.append(report)
+        return reports
+    finally:
+        page.context.close()

@@ -1,0 +1,34 @@
+"""People for tests: verified members and organizers, created the way sign-up leaves them."""
+
+import itertools
+
+from allauth.account.models import EmailAddress
+
+from community.models import User
+
+PASSWORD = "a-quiet-kettle-42"
+_numbers = itertools.count(1)
+
+
+def make_user(
+    *,
+    email: str | None = None,
+    display_name: str | None = None,
+    password: str = PASSWORD,
+    verified: bool = True,
+    **fields: object,
+) -> User:
+    """Create a person with a primary email address, verified unless told otherwise."""
+    number = next(_numbers)
+    email = email or f"person{number}@hearth.test"
+    user = User.objects.create_user(
+        email=email, password=password, display_name=display_name or f"Person {number}", **fields
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=verified, primary=True)
+    return user
+
+
+def make_organizer(**fields: object) -> User:
+    """Create a verified organizer (site-wide role; staff so they may use the admin)."""
+    fields.setdefault("display_name", "Olive Organizer")
+    return make_user(is_organizer=True, is_staff=True, **fields)  # type: ignore[arg-type]

@@ -1,0 +1,169 @@
+"""Moderation is live on every process: two uvicorn servers sharing PostgreSQL and Redis.
+
+A facilitator connected to process A mutes a member connected to process B: the
+member's composer is disabled (a `me` event) within a second. A ban posted
+through process A's form closes the member's socket on process B with 4403
+within a second.
+"""
+
+import asyncio
+import json
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from groups.models import Membership, MembershipStatus
+from tests import services
+from tests.moderation.conftest import CLAUSE, World, build_world
+from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
+    services.require_postgres()
+    services.require_redis()
+    with django_db_blocker.unblock(), asgi_servers(2) as servers:
+        yield servers
+        for server in servers:
+            server.assert_clean_logs()
+
+
+@pytest.fixture
+def circle(transactional_db: None) -> tuple[World, dict[str, str], dict[str, int]]:
+    world = build_world(("organizer", "member", "facilitator", "bystander"))
+    cookies = {key: session_cookie_header(world.people[key]) for key in world.people}
+    ids = {key: world.membership(key).pk for key in world.people if key != "owner"}
+    return world, cookies, ids
+
+
+async def open_room(server: AsgiServer, slug: str, cookie: str) -> ClientConnection:
+    socket = await connect(
+        server.ws_url(f"/ws/groups/{slug}/"),
+        additional_headers={"Cookie": cookie, "Origin": server.origin},
+        open_timeout=5,
+    )
+    await next_of(socket, "hello")
+    return socket
+
+
+async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
+    async with asyncio.timeout(within):
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] == kind:
+                return event
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def post_member_form(server: AsgiServer, membership_id: int, action: str, cookie: str) -> int:
+    """Use the member page on `server` as a browser would: GET it, then POST its form."""
+    opener = urllib.request.build_opener(NoRedirect)
+    page_url = f"{server.url}/moderation/members/{membership_id}/"
+    page = opener.open(urllib.request.Request(page_url, headers={"Cookie": cookie}), timeout=10)
+    html = page.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, "the member page has no form"
+    jar = SimpleCookie()
+    for header in page.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    request = urllib.request.Request(
+        f"{page_url}{action}/",
+        data=urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token.group(1), "clause": CLAUSE, "reason": ""}
+        ).encode(),
+        headers={
+            "Cookie": f"{cookie}; csrftoken={jar['csrftoken'].value}",
+            "Origin": server.origin,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        method="POST",
+    )
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as answer:  # the redirect back, kept unfollowed
+        return answer.code
+
+
+@database_sync_to_async
+def standing(membership_id: int) -> Membership:
+    return Membership.objects.get(pk=membership_id)
+
+
+async def test_a_mute_through_one_process_disables_the_member_on_the_other(
+    two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
+) -> None:
+    a, b = two_servers
+    world, cookies, ids = circle
+    slug = world.group.slug
+    facilitator = await open_room(a, slug, cookies["facilitator"])
+    member = await open_room(b, slug, cookies["member"])
+    try:
+        await facilitator.send(
+            json.dumps(
+                {
+                    "type": "moderation.mute",
+                    "member": ids["member"],
+                    "minutes": 10,
+                    "clause": CLAUSE,
+                }
+            )
+        )
+        await next_of(facilitator, "moderation.ack")
+        acked = time.monotonic()
+        me = (await next_of(member, "me", within=1.0))["me"]
+        assert time.monotonic() - acked < 1.0
+        assert me["can_post"] is False and me["muted_until"]
+        assert "“Honor boundaries”" in me["mute_reason"]
+
+        await member.send(json.dumps({"type": "message.send", "client_id": "m1", "body": "Hi"}))
+        assert (await next_of(member, "error"))["code"] == "muted"
+    finally:
+        await facilitator.close()
+        await member.close()
+    assert (await standing(ids["member"])).is_muted
+
+
+async def test_a_ban_posted_to_one_process_closes_the_members_socket_on_the_other(
+    two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
+) -> None:
+    a, b = two_servers
+    world, cookies, ids = circle
+    slug = world.group.slug
+    member = await open_room(b, slug, cookies["member"])
+    bystander = await open_room(b, slug, cookies["bystander"])
+    try:
+        status = await asyncio.to_thread(
+            post_member_form, a, ids["member"], "ban", cookies["facilitator"]
+        )
+        posted = time.monotonic()
+        assert status == 302
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(1.0):
+                while True:
+                    await member.recv()
+        assert time.monotonic() - posted < 1.0
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+        await bystander.send(json.dumps({"type": "ping"}))
+        await next_of(bystander, "pong")
+    finally:
+        await member.close()
+        await bystander.close()
+    assert (await standing(ids["member"])).status == MembershipStatus.BANNED

@@ -1,0 +1,270 @@
+"""Real ASGI server processes for tests: uvicorn serving `community.asgi:application`.
+
+A test that needs what one process cannot show (two processes sharing Redis, a
+server that restarts under a browser) starts servers here. Each one runs in its
+own process on its own free port, against this pytest run's test database and
+its isolated Redis database and prefix, so the test and the servers see the
+same rows, sessions, cache entries and channel-layer groups.
+
+    with asgi_servers(2) as (a, b):
+        a.url, b.ws_url("/ws/groups/circle/"), b.restart(), a.log_text()
+
+The test must use `transactional_db` (or `django_db(transaction=True)`): the
+servers are other database clients and only see committed rows. Each server's
+output goes to a log file; it is printed when a server fails to start, and
+`assert_clean_logs()` fails on a traceback.
+"""
+
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote
+
+from tests.processes import PYTHON, ROOT, clean_env, free_port
+
+APPLICATION = "community.asgi:application"
+START_TIMEOUT = 40.0
+
+
+def database_env() -> dict[str, str]:
+    """Environment that points a server at this run's test database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = quote(db.get("USER") or "", safe="")
+        password = quote(db.get("PASSWORD") or "", safe="")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        host = db.get("HOST") or "127.0.0.1"
+        port = db.get("PORT") or "5432"
+        return {
+            "DATABASE_URL": f"postgres://{auth}{host}:{port}/{db['NAME']}",
+            # A few connections per process are plenty for a test.
+            "DB_POOL_MIN": "1",
+            "DB_POOL_MAX": "8",
+        }
+    if connection.vendor == "sqlite":
+        name = str(db["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            raise RuntimeError("servers in other processes need a file-based SQLite test database")
+        return {"SQLITE_PATH": name}
+    raise RuntimeError(f"no server environment for the {connection.vendor} database")
+
+
+def redis_env() -> dict[str, str]:
+    """Environment that points a server at this run's Redis database and prefixes."""
+    from django.conf import settings
+
+    if not getattr(settings, "REDIS_URL", ""):
+        return {}
+    cache: dict[str, Any] = settings.CACHES["default"]
+    layer = cast(dict[str, Any], settings.CHANNEL_LAYERS["default"].get("CONFIG", {}))
+    return {
+        "REDIS_URL": str(cache["LOCATION"]),
+        "CACHE_PREFIX": str(cache.get("KEY_PREFIX", "")),
+        "CHANNEL_PREFIX": str(layer.get("prefix", "")),
+    }
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The whole environment of a test server: this run's database and Redis, DEBUG on."""
+    return clean_env(
+        HEARTH_TESTING="1",
+        DEBUG="1",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+        **database_env(),
+        **redis_env(),
+        **extra,
+    )
+
+
+class AsgiServer:
+    """One uvicorn process on 127.0.0.1:`port`; start, stop and restart on the same port."""
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+        application: str = APPLICATION,
+        name: str = "server",
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.port = port or free_port()
+        self.env = env if env is not None else server_env()
+        self.application = application
+        self.name = name
+        self.extra_args = extra_args
+        directory = log_dir or Path(tempfile.mkdtemp(prefix="hearth-servers-"))
+        self.log_path = directory / f"{name}-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def origin(self) -> str:
+        return self.url
+
+    def ws_url(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def command(self) -> list[str]:
+        return [
+            PYTHON, "-m", "uvicorn", self.application,
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--lifespan", "off", "--no-access-log",
+            "--ws-max-size", "16384", "--ws-per-message-deflate", "false",
+            "--timeout-graceful-shutdown", "3",
+            *self.extra_args,
+        ]  # fmt: skip
+
+    def start(self, timeout: float = START_TIMEOUT) -> "AsgiServer":
+        """Start the process and wait until /healthz answers 200."""
+        self.spawn()
+        self.wait_healthy(timeout)
+        return self
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it."""
+        if self.running:
+            return
+        with self.log_path.open("ab") as log:
+            log.write(f"--- starting {' '.join(self.command())}\n".encode())
+            log.flush()
+            self.process = subprocess.Popen(
+                self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited while starting:\n{self.log_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        return
+                    last = f"HTTP {response.status}"
+            except urllib.error.HTTPError as error:
+                last = f"HTTP {error.code}"
+            except OSError as error:
+                last = str(error)
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError(
+            f"{self.name} not healthy after {timeout} s ({last}):\n{self.log_text()}"
+        )
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "not started"
+        return self.process.pid
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop gracefully (SIGTERM: sockets are closed with 1012), killing after `timeout`."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+    def kill(self) -> None:
+        """Stop at once, the way a crash would (SIGKILL: no close frames)."""
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait(5)
+            self.process = None
+
+    def restart(self, timeout: float = START_TIMEOUT) -> "AsgiServer":
+        self.stop()
+        return self.start(timeout)
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def assert_clean_logs(self) -> None:
+        """Fail if the server logged a traceback or an error."""
+        text = self.log_text()
+        assert "Traceback" not in text and " ERROR " not in text, (
+            f"{self.name} logged an error:\n{text}"
+        )
+
+
+@contextmanager
+def asgi_servers(count: int = 1, **options: Any) -> Iterator[list[AsgiServer]]:
+    """Start `count` servers (each on its own free port); stop them all at the end."""
+    log_dir = Path(tempfile.mkdtemp(prefix="hearth-servers-"))
+    env = server_env()
+    servers = [
+        AsgiServer(env=env, log_dir=log_dir, name=f"server-{chr(ord('a') + i)}", **options)
+        for i in range(count)
+    ]
+    try:
+        for server in servers:
+            server.spawn()
+        for server in servers:
+            server.wait_healthy(START_TIMEOUT)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        _wait_for_database_clients_to_leave()
+
+
+def _wait_for_database_clients_to_leave(timeout: float = 5.0) -> None:
+    """Wait until the stopped servers' PostgreSQL sessions have ended.
+
+    A server's pooled connections close when its process exits, but PostgreSQL
+    ends their backends a moment later; pytest-django cannot drop the test
+    database while any remain. (Connections this test process opened in other
+    threads count too: read the database in tests through
+    `channels.db.database_sync_to_async`, which closes them.)
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend'"
+            )
+            row = cursor.fetchone()
+            if not row or not row[0]:
+                return
+            time.sleep(0.05)
+
+
+def session_cookie_header(user: Any) -> str:
+    """A signed-in session for `user` (stored where the servers read it), as a Cookie header."""
+    from tests.chat.conftest import session_cookie
+
+    return session_cookie(user).decode()

@@ -1,0 +1,150 @@
+"""Library pages read with a fixed number of queries, however many resources there are.
+
+Each test measures a page with 3 resources, grows the library to 15 (each with tags,
+some pinned, some marked "helped" by the reader), and measures again: the count must
+not move, and it must be the exact number written here. When a page legitimately
+needs one more query, change the number and say why.
+"""
+
+import itertools
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from groups.actions import resources as actions
+from groups.models import Group, Resource
+from tests.groups.conftest import World
+from tests.html import find
+from tests.resources.conftest import Library, publish
+
+# Reading the session costs a query when sessions live in the database (embedded);
+# with REDIS_URL they live in the cache.
+SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
+# Every signed-in page: the session (above), the user, and whether their email is verified.
+SIGNED_IN = SESSION + 2
+_numbers = itertools.count(1)
+
+
+def count_queries(client: Client, url: str) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return len(queries.captured_queries), [q["sql"] for q in queries.captured_queries]
+
+
+def assert_constant(small: tuple[int, list[str]], large: tuple[int, list[str]], exact: int) -> None:
+    listing = "\n".join(large[1])
+    assert small[0] == large[0], f"{small[0]} queries grew to {large[0]}:\n{listing}"
+    assert large[0] == exact, f"expected {exact} queries, got {large[0]}:\n{listing}"
+
+
+def signed_in(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.get("/crisis/")  # the first request after signing in may rotate things
+    return client
+
+
+def grow(author: Any, group: Group | None, to: int, reader: Any) -> None:
+    """Add resources (every one findable by "calm", tagged) until the library holds `to`."""
+    scope = Resource.objects.filter(group=group, status="published")
+    while scope.count() < to:
+        number = next(_numbers)
+        resource = publish(
+            author,
+            group,
+            f"Calm practice {number}",
+            body=f"A calm **practice**, number {number}.",
+            link=f"https://site{number}.example/page",
+            tags=["Calm", f"Topic {number}", f"Kind {number % 3}"],
+        )
+        if number % 4 == 0:
+            actions.set_pinned(actor=author, resource=resource, pinned=True)
+        if number % 2 == 0:
+            actions.toggle_helped(user=reader, resource=resource)
+
+
+def measure(
+    world: World, *, author: str, reader: str, group: Group | None, url: str
+) -> tuple[tuple[int, list[str]], tuple[int, list[str]]]:
+    client = signed_in(world[reader])
+    grow(world[author], group, 3, world[reader])
+    small = count_queries(client, url)
+    grow(world[author], group, 15, world[reader])
+    large = count_queries(client, url)
+    return small, large
+
+
+def test_community_library(world: World, library: Library) -> None:
+    small, large = measure(
+        world, author="organizer", reader="member", group=None, url="/resources/"
+    )
+    # + the resources, their tags, which ones the reader marked, the tag filter
+    assert_constant(small, large, SIGNED_IN + 4)
+    assert cards(world["member"], "/resources/") == 15
+
+
+def test_community_search_with_a_tag(world: World, library: Library) -> None:
+    small, large = measure(
+        world, author="organizer", reader="member", group=None, url="/resources/?q=calm&tag=calm"
+    )
+    assert_constant(small, large, SIGNED_IN + 4)
+    assert cards(world["member"], "/resources/?q=calm&tag=calm") == 14
+
+
+def test_group_library_for_a_facilitator(world: World, library: Library) -> None:
+    url = f"/groups/{world.group.slug}/resources/"
+    small, large = measure(
+        world, author="facilitator", reader="facilitator", group=world.group, url=url
+    )
+    # + the group, the membership, the resources, their tags, helped, the tag filter,
+    # and the count of suggestions waiting
+    assert_constant(small, large, SIGNED_IN + 7)
+    assert cards(world["facilitator"], url) == 15
+
+
+def test_group_search_for_a_member(world: World, library: Library) -> None:
+    url = f"/groups/{world.group.slug}/resources/?q=calm+practice"
+    small, large = measure(world, author="facilitator", reader="member", group=world.group, url=url)
+    assert_constant(small, large, SIGNED_IN + 6)
+    assert cards(world["member"], url) == 14
+
+
+def test_group_detail_page(world: World, library: Library) -> None:
+    url = library["shared"].get_absolute_url()
+    small, large = measure(world, author="facilitator", reader="member", group=world.group, url=url)
+    # + the group, the membership, the resource with its group and author, its tags, helped
+    assert_constant(small, large, SIGNED_IN + 5)
+
+
+def test_community_detail_page(world: World, library: Library) -> None:
+    url = library["community"].get_absolute_url()
+    small, large = measure(world, author="organizer", reader="member", group=None, url=url)
+    # + the resource, its tags, helped, and the reader's groups to share it into
+    assert_constant(small, large, SIGNED_IN + 4)
+
+
+def cards(user: Any, url: str) -> int:
+    return len(find(signed_in(user).get(url).content.decode(), "li", class_="resource-card"))
+
+
+def test_suggestions_page(world: World, library: Library) -> None:
+    url = f"/groups/{world.group.slug}/resources/suggestions/"
+    client = signed_in(world["facilitator"])
+    waiting = Resource.objects.filter(group=world.group, status="suggested")
+
+    def suggest(to: int) -> None:
+        while waiting.count() < to:
+            publish(world["member"], world.group, f"Idea {next(_numbers)}", tags=["Idea"])
+
+    suggest(3)
+    small = count_queries(client, url)
+    suggest(15)
+    large = count_queries(client, url)
+    # + the group, the membership, the suggestions with their authors, and their tags
+    # (the library's selector prefetches them; this page does not show them)
+    assert_constant(small, large, SIGNED_IN + 4)
+    assert len(find(client.get(url).content.decode(), "li", class_="card")) == 15
