@@ -110,7 +110,7 @@ def test_a_facilitator_publishes_with_a_preview_and_a_member_finds_it_rendered_a
     farah = signed_in(new_page, server, circle["facilitator"])
     farah.goto(f"/groups/{slug}/resources/")
     farah.get_by_role("link", name="Add a resource").click()
-    expect(farah.get_by_role("heading", level=1, name="Add a resource")).to_be_visible()
+    expect(farah.get_by_role("heading", level=2, name="Add a resource")).to_be_visible()
     farah.get_by_label("Title").fill("Box breathing for heavy evenings")
     farah.get_by_label("Summary").fill("Four counts each way, for when the day won't let go.")
     farah.get_by_label("Kind").select_option("exercise")
@@ -134,7 +134,7 @@ def test_a_facilitator_publishes_with_a_preview_and_a_member_finds_it_rendered_a
 
     farah.get_by_role("button", name="Publish").click()
     expect(
-        farah.get_by_role("heading", level=1, name="Box breathing for heavy evenings")
+        farah.get_by_role("heading", level=2, name="Box breathing for heavy evenings")
     ).to_be_visible()
     expect(farah.get_by_role("status")).to_contain_text("Published.")
 
@@ -172,7 +172,7 @@ def test_a_members_suggestion_appears_only_after_a_facilitator_approves_it(
     mara = signed_in(new_page, server, circle["member"])
     mara.goto(f"/groups/{slug}/resources/")
     mara.get_by_role("link", name="Suggest a resource").click()
-    expect(mara.get_by_role("heading", level=1, name="Suggest a resource")).to_be_visible()
+    expect(mara.get_by_role("heading", level=2, name="Suggest a resource")).to_be_visible()
     mara.get_by_label("Title").fill("The listening walk")
     mara.get_by_label("Text:", exact=True).fill("Walk slowly and *name* five sounds.")
     mara.get_by_role("button", name="Send suggestion").click()
