@@ -37,6 +37,12 @@ run: venv
 test: venv
 	$(PYTEST) -q -m "not e2e" -p no:randomly
 	$(PYTEST) -q -m e2e tests/e2e
+	@# On PostgreSQL the SQLite search fallback would go unchecked: run it there too (its
+	@# PostgreSQL-only tests ran above, so here they may skip).
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  echo "Resource search again on the embedded SQLite database"; \
+	  env -u DATABASE_URL -u CI $(PYTEST) -q -p no:randomly tests/resources/test_search.py; \
+	fi
 
 lint: venv
 	$(VENV)/bin/ruff check .
