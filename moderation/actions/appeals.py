@@ -8,10 +8,10 @@ from django.utils import timezone
 from community.errors import Refused
 from community.notices import notify
 from groups import audit, events
-from groups.models import AuditEntry, Membership, MembershipStatus, Message
+from groups.models import AuditEntry, Membership, MembershipStatus
 from moderation import permissions
 from moderation.actions.common import require
-from moderation.actions.messages import restore
+from moderation.actions.messages import restore_on_appeal
 from moderation.models import Appeal, AppealStatus
 
 APPEALABLE = {"mute", "remove", "ban", "hide", "suspend", "decline_message", "nudge"}
@@ -32,7 +32,7 @@ def appeal(*, user: Any, entry: AuditEntry, text: str) -> Appeal:
         raise Refused("already_appealed", "You have already appealed this decision.") from None
 
 
-def _reverse(actor: Any, entry: AuditEntry) -> None:
+def _reverse(entry: AuditEntry) -> None:
     """Undo what can be undone when a decision is overturned."""
     if entry.action in {"mute", "remove", "ban"} and entry.group_id:
         membership = Membership.objects.filter(
@@ -48,8 +48,7 @@ def _reverse(actor: Any, entry: AuditEntry) -> None:
             membership.status = MembershipStatus.LEFT
             membership.save(update_fields=["status"])
     elif entry.action == "hide" and entry.target_message_id:
-        if Message.objects.filter(pk=entry.target_message_id, hidden_at__isnull=False).exists():
-            restore(actor=actor, message_id=entry.target_message_id, reason="Appeal overturned")
+        restore_on_appeal(message_id=entry.target_message_id)
     elif entry.action == "suspend" and entry.target_user is not None:
         entry.target_user.suspended_until = None
         entry.target_user.save(update_fields=["suspended_until"])
@@ -71,12 +70,15 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
     appeal.decision = " ".join(note.split())[:800]
     appeal.save(update_fields=["status", "decided_at", "decided_by", "decision"])
     if overturn:
-        _reverse(actor, appeal.entry)
+        _reverse(appeal.entry)
+    # One entry for the decision, whatever it undid, naming the message it was about:
+    # showing a hidden message again is part of this decision, not another one.
     audit.record(
         "appeal_overturned" if overturn else "appeal_upheld",
         actor=actor,
         group=appeal.entry.group,
         target_user=appeal.user,
+        message_id=appeal.entry.target_message_id,
         reason=appeal.decision,
     )
     notify(

@@ -81,6 +81,15 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
     return message
 
 
+def _show_again(group: Group, message: Message) -> None:
+    """Unhide a locked message and tell the room (the caller logs why)."""
+    message.hidden_at, message.hidden_by, message.hidden_clause = None, None, ""
+    message.change = take_change(group)
+    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause", "change"])
+    if message.seq is not None:
+        events.to_group(group.pk, {"type": "message.updated", "message": message_payload(message)})
+
+
 @transaction.atomic
 def restore(*, actor: Any, message_id: int, reason: str = "") -> Message:
     """Show a hidden message to members again."""
@@ -88,9 +97,7 @@ def restore(*, actor: Any, message_id: int, reason: str = "") -> Message:
     require(permissions.can_act_on(actor, group, message.author))
     if message.hidden_at is None:
         return message
-    message.hidden_at, message.hidden_by, message.hidden_clause = None, None, ""
-    message.change = take_change(group)
-    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause", "change"])
+    _show_again(group, message)
     audit.record(
         "restore",
         actor=actor,
@@ -99,8 +106,22 @@ def restore(*, actor: Any, message_id: int, reason: str = "") -> Message:
         message_id=message.pk,
         reason=reason,
     )
-    if message.seq is not None:
-        events.to_group(group.pk, {"type": "message.updated", "message": message_payload(message)})
+    return message
+
+
+@transaction.atomic
+def restore_on_appeal(*, message_id: int) -> Message | None:
+    """Show a message again because an appeal overturned its hiding.
+
+    Only `appeals.decide` calls this, having checked who may decide; the appeal's own
+    audit entry records the decision, so nothing is logged here.
+    """
+    try:
+        group, message = _message(message_id)
+    except Refused:
+        return None  # deleted since: nothing left to show
+    if message.hidden_at is not None:
+        _show_again(group, message)
     return message
 
 

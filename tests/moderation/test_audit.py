@@ -363,11 +363,28 @@ def overturn_appeal(w: World) -> dict[str, Any]:
     }
 
 
+def overturn_hide_appeal(w: World) -> dict[str, Any]:
+    """Overturning a hide shows the message again: one decision, so one entry."""
+    message = w.messages["secret"]
+    message_actions.hide(actor=w.user("facilitator"), message_id=message.pk, clause=CLAUSE)
+    entry = AuditEntry.objects.get(action="hide")
+    appeal = appeals.appeal(user=w.user("member"), entry=entry, text="It was about " + SECRET)
+    appeals.decide(actor=w.user("organizer"), appeal=appeal, overturn=True, note="Reversed")
+    assert Message.objects.get(pk=message.pk).hidden_at is None
+    return {
+        "actor": w.people["organizer"],
+        "action": "appeal_overturned",
+        "target_user": w.people["member"],
+        "reason": "Reversed",
+        "target_message_id": message.pk,
+    }
+
+
 CASES: list[Case] = [
     hide, restore, nudge, mute, unmute, remove, ban, lift_ban, suspend, suspend_until_lifted,
     unsuspend, approve, decline, slow_mode, pause, pause_until_resumed, resume, hold_first,
     add_filter, remove_filter, add_site_filter, add_crisis_phrase, remove_crisis_phrase,
-    resolve_report, dismiss_report, uphold_appeal, overturn_appeal,
+    resolve_report, dismiss_report, uphold_appeal, overturn_appeal, overturn_hide_appeal,
 ]  # fmt: skip
 
 
@@ -431,10 +448,10 @@ def test_an_overturned_decision_is_undone(circle: World) -> None:
     bystander = circle.membership("bystander")
     assert bystander.status == "left"  # may come back by the usual ways
     assert group_permissions.can_join_directly(circle.user("bystander"), circle.group, bystander)
-    # One entry for the decision; an overturned hide also logs the restore it caused.
+    # One entry for each decision, an overturned hide's included (it names the message).
     assert logged == {
         "mute": ["appeal_overturned"],
-        "hide": ["restore", "appeal_overturned"],
+        "hide": ["appeal_overturned"],
         "suspend": ["appeal_overturned"],
         "ban": ["appeal_overturned"],
     }
