@@ -555,10 +555,18 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
                 "Decided. The member was told.",
             )
         return redirect("moderation:appeals")
+    # Offer the decision only where the action would take it: never to the person who
+    # made the decision or appealed, and an organizer's appeal only to a superuser.
     return render(
         request,
         "moderation/appeals.html",
-        {"appeals": selectors.pending_appeals(), "form": DecideAppealForm()},
+        {
+            "appeals": [
+                (appeal, permissions.can_decide_appeal(request.user, appeal))
+                for appeal in selectors.pending_appeals()
+            ],
+            "form": DecideAppealForm(),
+        },
     )
 
 

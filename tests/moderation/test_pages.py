@@ -25,7 +25,8 @@ from groups import audit
 from groups.actions import chat
 from groups.actions import membership as member_actions
 from groups.models import AuditEntry, Message
-from moderation.actions import members
+from moderation import permissions
+from moderation.actions import appeals, members
 from moderation.models import Appeal, Report, ReportKind, ReportNote, Urgency
 from tests.factories import make_organizer, make_user
 from tests.html import find, parse, text_of
@@ -307,6 +308,51 @@ def test_organizers_decide_appeals_and_the_decision_is_logged(circles: World) ->
     )
     record = client_for(circles.people["member"]).get("/moderation/record/").content.decode()
     assert "The decision was reversed" in text_of(record)
+
+
+def test_the_appeals_page_offers_a_decision_only_to_those_the_action_accepts(
+    circles: World,
+) -> None:
+    """Nobody is offered a decision they made, their own appeal, or (unless a superuser)
+    an organizer's appeal; they still read it, told that someone else decides."""
+    organizer = circles.user("organizer")
+    members.mute(
+        actor=organizer, membership=circles.membership("member"), minutes=60, clause=CLAUSE
+    )
+    by_me = appeals.appeal(
+        user=circles.user("member"), entry=AuditEntry.objects.get(action="mute"), text="Mine?"
+    )
+    olive = make_organizer(display_name="Olga")
+    member_actions.join_group(user=olive, group=circles.group, agreement_version=1)
+    nudged = audit.record(
+        "nudge", actor=circles.people["facilitator"], group=circles.group, target_user=olive
+    )
+    from_organizer = appeals.appeal(user=olive, entry=nudged, text="An organizer's.")
+    superuser = make_user(display_name="Sol", is_organizer=True, is_staff=True, is_superuser=True)
+    other = make_organizer(display_name="Opal")
+
+    def offered(user: Any) -> set[int]:
+        html = client_for(user).get("/moderation/appeals/").content.decode()
+        assert "Mine?" in html and "An organizer&#x27;s." in html  # everyone reads both
+        told = text_of(html).count("Someone else decides this appeal")
+        decide = {int(i.attrs["value"]) for i in find(html, "input", name="appeal")}
+        buttons = [b for b in find(html, "button") if b.text.strip() == "Decide"]
+        assert len(buttons) == len(decide) == 2 - told
+        return decide
+
+    expected = {
+        "the organizer who decided": (organizer, set()),
+        "the organizer who appealed": (olive, {by_me.pk}),
+        "an uninvolved organizer": (other, {by_me.pk}),
+        "a superuser": (superuser, {by_me.pk, from_organizer.pk}),
+    }
+    seen = {who: offered(user) for who, (user, _) in expected.items()}
+    assert seen == {who: decide for who, (_, decide) in expected.items()}
+    # The same predicate as the action: what is offered is accepted, the rest refused.
+    for who, (user, decide) in expected.items():
+        for appeal in (by_me, from_organizer):
+            allowed = permissions.can_decide_appeal(user, appeal)
+            assert allowed == (appeal.pk in decide), (who, appeal.pk)
 
 
 @pytest.mark.django_db(transaction=True)
