@@ -5,12 +5,22 @@ knows how text is matched. Matching folds case, accents, look-alike digits and
 symbols and repeated letters, joins letters spelled out with spaces or dots,
 and respects word boundaries, so "k i l l e d" matches "killed" while
 "skilled" does not.
+
+Each process keeps the compiled rules. Any save or delete of a filter or phrase
+(the actions, the admin, a cascade) bumps a version in the shared cache once it
+commits (moderation/signals.py); `screen()` reads that version with one cache
+get per message and reloads when it moved, so every process sees the change at
+once. The rules are also reloaded every few seconds, for writes that send no
+signal (a queryset's update(), raw SQL).
 """
 
 import re
 import time
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
+
+from django.core.cache import cache
 
 from groups.models import Message
 from moderation.models import CrisisPhrase, FilterAction, WordFilter
@@ -27,6 +37,7 @@ _SPACES = re.compile(r"\s+")
 # A run of at least three single letters separated by spaces or punctuation: "k i l l".
 _SPELLED = re.compile(r"\b(?:\w[\s._*\-]+){2,}\w\b")
 _CACHE_SECONDS = 10.0
+VERSION_KEY = "moderation:screening-rules-version"
 
 
 def _unify(text: str) -> str:
@@ -91,7 +102,8 @@ class Verdict:
 
 
 _SEVERITY = {"allow": 0, "flag": 1, "hold": 2, "block": 3}
-_rules: dict[int | None, tuple[float, list[Rule]]] = {}
+# Per group (None: site-wide), when the rules were loaded, under which shared version.
+_rules: dict[int | None, tuple[float, object, list[Rule]]] = {}
 
 
 def _load(group_id: int | None) -> list[Rule]:
@@ -111,24 +123,31 @@ def _load(group_id: int | None) -> list[Rule]:
     return rules
 
 
-def _rules_for(group_id: int | None) -> list[Rule]:
+def _rules_for(group_id: int | None, version: object) -> list[Rule]:
     cached = _rules.get(group_id)
-    if cached is None or time.monotonic() - cached[0] > _CACHE_SECONDS:
-        cached = (time.monotonic(), _load(group_id))
+    if cached is None or cached[1] != version or time.monotonic() - cached[0] > _CACHE_SECONDS:
+        cached = (time.monotonic(), version, _load(group_id))
         _rules[group_id] = cached
-    return cached[1]
+    return cached[2]
 
 
 def forget_rules() -> None:
-    """Drop this process's cached rules (after filters or phrases change)."""
+    """Drop this process's cached rules."""
     _rules.clear()
+
+
+def rules_changed() -> None:
+    """Make every process reload its rules: call once a change to them has committed."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    forget_rules()
 
 
 def screen(text: str, *, group_id: int) -> Verdict:
     """Return what should happen to `text` posted in the group `group_id`."""
     folded = _unify(text)
     verdict = Verdict()
-    for rule in [*_rules_for(None), *_rules_for(group_id)]:
+    version = cache.get(VERSION_KEY)  # the one shared read per message
+    for rule in [*_rules_for(None, version), *_rules_for(group_id, version)]:
         if not rule.pattern.search(folded):
             continue
         if rule.action == "crisis":
@@ -141,4 +160,4 @@ def screen(text: str, *, group_id: int) -> Verdict:
     return verdict
 
 
-__all__ = ["FilterAction", "Verdict", "fold", "forget_rules", "screen"]
+__all__ = ["FilterAction", "Verdict", "fold", "forget_rules", "rules_changed", "screen"]

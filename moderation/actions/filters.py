@@ -29,7 +29,6 @@ def add_filter(
         group=group, phrase=phrase, action=action, clause=clause[:80], created_by=actor
     )
     audit.record("filter_added", actor=actor, group=group, clause=clause, reason=action)
-    transaction.on_commit(screening.forget_rules)
     return word_filter
 
 
@@ -41,7 +40,6 @@ def remove_filter(*, actor: Any, word_filter: WordFilter) -> None:
     )
     word_filter.delete()
     audit.record("filter_removed", actor=actor, group=group)
-    transaction.on_commit(screening.forget_rules)
 
 
 @transaction.atomic
@@ -52,7 +50,6 @@ def add_crisis_phrase(*, actor: Any, phrase: str) -> CrisisPhrase:
         raise Refused("empty", "Please give a phrase.")
     crisis_phrase, _ = CrisisPhrase.objects.get_or_create(phrase=phrase)
     audit.record("crisis_phrase_added", actor=actor)
-    transaction.on_commit(screening.forget_rules)
     return crisis_phrase
 
 
@@ -61,4 +58,3 @@ def remove_crisis_phrase(*, actor: Any, crisis_phrase: CrisisPhrase) -> None:
     require(permissions.is_organizer(actor))
     crisis_phrase.delete()
     audit.record("crisis_phrase_removed", actor=actor)
-    transaction.on_commit(screening.forget_rules)

@@ -6,8 +6,11 @@ letters spelled out with spaces or dots, and respects word boundaries.
 
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 
 from community.errors import Refused
 from community.models import Notice
@@ -17,6 +20,7 @@ from moderation import screening
 from moderation.actions import filters
 from moderation.actions import messages as message_actions
 from moderation.models import CrisisPhrase, Report, ReportKind, ReportStatus, WordFilter
+from tests.factories import make_user
 from tests.moderation.conftest import CLAUSE, World
 
 EVASIONS = [
@@ -161,6 +165,118 @@ def test_adding_or_removing_a_filter_takes_effect_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         filters.add_crisis_phrase(actor=organizer, phrase="no way out")
     assert screening.screen("there's no way out", group_id=group_id).crisis is True
+
+
+def _admin_post(path: str, data: dict[str, Any]) -> None:
+    """Post a Django admin form as a site administrator; it must save and redirect."""
+    admin_user = make_user(is_staff=True, is_superuser=True, is_organizer=True)
+    client = Client()
+    client.force_login(admin_user)
+    if "phrase" in data and "wordfilter" in path:
+        data = {**data, "created_by": admin_user.pk}  # the admin form asks who made it
+    response = client.post(path, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+NOW = {"created_at_0": "2026-01-01", "created_at_1": "10:00:00"}
+CHANGES: dict[str, Callable[[World], object]] = {
+    "admin adds a filter": lambda w: _admin_post(
+        "/admin/moderation/wordfilter/add/",
+        {"phrase": "spoilers", "action": "block", "clause": CLAUSE, **NOW},
+    ),
+    "admin edits a filter": lambda w: _admin_post(
+        f"/admin/moderation/wordfilter/{WordFilter.objects.get(phrase='spoiled').pk}/change/",
+        {"phrase": "spoilers", "action": "block", "clause": CLAUSE, **NOW},
+    ),
+    "admin deletes filters in bulk": lambda w: _admin_post(
+        "/admin/moderation/wordfilter/",
+        {
+            "action": "delete_selected",
+            "post": "yes",
+            "_selected_action": [WordFilter.objects.get(phrase="spoilers").pk],
+        },
+    ),
+    "admin adds a crisis phrase": lambda w: _admin_post(
+        "/admin/moderation/crisisphrase/add/", {"phrase": "no way out", **NOW}
+    ),
+    "a phrase deleted in code": lambda w: CrisisPhrase.objects.get(phrase="no way out").delete(),
+    "the filter action": lambda w: filters.add_filter(
+        actor=w.user("facilitator"), group=w.group, phrase="spoilers", action="block"
+    ),
+}
+BEFORE: dict[str, Callable[[World], object]] = {  # what exists before each change
+    "admin edits a filter": lambda w: WordFilter.objects.create(
+        group=None, phrase="spoiled", action="flag"
+    ),
+    "admin deletes filters in bulk": lambda w: WordFilter.objects.create(
+        group=None, phrase="spoilers", action="block"
+    ),
+    "a phrase deleted in code": lambda w: CrisisPhrase.objects.create(phrase="no way out"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_change_by_any_path_reaches_every_process_at_once(
+    change: str,
+    small_world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """Another process learns of a change only through the shared cache.
+
+    This process plays the other one: its own cached rules are never dropped
+    directly, so only the shared version can tell it the rules moved.
+    """
+    group_id = small_world.group.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        BEFORE.get(change, lambda w: None)(small_world)
+
+    def verdict() -> tuple[str, bool]:
+        found = screening.screen("spoilers ahead, there's no way out", group_id=group_id)
+        return found.action, found.crisis
+
+    before = verdict()  # the rules are now cached here, for ten seconds
+    monkeypatch.setattr(screening, "forget_rules", lambda: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        CHANGES[change](small_world)
+    expected = {
+        "admin adds a filter": ("block", False),
+        "admin edits a filter": ("block", False),
+        "admin deletes filters in bulk": ("allow", False),
+        "admin adds a crisis phrase": ("allow", True),
+        "a phrase deleted in code": ("allow", False),
+        "the filter action": ("block", False),
+    }[change]
+    assert before != expected
+    assert verdict() == expected
+    # The member notices: a blocked phrase is refused on the next message.
+    if expected[0] == "block":
+        with pytest.raises(Refused) as refused:
+            chat.send_message(
+                user=small_world.user("member"),
+                group=small_world.group,
+                client_id="after-change",
+                body="spoilers ahead",
+            )
+        assert refused.value.code == "blocked"
+
+
+def test_screening_reads_the_shared_cache_once_a_message_and_no_database(
+    small_world: World, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    group_id = small_world.group.pk
+    screening.screen("warm up", group_id=group_id)
+    reads: list[str] = []
+    real_get = cache.get
+
+    def counting_get(key: str, *args: Any, **kwargs: Any) -> Any:
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    with mock.patch.object(cache, "get", counting_get), django_assert_num_queries(0):
+        for _ in range(5):
+            screening.screen("an ordinary message", group_id=group_id)
+    assert reads == [screening.VERSION_KEY] * 5
 
 
 def test_filters_refuse_an_empty_phrase(small_world: World) -> None:

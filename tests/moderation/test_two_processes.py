@@ -3,7 +3,8 @@
 A facilitator connected to process A mutes a member connected to process B: the
 member's composer is disabled (a `me` event) within a second. A ban posted
 through process A's form closes the member's socket on process B with 4403
-within a second.
+within a second. A word filter saved anywhere (here: a plain save in a third
+process, as the Django admin does) applies to the very next message on both.
 """
 
 import asyncio
@@ -23,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus
+from moderation.models import WordFilter
 from tests import services
 from tests.moderation.conftest import CLAUSE, World, build_world
 from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
@@ -167,3 +169,41 @@ async def test_a_ban_posted_to_one_process_closes_the_members_socket_on_the_othe
         await member.close()
         await bystander.close()
     assert (await standing(ids["member"])).status == MembershipStatus.BANNED
+
+
+async def answer(socket: ClientConnection, body: str, client_id: str) -> dict[str, Any]:
+    """Send a chat message; return its ack or the error."""
+    await socket.send(json.dumps({"type": "message.send", "client_id": client_id, "body": body}))
+    async with asyncio.timeout(3):
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] in {"message.ack", "error"}:
+                return event
+
+
+async def test_a_filter_saved_anywhere_applies_at_once_on_every_process(
+    two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
+) -> None:
+    a, b = two_servers
+    world, cookies, _ = circle
+    sockets = [
+        await open_room(a, world.group.slug, cookies["member"]),
+        await open_room(b, world.group.slug, cookies["bystander"]),
+    ]
+    try:
+        for n, socket in enumerate(sockets):  # each process now holds the rules in memory
+            assert (await answer(socket, "No spoilers, please", f"before-{n}"))["type"] == (
+                "message.ack"
+            )
+        word_filter = await database_sync_to_async(WordFilter.objects.create)(
+            group=None, phrase="spoilers", action="block", clause=CLAUSE
+        )
+        for n, socket in enumerate(sockets):
+            refused = await answer(socket, "Spoilers ahead", f"blocked-{n}")
+            assert (refused["type"], refused.get("code")) == ("error", "blocked")
+        await database_sync_to_async(word_filter.delete)()
+        for n, socket in enumerate(sockets):
+            assert (await answer(socket, "Spoilers ahead", f"after-{n}"))["type"] == "message.ack"
+    finally:
+        for socket in sockets:
+            await socket.close()
