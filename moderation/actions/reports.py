@@ -133,8 +133,13 @@ def report_member(*, reporter: Any, membership_id: int, clause: str, note: str =
     )
 
 
-def crisis_card(user: Any, group: Any) -> None:
-    """Privately offer crisis lines to a person, live and on their home page."""
+def crisis_card(user: Any, group: Any, *, after: Message | None = None) -> None:
+    """Privately offer crisis lines to a person, live and on their home page.
+
+    With `after` (the person's message that just reached the room), the card names
+    it, so the client shows the card once that message is shown: the card is sent
+    on the same commit as the message, and may reach a socket first.
+    """
     region = getattr(user, "region", "")
     # Only lines that answer where the person is: a number from another country may not
     # connect at all. /crisis/ lists the rest.
@@ -147,19 +152,18 @@ def crisis_card(user: Any, group: Any) -> None:
         "alone: these lines are open, and the people here care about you."
     )
     notify(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
-    events.to_user(
-        user.pk,
-        {
-            "type": "notice",
-            "kind": "crisis",
-            "title": "You matter",
-            "text": text,
-            "lines": lines,
-            "link": reverse("crisis"),
-            "link_text": "More ways to get help now",
-        },
-        group_id=group.pk,
-    )
+    card: dict[str, Any] = {
+        "type": "notice",
+        "kind": "crisis",
+        "title": "You matter",
+        "text": text,
+        "lines": lines,
+        "link": reverse("crisis"),
+        "link_text": "More ways to get help now",
+    }
+    if after is not None:
+        card["after_message"] = after.pk
+    events.to_user(user.pk, card, group_id=group.pk)
 
 
 @transaction.atomic
@@ -200,7 +204,8 @@ def after_screening(
             note="",
             urgent=True,
         )
-        crisis_card(message.author.user, message.group)
+        # A held message never reaches the room, so its card follows nothing.
+        crisis_card(message.author.user, message.group, after=None if held else message)
     if held:
         _file(
             kind=ReportKind.HELD,

@@ -288,6 +288,7 @@
       if (announce && m.author.id !== me.id) queueAnnouncement(m);
     }
     if (m.change > lastChange) lastChange = m.change;
+    releaseNotices(m.id);
   }
 
   function pressedOf(li) {
@@ -492,7 +493,24 @@
     pong: function () {}
   };
 
-  function showNotice(e) {
+  // A crisis card names the message it follows ("after_message"). It is sent with that
+  // message and may arrive first: keep it until the message is shown (or a few
+  // seconds have passed, so a card is never lost), then show it.
+  var waitingNotices = {};
+
+  function releaseNotices(id) {
+    var waiting = waitingNotices[id];
+    if (!waiting) return;
+    delete waitingNotices[id];
+    waiting.forEach(function (e) { showNotice(e, true); });
+  }
+
+  function showNotice(e, released) {
+    if (e.after_message && !released && !findMessage(e.after_message)) {
+      (waitingNotices[e.after_message] = waitingNotices[e.after_message] || []).push(e);
+      setTimeout(function () { releaseNotices(e.after_message); }, 3000);
+      return;
+    }
     var box = document.getElementById("notices") || (function () {
       var n = el("div", "notices");
       n.id = "notices";

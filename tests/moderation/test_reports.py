@@ -16,6 +16,7 @@ from community.models import CrisisLine, Notice, User
 from groups.actions import chat
 from groups.models import AuditEntry, Message
 from moderation import screening
+from moderation.actions import rooms
 from moderation.models import CrisisPhrase, Report, ReportKind, ReportStatus
 from tests.chat.conftest import Socket
 from tests.html import find, text_of
@@ -131,6 +132,58 @@ async def test_a_crisis_phrase_goes_through_and_only_its_author_is_offered_care(
         items = queue_items(await page(circle.people[key], "/moderation/"))
         assert items and items[0].startswith("Urgent Crisis words"), (key, items)
         assert CRISIS_TEXT in items[0]  # with the message in its context
+
+
+async def test_the_crisis_card_names_the_message_it_follows_so_it_is_shown_after_it(
+    circle: World, connect: Connect
+) -> None:
+    """The card and the message leave on one commit; the card may reach a socket first.
+
+    It names the author's message, and the sending socket always has that message
+    (its ack) before the card; another tab of the author's holds the card until the
+    message arrives (room.js).
+    """
+    group = circle.group
+    author = await connect(circle.people["member"], group)
+    other_tab = await connect(circle.people["member"], group)
+
+    await author.send({"type": "message.send", "client_id": "hard-night", "body": CRISIS_TEXT})
+    seen: list[dict[str, Any]] = []
+    while len(seen) < 3:
+        event = await author.receive()
+        if event["type"] != "presence":
+            seen.append(event)
+    ack = seen[0]
+    assert ack["type"] == "message.ack"  # the message is on the author's screen first
+    by_type = {e["type"]: e for e in seen}
+    assert set(by_type) == {"message.ack", "notice", "message.new"}
+    assert by_type["notice"]["kind"] == "crisis"
+    assert (
+        by_type["notice"]["after_message"] == ack["id"] == by_type["message.new"]["message"]["id"]
+    )
+
+    tab: dict[str, dict[str, Any]] = {}
+    while len(tab) < 2:
+        event = await other_tab.receive()
+        if event["type"] != "presence":
+            tab[event["type"]] = event
+    assert tab["notice"]["after_message"] == tab["message.new"]["message"]["id"] == ack["id"]
+    assert await author.nothing() and await other_tab.nothing()
+
+
+async def test_a_held_crisis_message_brings_a_card_that_follows_nothing(
+    circle: World, connect: Connect
+) -> None:
+    """A held message never reaches the room, so its card must not wait for it."""
+    await database_sync_to_async(rooms.hold_first_messages)(
+        actor=circle.people["facilitator"], group=circle.group, count=5
+    )
+    author = await connect(circle.people["member"], circle.group)
+    ack = await send(author, CRISIS_TEXT, "held-night")
+    assert ack["held"] is True
+    card = await author.receive_type("notice", skip=("message.new",))  # its own held copy
+    assert card["kind"] == "crisis" and "after_message" not in card
+    assert await author.nothing()
 
 
 @pytest.mark.parametrize("via", VIAS)
