@@ -239,9 +239,12 @@ def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
 @login_required
 @require_POST
 def helped(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    """Set "this helped me" to what the form says: `helped=off` takes it back."""
     resource, _ = _resource(request, slug, pk)
     try:
-        now = actions.toggle_helped(user=request.user, resource=resource)
+        now = actions.set_helped(
+            user=request.user, resource=resource, helped=request.POST.get("helped") != "off"
+        )
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:

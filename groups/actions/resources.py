@@ -121,8 +121,12 @@ def set_archived(*, actor: Any, resource: Resource, archived: bool) -> Resource:
 
 
 @transaction.atomic
-def toggle_helped(*, user: Any, resource: Resource) -> bool:
-    """Say (or take back) "this helped me". Returns True when it is now said."""
+def set_helped(*, user: Any, resource: Resource, helped: bool) -> bool:
+    """Say "this helped me" (or take it back). Saying it twice is saying it once.
+
+    The form sends the state the person chose, not a toggle, so a double click or a
+    resent form leaves it as they meant. Returns whether it is said now.
+    """
     resource = (
         Resource.objects.select_for_update(of=("self",)).select_related("group").get(pk=resource.pk)
     )
@@ -130,14 +134,15 @@ def toggle_helped(*, user: Any, resource: Resource) -> bool:
         user, resource
     ):
         raise Refused("not_found", "That resource can't be found.")
-    removed, _ = ResourceHelped.objects.filter(resource=resource, user=user).delete()
-    if removed:
-        Resource.objects.filter(pk=resource.pk).update(helped_count=F("helped_count") - 1)
+    if not helped:
+        removed, _ = ResourceHelped.objects.filter(resource=resource, user=user).delete()
+        if removed:
+            Resource.objects.filter(pk=resource.pk).update(helped_count=F("helped_count") - 1)
         return False
     try:
         with transaction.atomic():
             ResourceHelped.objects.create(resource=resource, user=user)
     except IntegrityError:
-        return True
+        return True  # said already
     Resource.objects.filter(pk=resource.pk).update(helped_count=F("helped_count") + 1)
     return True

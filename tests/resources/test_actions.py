@@ -1,11 +1,12 @@
 """The resource write path: create, suggest, edit, approve, pin, archive and "this helped me".
 
 Every refusal is checked to leave the database exactly as it was. "This helped me" is
-one per person and counted: toggling back takes it away, and people pressing at the
-same moment (or one person pressing twice) never leave a count that disagrees with
-who said it.
+one per person and counted: the form says whether it is said (a double click says it
+once), taking it back takes it away, and people pressing at the same moment never
+leave a count that disagrees with who said it.
 """
 
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -293,13 +294,18 @@ def counted(resource: Resource) -> tuple[int, int]:
 
 def test_helped_is_one_per_person_counted_and_taken_back(world: World, library: Library) -> None:
     shared = library["shared"]
-    assert actions.toggle_helped(user=world["member"], resource=shared) is True
+    member, facilitator = world["member"], world["facilitator"]
+    assert actions.set_helped(user=member, resource=shared, helped=True) is True
     assert counted(shared) == (1, 1)
-    assert actions.toggle_helped(user=world["facilitator"], resource=shared) is True
+    assert actions.set_helped(user=member, resource=shared, helped=True) is True  # said once
+    assert counted(shared) == (1, 1)
+    assert actions.set_helped(user=facilitator, resource=shared, helped=True) is True
     assert counted(shared) == (2, 2)
-    assert actions.toggle_helped(user=world["member"], resource=shared) is False
+    assert actions.set_helped(user=member, resource=shared, helped=False) is False
     assert counted(shared) == (1, 1)
-    assert list(shared.helped.values_list("user", flat=True)) == [world["facilitator"].pk]
+    assert actions.set_helped(user=member, resource=shared, helped=False) is False  # once
+    assert counted(shared) == (1, 1)
+    assert list(shared.helped.values_list("user", flat=True)) == [facilitator.pk]
 
 
 def test_the_page_shows_the_count_and_whether_you_said_it(world: World, library: Library) -> None:
@@ -317,10 +323,39 @@ def test_the_page_shows_the_count_and_whether_you_said_it(world: World, library:
         return " ".join(found.text.split()), found.attrs["aria-pressed"]
 
     assert button() == ("This helped me", "false")
-    assert client.post(f"{url}helped/")["Location"] == url
+    assert client.post(f"{url}helped/", {"helped": "on"})["Location"] == url
     assert button() == ("This helped me (1)", "true")
-    client.post(f"{url}helped/")
+    client.post(f"{url}helped/", {"helped": "off"})
     assert button() == ("This helped me", "false")
+
+
+def test_a_double_click_on_this_helped_me_says_it_once(world: World, library: Library) -> None:
+    """Both clicks send the form as the page drew it: the second must not take it back."""
+    from tests.html import find
+
+    shared = library["shared"]
+    client = Client()
+    client.force_login(world["member"])
+    url = shared.get_absolute_url()
+
+    def page() -> tuple[tuple[str, str], dict[str, str]]:
+        html = client.get(url).content.decode()
+        assert [f for f in find(html, "form") if f.attrs.get("action") == f"{url}helped/"]
+        (found,) = [b for b in find(html, "button") if "helped" in b.text]
+        fields = {i.attrs["name"]: i.attrs["value"] for i in find(html, "input", name="helped")}
+        return (" ".join(found.text.split()), found.attrs["aria-pressed"]), fields
+
+    button, form = page()
+    assert button == ("This helped me", "false")
+    for _ in range(2):  # the same form, sent twice
+        client.post(f"{url}helped/", form)
+    button, form = page()
+    assert button == ("This helped me (1)", "true")
+    assert counted(shared) == (1, 1)
+    for _ in range(2):  # and taking it back, twice
+        client.post(f"{url}helped/", form)
+    assert page()[0] == ("This helped me", "false")
+    assert counted(shared) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -338,4 +373,8 @@ def test_helped_is_refused_where_it_does_not_belong(
     world: World, library: Library, name: str, role: str
 ) -> None:
     resource = library[name]
-    refused("not_found", lambda: actions.toggle_helped(user=world[role], resource=resource))
+    for helped in (True, False):
+        refused(
+            "not_found",
+            partial(actions.set_helped, user=world[role], resource=resource, helped=helped),
+        )

@@ -64,7 +64,7 @@ def grow(author: Any, group: Group | None, to: int, reader: Any) -> None:
         if number % 4 == 0:
             actions.set_pinned(actor=author, resource=resource, pinned=True)
         if number % 2 == 0:
-            actions.toggle_helped(user=reader, resource=resource)
+            actions.set_helped(user=reader, resource=resource, helped=True)
 
 
 def measure(
