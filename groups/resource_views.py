@@ -288,6 +288,6 @@ def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "group": group,
             "membership": membership,
-            "items": selectors.resources(group=group, viewer=request.user, status="suggested"),
+            "items": selectors.suggestions(group),
         },
     )

@@ -21,6 +21,7 @@ from groups.models import (
     RequestStatus,
     Resource,
     ResourceHelped,
+    ResourceStatus,
     ResourceTag,
     Role,
 )
@@ -245,6 +246,18 @@ def resources(
             | Q(tags__name__icontains=word)
         )
     return items.filter(text).distinct().order_by("-pinned", "-created_at")
+
+
+def suggestions(group: Group) -> QuerySet[Resource]:
+    """A group's suggestions waiting for review, newest first, with who suggested each.
+
+    The page shows no tags, so none are fetched (the library's selector prefetches them).
+    """
+    return (
+        Resource.objects.filter(group=group, status=ResourceStatus.SUGGESTED)
+        .select_related("author", "group")
+        .order_by("-created_at")
+    )
 
 
 def resource_tags(group: Group | None) -> QuerySet[ResourceTag]:

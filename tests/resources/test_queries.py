@@ -144,7 +144,8 @@ def test_suggestions_page(world: World, library: Library) -> None:
     small = count_queries(client, url)
     suggest(15)
     large = count_queries(client, url)
-    # + the group, the membership, the suggestions with their authors, and their tags
-    # (the library's selector prefetches them; this page does not show them)
-    assert_constant(small, large, SIGNED_IN + 4)
+    # + the group, the membership, and the suggestions with their authors (no tags: the
+    # page does not show them, so it does not fetch them)
+    assert_constant(small, large, SIGNED_IN + 3)
+    assert not [q for q in large[1] if "resourcetag" in q.lower()]
     assert len(find(client.get(url).content.decode(), "li", class_="card")) == 15
