@@ -328,7 +328,7 @@ def ms(value: float | None) -> float | None:
 
 def parse_steps(text: str) -> list[tuple[float, float]]:
     steps = []
-    for part in text.split(","):
+    for part in filter(None, text.split(",")):
         rate, _, seconds = part.partition(":")
         steps.append((float(rate), float(seconds or 15)))
     return steps

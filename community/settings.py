@@ -129,6 +129,9 @@ else:
         }
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Threads per process for the sockets' database calls (community/offloop.py);
+# keep it below DB_POOL_MAX so HTTP requests still find a connection.
+DB_THREADS = int(os.environ.get("DB_THREADS", "8"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "community.User"
@@ -164,7 +167,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},

@@ -1,32 +1,37 @@
 """The group room's WebSocket consumer: parse a frame, call an action, send the result.
 
 Authorization is read at connect and re-read when the layer says the person's
-standing changed (and at least every `RECHECK_SECONDS`), so every frame and
-every forwarded event is checked against a cached, current answer.
+standing changed (and, as a safety net for a lost signal, every `RECHECK_SECONDS`
+or so), so every frame and every forwarded event is checked against a cached,
+current answer.
 """
 
 import asyncio
 import logging
+import random
 import time
 from collections import deque
 from datetime import datetime
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
 
 from community.errors import Refused
+from community.offloop import db_call
 from groups import events, frames, permissions, selectors
 from groups.actions import chat
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, message_payload
-from groups.presence import REFRESH, get_presence
+from groups.presence import get_presence
 
 log = logging.getLogger(__name__)
 LIMITS: dict[str, Any] = settings.HEARTH_CHAT
-RECHECK_SECONDS = 30.0
+# Each socket re-reads its standing after RECHECK_SECONDS plus up to as much again
+# at random: sockets that connected together must not all query at the same moment.
+RECHECK_SECONDS = 60.0
 TYPING_EVERY = 3.0
 READ_EVERY = 2.0
 
@@ -40,7 +45,7 @@ CLOSE_TRY_AGAIN = 1013
 # --- Database work: one thing per call --------------------------------------------
 
 
-@database_sync_to_async
+@db_call
 def load_standing(user: Any, slug: str) -> tuple[Group, Membership, bool, bool] | None:
     """The group, the person's membership and whether they may read and post."""
     group = Group.objects.filter(slug=slug).first()
@@ -55,12 +60,17 @@ def load_standing(user: Any, slug: str) -> tuple[Group, Membership, bool, bool] 
     return group, membership, True, permissions.can_post(person, group, membership)
 
 
-@database_sync_to_async
+@db_call
 def load_roster(group: Group) -> dict[int, dict[str, Any]]:
     return selectors.roster(group)
 
 
-@database_sync_to_async
+# The names and roles of each room's members, shared by this process's sockets
+# (read again whenever someone connects or an unknown member shows up).
+ROSTERS: dict[int, dict[int, dict[str, Any]]] = {}
+
+
+@db_call
 def sync_batch(group: Group, viewer: Membership, after_seq: int, after_change: int) -> dict:
     """Everything a returning client missed, or a request to reload if it is too much."""
     cap = LIMITS["SYNC_CAP"]
@@ -84,11 +94,11 @@ def sync_batch(group: Group, viewer: Membership, after_seq: int, after_change: i
     }
 
 
-send_message = database_sync_to_async(chat.send_message)
-edit_message = database_sync_to_async(chat.edit_message)
-delete_message = database_sync_to_async(chat.delete_message)
-toggle_reaction = database_sync_to_async(chat.toggle_reaction)
-mark_read = database_sync_to_async(chat.mark_read)
+send_message = db_call(chat.send_message)
+edit_message = db_call(chat.edit_message)
+delete_message = db_call(chat.delete_message)
+toggle_reaction = db_call(chat.toggle_reaction)
+mark_read = db_call(chat.mark_read)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -98,7 +108,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = self.scope["user"]
         self.can_read = False
-        self.refresher: asyncio.Task | None = None
         self.expiry: asyncio.Task | None = None
         if not self.user.is_authenticated:
             await self.accept()
@@ -112,16 +121,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.group, self.membership, self.can_read, self.can_post = standing
         self.user = self.membership.user  # as the database has the person now
         self.checked_at = time.monotonic()
+        self.recheck_spread = 1 + random.random()
         self.room = events.group_channel(self.group.pk)
         self.private = events.user_channel(self.user.pk)
         self.frames_allowance = 60.0
         self.frames_stamp = time.monotonic()
-        self.refusals: deque[float] = deque(maxlen=LIMITS["FLOOD_LIMIT"])
+        self.refusals: deque[float] | None = None  # made at the first refusal
         self.last_typing = self.last_read = 0.0
         await self.channel_layer.group_add(self.room, self.channel_name)
         await self.channel_layer.group_add(self.private, self.channel_name)
         await self.accept()
-        self.roster = await load_roster(self.group)
+        ROSTERS[self.group.pk] = await load_roster(self.group)
         await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
         await self.send_json(
             {
@@ -136,21 +146,42 @@ class RoomConsumer(AsyncWebsocketConsumer):
             }
         )
         await self.announce_presence()
-        self.refresher = asyncio.create_task(self.keep_present())
         self.schedule_expiry()
 
     async def disconnect(self, code: int) -> None:
         if not self.can_read and not hasattr(self, "room"):
             return
-        for task in (self.refresher, self.expiry):
-            if task is not None:
-                task.cancel()
+        if self.expiry is not None:
+            self.expiry.cancel()
         await self.channel_layer.group_discard(self.room, self.channel_name)
         await self.channel_layer.group_discard(self.private, self.channel_name)
-        await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
-        await self.announce_presence()
+        try:
+            await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
+            await self.announce_presence()
+        except Exception:  # Redis away: the entry expires by itself
+            log.warning("presence update on disconnect failed", exc_info=True)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler: a hop to
+        # the database thread for each delivered event. This consumer touches the
+        # database only through `db_call`, which gives its connection back after
+        # each call, so the hop is pure cost and is skipped.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- Sending ------------------------------------------------------------------
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except OSError:
+            # The client left while an event was on its way (uvicorn raises
+            # ClientDisconnected, an OSError): nothing to deliver, nothing to log.
+            self.can_read = False
 
     async def send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=events.dumps(payload))
@@ -170,9 +201,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def announce_presence(self) -> None:
         here = await get_presence().here(self.group.pk)
-        if here - self.roster.keys():
-            self.roster = await load_roster(self.group)
-        people = [self.roster[m] for m in sorted(here) if m in self.roster]
+        roster = ROSTERS.get(self.group.pk, {})
+        if here - roster.keys():
+            roster = ROSTERS[self.group.pk] = await load_roster(self.group)
+        people = [roster[m] for m in sorted(here) if m in roster]
         await self.channel_layer.group_send(
             self.room,
             {
@@ -181,11 +213,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "sent_at": time.time(),
             },
         )
-
-    async def keep_present(self) -> None:
-        while True:
-            await asyncio.sleep(REFRESH)
-            await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
 
     # --- Standing -----------------------------------------------------------------
 
@@ -248,10 +275,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
         self.schedule_expiry()
 
+    def due_for_recheck(self) -> bool:
+        return time.monotonic() - self.checked_at > RECHECK_SECONDS * self.recheck_spread
+
     async def still_allowed(self) -> bool:
         if not self.can_read:
             return False
-        if time.monotonic() - self.checked_at > RECHECK_SECONDS:
+        if self.due_for_recheck():
             return await self.refresh_standing()
         return True
 
@@ -307,6 +337,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             extra["client_id"] = client_id
         await self.send_error(refusal, **extra)
         now = time.monotonic()
+        if self.refusals is None:
+            self.refusals = deque(maxlen=LIMITS["FLOOD_LIMIT"])
         self.refusals.append(now)
         if len(self.refusals) == self.refusals.maxlen and now - self.refusals[0] < 10:
             await self.shut(CLOSE_POLICY)
@@ -399,7 +431,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def room_event(self, event: dict[str, Any]) -> None:
         """Forward a room event (JSON built once by the sender) if this socket may read."""
-        # Cached: a query at most every RECHECK_SECONDS, in case a revocation was lost.
+        # Cached: a query only now and then, in case a revocation was lost.
         if not await self.still_allowed():
             return
         if time.time() - event.get("sent_at", time.time()) > LIMITS["MAX_LAG_SECONDS"]:

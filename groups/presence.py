@@ -1,33 +1,79 @@
 """Who is in a room right now: shared through Redis, expiring when a process dies.
 
-Each open socket holds an entry that it refreshes while alive. An entry whose
-process died is not removed by anyone; it simply expires after `TTL` seconds.
-Without Redis (the embedded default) a process-local table does the same job.
+Each open socket holds an entry. One task per process (per event loop) refreshes
+all of that process's entries together every `REFRESH` seconds, rather than one
+timer per socket. An entry whose process died is not removed by anyone; it
+simply expires after `TTL` seconds. Without Redis (the embedded default) a
+process-local table does the same job.
 """
 
+import asyncio
+import logging
 import time
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 
+log = logging.getLogger(__name__)
 TTL = 70.0  # seconds an entry lives without a refresh
-REFRESH = 25.0  # how often a socket refreshes its entry
+REFRESH = 25.0  # how often each process refreshes its entries
+# Redis connections presence may hold per process: enough for bursts, bounded so
+# that a thousand sockets closing at once wait their turn instead of failing.
+MAX_CONNECTIONS = 16
 
 
-class Presence(Protocol):
-    async def enter(self, group_id: int, member_id: int, channel: str) -> None: ...
-    async def leave(self, group_id: int, member_id: int, channel: str) -> None: ...
-    async def here(self, group_id: int) -> set[int]: ...
+class Presence:
+    """Entries of this process's sockets, refreshed together by one task per loop."""
 
-
-class MemoryPresence:
     def __init__(self) -> None:
-        self._rooms: dict[int, dict[str, tuple[int, float]]] = {}
+        # Per event loop (tests and servers may run several): channel -> (group, member).
+        self._local: dict[int, dict[str, tuple[int, int]]] = {}
+        self._refreshers: dict[int, asyncio.Task] = {}
 
     async def enter(self, group_id: int, member_id: int, channel: str) -> None:
-        self._rooms.setdefault(group_id, {})[channel] = (member_id, time.time() + TTL)
+        loop = asyncio.get_running_loop()
+        self._local.setdefault(id(loop), {})[channel] = (group_id, member_id)
+        refresher = self._refreshers.get(id(loop))
+        if refresher is None or refresher.done():
+            self._refreshers[id(loop)] = loop.create_task(self._keep_fresh(id(loop)))
+        await self._store([(group_id, member_id, channel)])
 
     async def leave(self, group_id: int, member_id: int, channel: str) -> None:
+        self._local.get(id(asyncio.get_running_loop()), {}).pop(channel, None)
+        await self._remove(group_id, member_id, channel)
+
+    async def _keep_fresh(self, loop_id: int) -> None:
+        while True:
+            await asyncio.sleep(REFRESH)
+            entries = self._local.get(loop_id, {})
+            if not entries:
+                continue
+            try:
+                await self._store([(g, m, c) for c, (g, m) in list(entries.items())])
+            except Exception:  # Redis away: entries expire, and return on the next round
+                log.warning("presence refresh failed", exc_info=True)
+
+    async def here(self, group_id: int) -> set[int]:
+        raise NotImplementedError
+
+    async def _store(self, entries: list[tuple[int, int, str]]) -> None:
+        raise NotImplementedError
+
+    async def _remove(self, group_id: int, member_id: int, channel: str) -> None:
+        raise NotImplementedError
+
+
+class MemoryPresence(Presence):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rooms: dict[int, dict[str, tuple[int, float]]] = {}
+
+    async def _store(self, entries: list[tuple[int, int, str]]) -> None:
+        expires = time.time() + TTL
+        for group_id, member_id, channel in entries:
+            self._rooms.setdefault(group_id, {})[channel] = (member_id, expires)
+
+    async def _remove(self, group_id: int, member_id: int, channel: str) -> None:
         self._rooms.get(group_id, {}).pop(channel, None)
 
     async def here(self, group_id: int) -> set[int]:
@@ -38,48 +84,47 @@ class MemoryPresence:
         return {member for member, _ in room.values()}
 
 
-class RedisPresence:
+class RedisPresence(Presence):
     """A sorted set per room: member `<membership>:<channel>`, score = expiry time."""
 
     def __init__(self, url: str, prefix: str) -> None:
-        import redis.asyncio as redis
-
+        super().__init__()
         self._url = url
         self._prefix = prefix
-        self._redis = redis
-        self._clients: dict[int, object] = {}
+        self._clients: dict[int, Any] = {}
 
-    def _client(self):
-        # One client per event loop: tests and servers may run several loops.
-        import asyncio
+    def _client(self) -> Any:
+        # One client per event loop: a redis.asyncio connection belongs to its loop.
+        import redis.asyncio as redis
 
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
-            client = self._redis.Redis.from_url(self._url, socket_timeout=5)
-            self._clients[loop_id] = client
+            pool = redis.BlockingConnectionPool.from_url(
+                self._url, max_connections=MAX_CONNECTIONS, timeout=10, socket_timeout=5
+            )
+            client = self._clients[loop_id] = redis.Redis(connection_pool=pool)
         return client
 
     def _key(self, group_id: int) -> str:
         return f"{self._prefix}:presence:{group_id}"
 
-    async def enter(self, group_id: int, member_id: int, channel: str) -> None:
-        client = self._client()
-        key = self._key(group_id)
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {f"{member_id}:{channel}": time.time() + TTL})
-            pipe.expire(key, int(TTL) * 2)
+    async def _store(self, entries: list[tuple[int, int, str]]) -> None:
+        expires = time.time() + TTL
+        async with self._client().pipeline(transaction=False) as pipe:
+            for group_id, member_id, channel in entries:
+                pipe.zadd(self._key(group_id), {f"{member_id}:{channel}": expires})
+            for group_id in {group_id for group_id, _, _ in entries}:
+                pipe.expire(self._key(group_id), int(TTL) * 2)
             await pipe.execute()
 
-    async def leave(self, group_id: int, member_id: int, channel: str) -> None:
+    async def _remove(self, group_id: int, member_id: int, channel: str) -> None:
         await self._client().zrem(self._key(group_id), f"{member_id}:{channel}")
 
     async def here(self, group_id: int) -> set[int]:
-        client = self._client()
         key = self._key(group_id)
-        now = time.time()
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(key, "-inf", now)
+        async with self._client().pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(key, "-inf", time.time())
             pipe.zrange(key, 0, -1)
             _, entries = await pipe.execute()
         return {int(entry.split(b":", 1)[0]) for entry in entries}

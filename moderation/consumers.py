@@ -3,16 +3,15 @@ facilitators' actions. Each frame calls the same action as the HTTP forms."""
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from community.errors import Refused
+from community.offloop import db_call
 from groups import frames
 from groups.consumers import RoomConsumer as BaseRoomConsumer
 from groups.models import Membership
 from moderation.actions import members, messages, reports, rooms
 
 
-@database_sync_to_async
+@db_call
 def _member(group_id: int, membership_id: int) -> Membership:
     membership = (
         Membership.objects.select_related("user", "group")
@@ -25,7 +24,7 @@ def _member(group_id: int, membership_id: int) -> Membership:
 
 
 def _run(function: Any) -> Any:
-    return database_sync_to_async(function)
+    return db_call(function)
 
 
 class RoomConsumer(BaseRoomConsumer):

@@ -114,6 +114,13 @@ def _close_connections_left_in_asgiref_thread() -> Iterator[None]:
     executor = SyncToAsync.single_thread_executor
     if getattr(executor, "_threads", True):
         executor.submit(connections.close_all).result(timeout=30)
+    # On PostgreSQL, sockets' database calls run on a pool of threads of their own.
+    from django.conf import settings
+
+    from community import offloop
+
+    if settings.IS_POSTGRES:
+        offloop.close_connections()
 
 
 @pytest.fixture

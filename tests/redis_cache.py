@@ -1,10 +1,10 @@
 """Django's Redis cache for the test suite: clearing it deletes only this run's keys."""
 
-from django.core.cache.backends.redis import RedisCache
+from community.cache import SharedRedisCache
 
 
-class IsolatedRedisCache(RedisCache):
-    """The real RedisCache, except that `clear()` never runs FLUSHDB.
+class IsolatedRedisCache(SharedRedisCache):
+    """The site's shared Redis cache, except that `clear()` never runs FLUSHDB.
 
     Several test runs (and a developer's site) may share one Redis server, so
     clearing deletes only the keys under this run's unique prefix.

@@ -154,13 +154,13 @@ def send_message(
     )
     if intent not in ("", *Intent.values):
         raise Refused("invalid_intent", "Please choose one of the offered intentions.")
-    previous = _existing(user, group, client_id)
-    if previous is not None:
-        return _replay(previous, body)
+    # A retry is rare: try the write first and look for the earlier message only when
+    # the write fails (the unique id refuses the insert) or is refused (the first
+    # send may have passed before a mute or a pause, and still deserves its ack).
     try:
         with transaction.atomic():
             return _send(user, group, client_id, body, intent, content_warning, resource_id)
-    except IntegrityError:
+    except (IntegrityError, Refused):
         previous = _existing(user, group, client_id)
         if previous is None:
             raise
@@ -227,12 +227,14 @@ def _send(
         held=held,
         resource=resource,
     )
-    verdict.record(message)
     if not held:
         Membership.objects.filter(pk=membership.pk).update(
             published_count=membership.published_count + 1, last_read_seq=seq
         )
         events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
+    # After the broadcast is registered, so a crisis card reaches the author after
+    # their own message (on-commit callbacks run in the order they were added).
+    verdict.record(message)
     return Sent(message, created=True)
 
 

@@ -5,6 +5,7 @@ They use this run's own database number and prefix (tests/services.py).
 """
 
 import asyncio
+import contextvars
 import json
 from typing import Any
 
@@ -104,3 +105,27 @@ print(json.dumps(SessionStore(session_key={session_key!r}).get({SESSION_KEY!r}))
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == str(user.pk)
+
+
+async def test_sockets_share_one_redis_connection_pool_per_process():
+    """Django makes a cache object per asyncio context (each socket is one); they
+    must not each open their own pool and connection to Redis."""
+    from asgiref.sync import sync_to_async
+    from django.core.cache import caches
+
+    def in_this_context() -> tuple[int, int, int]:
+        cache = caches["default"]
+        cache.set("shared-pool-probe", 1, 10)
+        client = cache._cache  # type: ignore[attr-defined]
+        return id(cache), id(client), id(client._get_connection_pool(write=True))
+
+    async def socket() -> tuple[int, int, int]:
+        return await sync_to_async(in_this_context)()
+
+    # Each socket's task starts from the server's bare context, as under uvicorn.
+    seen = await asyncio.gather(
+        *(asyncio.create_task(socket(), context=contextvars.Context()) for _ in range(5))
+    )
+    assert len({cache for cache, _, _ in seen}) == 5  # Django's own: one per context
+    assert len({client for _, client, _ in seen}) == 1
+    assert len({pool for _, _, pool in seen}) == 1

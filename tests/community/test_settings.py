@@ -86,7 +86,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
     # redis-py 8 would otherwise time idle subscribers out after 5 seconds.
     assert report["layer_socket_timeout"] is None
     assert report["layer_max_connections"] == 64
-    assert report["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert report["cache"] == "community.cache.SharedRedisCache"
     assert report["cache_location"] == ["redis://cache.internal:6379/2"]
     # Sessions and rate limits live in the shared cache, so processes agree on them.
     assert report["session_engine"] == "django.contrib.sessions.backends.cache"
