@@ -223,16 +223,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if standing is None:
             await self.deny()
             return False
-        was = (self.can_post, self.membership.muted_until, self.group.agreement_version)
+        was = me_payload(self.group, self.membership, can_post=self.can_post)
         self.group, self.membership, self.can_read, self.can_post = standing
         self.user = self.membership.user  # as the database has the person now
-        if was != (self.can_post, self.membership.muted_until, self.group.agreement_version):
-            await self.send_json(
-                {
-                    "type": "me",
-                    "me": me_payload(self.group, self.membership, can_post=self.can_post),
-                }
-            )
+        now = me_payload(self.group, self.membership, can_post=self.can_post)
+        if now != was:  # a mute, a role, a consent, a name: whatever changed, say it
+            await self.send_json({"type": "me", "me": now})
         self.schedule_expiry()
         return True
 
@@ -326,16 +322,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     "type": "error",
                     "code": "server_error",
                     "detail": "Something went wrong on our side. Please try again.",
+                    **self.echo_id(frame),
                 }
             )
 
-    async def refused(self, refusal: Refused, frame: dict[str, Any]) -> None:
-        extra = {}
+    @staticmethod
+    def echo_id(frame: dict[str, Any]) -> dict[str, str]:
+        """The frame's client id to echo, so the client knows which message failed."""
         client_id = frame.get("client_id")
         # Echo only a well-formed id: anything else (a lone surrogate) may not be sendable.
         if isinstance(client_id, str) and chat.CLIENT_ID.fullmatch(client_id):
-            extra["client_id"] = client_id
-        await self.send_error(refusal, **extra)
+            return {"client_id": client_id}
+        return {}
+
+    async def refused(self, refusal: Refused, frame: dict[str, Any]) -> None:
+        await self.send_error(refusal, **self.echo_id(frame))
         now = time.monotonic()
         if self.refusals is None:
             self.refusals = deque(maxlen=LIMITS["FLOOD_LIMIT"])

@@ -157,6 +157,11 @@ def screen(text: str, *, group_id: int) -> Verdict:
             verdict.filter_ids.append(rule.filter_id)
         if _SEVERITY[rule.action] > _SEVERITY[verdict.action]:
             verdict.action, verdict.clause = rule.action, rule.clause
+    if verdict.crisis and verdict.action == "block":
+        # Someone who may be in crisis is never turned away: words a filter would block
+        # wait for a facilitator instead, who also gets the urgent item, and the author
+        # still gets the crisis card.
+        verdict.action = "hold"
     return verdict
 
 

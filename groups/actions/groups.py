@@ -100,6 +100,7 @@ def set_archived(*, actor: Any, group: Group, archived: bool) -> Group:
     group.archived = archived
     group.save(update_fields=["archived"])
     audit.record("group_archived" if archived else "group_unarchived", actor=actor, group=group)
+    events.room_state_changed(group)  # open rooms turn read-only (or open again) at once
     return group
 
 

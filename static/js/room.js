@@ -30,6 +30,7 @@
   var lastChange = Number(room.dataset.lastChange) || 0;
   var ahead = {};             // messages that arrived past a gap, by seq
   var pending = {};           // client_id -> frame, until the server acknowledges it
+  var refused = {};           // client_ids the server refused: resent only by "Try again"
   var reactionLabels = {};
   var intentLabels = {};
   var socket = null;
@@ -420,7 +421,7 @@
       applyRoom(e.room);
       syncing = false;
       resync();
-      Object.keys(pending).forEach(function (id) { send(pending[id]); });
+      Object.keys(pending).forEach(function (id) { if (!refused[id]) send(pending[id]); });
     },
     "message.ack": function (e) {
       var li = list.querySelector('[data-client-id="' + cssEscape(e.client_id) + '"]');
@@ -565,6 +566,7 @@
 
   function markFailed(clientId, detail) {
     var li = list.querySelector('[data-client-id="' + cssEscape(clientId) + '"]');
+    refused[clientId] = true;
     if (!li) return;
     li.classList.add("msg-failed");
     var state = li.querySelector(".msg-state");
@@ -715,6 +717,7 @@
     } else if (target.classList.contains("msg-retry")) {
       var frame = pending[target.dataset.clientId];
       if (frame) {
+        delete refused[target.dataset.clientId];
         li.classList.remove("msg-failed");
         li.querySelector(".msg-state").textContent = "Sending…";
         send(frame);

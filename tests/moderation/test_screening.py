@@ -315,6 +315,17 @@ def test_block_refuses_citing_the_clause_and_writes_nothing(small_world: World) 
     assert not Report.objects.exists()
 
 
+def test_a_crisis_is_held_for_a_facilitator_never_blocked(small_world: World) -> None:
+    """Words a filter blocks, in a message that also reads as a crisis: not refused."""
+    _site_filter("moron", clause="Inherent worth")
+    CrisisPhrase.objects.create(phrase="no way out")
+    screening.forget_rules()
+    sent = _send(small_world, "member", "I'm such a moron, there is no way out")
+    assert sent.message.held and sent.message.seq is None
+    kinds = set(Report.objects.filter(message=sent.message).values_list("kind", flat=True))
+    assert ReportKind.CRISIS in kinds and ReportKind.HELD in kinds
+
+
 def test_hold_keeps_the_message_out_of_the_room_until_approved(small_world: World) -> None:
     _site_filter("idiot", action="hold")
     last_seq = Group.objects.get(pk=small_world.group.pk).last_seq
