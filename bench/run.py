@@ -77,7 +77,7 @@ def hearth_env() -> dict[str, str]:
         CHAT_BURST="20",
     )
     # Tuning knobs may be tried from the command line: DB_THREADS=4 bench/run.py ...
-    env.update({k: v for k, v in os.environ.items() if k.startswith("DB_")})
+    env.update({k: v for k, v in os.environ.items() if k.startswith(("DB_", "MALLOC_"))})
     return env
 
 
