@@ -164,7 +164,9 @@ def latest_messages(
     page = list(messages.order_by("-seq")[:limit])
     page.reverse()
     if before is None:
-        page.extend(_visible_messages(group, viewer).filter(held=True).order_by("created_at"))
+        # The viewer's own messages still waiting for a facilitator (not the declined).
+        waiting = _visible_messages(group, viewer).filter(held=True, hidden_at__isnull=True)
+        page.extend(waiting.order_by("created_at"))
     return page
 
 

@@ -21,12 +21,15 @@ def clause_phrase(clause: str) -> str:
     return f"the agreement's “{clause}”" if clause else "the group's agreement"
 
 
-def tell(user: Any, group: Group | None, *, kind: str, title: str, text: str) -> None:
-    """Leave a private notice and show it at once on the person's open sockets."""
+def tell(user: Any, group: Group | None, *, kind: str, title: str, text: str, **live: Any) -> None:
+    """Leave a private notice and show it at once on the person's open sockets.
+
+    `live` adds fields only the open sockets need (such as the message it is about).
+    """
     link = reverse("groups:group", args=[group.slug]) if group is not None else ""
     notify(user, kind=kind, title=title, text=text, link=link)
     events.to_user(
         user.pk,
-        {"type": "notice", "kind": kind, "title": title, "text": text},
+        {"type": "notice", "kind": kind, "title": title, "text": text, **live},
         group_id=group.pk if group is not None else None,
     )

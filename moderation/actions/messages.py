@@ -193,5 +193,6 @@ def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str =
         text="A facilitator did not post one of your messages, because of "
         f"{clause_phrase(clause)}. "
         "You're welcome to share again in your own words.",
+        declined_message=message.pk,  # the author's open rooms stop showing it as waiting
     )
     return message

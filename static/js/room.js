@@ -507,6 +507,10 @@
   }
 
   function showNotice(e, released) {
+    if (e.declined_message) {
+      var declined = findMessage(e.declined_message);
+      if (declined && declined.classList.contains("msg-held")) declined.remove();
+    }
     if (e.after_message && !released && !findMessage(e.after_message)) {
       (waitingNotices[e.after_message] = waitingNotices[e.after_message] || []).push(e);
       setTimeout(function () { releaseNotices(e.after_message); }, 3000);

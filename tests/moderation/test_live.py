@@ -15,7 +15,7 @@ from channels.db import database_sync_to_async
 from django.utils import timezone
 
 from community.models import Notice
-from groups import events
+from groups import events, selectors
 from groups.actions import membership as member_actions
 from groups.models import Group, Membership, MembershipStatus, Message
 from moderation.models import WordFilter
@@ -403,7 +403,14 @@ async def test_a_held_message_waits_for_a_facilitator(
     else:
         notice = await member.receive_type("notice")
         assert notice["kind"] == "declined" and "My second message" not in notice["text"]
+        assert notice["declined_message"] == ack["id"]  # the client drops its waiting copy
         assert await other.nothing() and await facilitator.nothing()
+        # On the page, too, the author no longer sees it waiting.
+        author = await database_sync_to_async(Membership.objects.get)(
+            group=group, user=live_world.people["member"]
+        )
+        page = await database_sync_to_async(selectors.latest_messages)(group, author)
+        assert ack["id"] not in [m.pk for m in page]
 
 
 # --- Refusals read the same both ways -------------------------------------------------
