@@ -400,13 +400,14 @@
   }
 
   function applyRoom(state) {
-    if (state.paused) {
-      roomState.textContent = "The room is paused for a moment." + (state.pause_message ? " " + state.pause_message : "");
-      roomState.classList.remove("hidden");
-    } else {
-      roomState.textContent = "";
-      roomState.classList.add("hidden");
+    var parts = [];
+    if (state.archived) parts.push("This group has closed; its conversation is read-only.");
+    else if (state.paused) parts.push("The room is paused for a moment." + (state.pause_message ? " " + state.pause_message : ""));
+    if (state.slow_mode && !state.archived) {
+      parts.push("Slow mode is on: one message every " + state.slow_mode + " seconds, so everyone can keep up.");
     }
+    roomState.textContent = parts.join(" ");
+    roomState.classList.toggle("hidden", !parts.length);
   }
 
   // --- Events from the server ------------------------------------------------------

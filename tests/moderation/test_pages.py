@@ -399,3 +399,26 @@ def test_the_member_page_gives_each_form_its_own_field_ids(circles: World) -> No
             assert label.attrs["for"] in ids, label.attrs["for"]
     for action in ("nudge", "mute", "remove"):
         assert find(page, "form", action=f"/moderation/members/{member_id}/{action}/")
+
+
+def test_the_room_says_when_slow_mode_is_on_and_when_the_group_has_closed(
+    small_world: World,
+) -> None:
+    from groups.actions import groups as group_actions
+    from moderation.actions import rooms
+
+    group = small_world.group
+    member = client_for(small_world.people["member"])
+
+    def room_state() -> str:
+        html = member.get(f"/groups/{group.slug}/").content.decode()
+        (state,) = find(html, "div", id="room-state")
+        return " ".join(state.text.split())
+
+    assert room_state() == ""
+    rooms.set_slow_mode(actor=small_world.people["facilitator"], group=group, seconds=30)
+    assert room_state() == (
+        "Slow mode is on: one message every 30 seconds, so everyone can keep up."
+    )
+    group_actions.set_archived(actor=small_world.people["owner"], group=group, archived=True)
+    assert room_state() == "This group has closed; its conversation is read-only."
