@@ -88,6 +88,27 @@ def django_db_modify_db_settings() -> None:
             test["NAME"] = f"{name}_{suffix}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_connection_outlives_the_run(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """Before the test database is dropped, give back what worker threads still hold
+    (a socket closed by a test's last moments may have queried after its teardown)."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.conf import settings
+    from django.db import connections
+
+    from community import offloop
+
+    with django_db_blocker.unblock():
+        executor = SyncToAsync.single_thread_executor
+        if getattr(executor, "_threads", True):
+            executor.submit(connections.close_all).result(timeout=30)
+        if settings.IS_POSTGRES:
+            offloop.close_connections()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Start every test with an empty cache: rate limits and sessions live there."""
