@@ -7,7 +7,7 @@ from community.errors import Refused
 from community.offloop import db_call
 from groups import frames
 from groups.consumers import RoomConsumer as BaseRoomConsumer
-from groups.models import Membership
+from groups.models import Membership, Message
 from moderation.actions import members, messages, reports, rooms
 
 
@@ -23,34 +23,52 @@ def _member(group_id: int, membership_id: int) -> Membership:
     return membership
 
 
+@db_call
+def _message_in_room(group_id: int, message_id: int) -> int:
+    """The id of a message of this room; a message elsewhere is as good as missing.
+
+    The actions judge permission in the message's own group, so this changes no
+    one's powers; it keeps a room's socket to its own room, like the member frames.
+    """
+    if not Message.objects.filter(pk=message_id, group_id=group_id).exists():
+        raise Refused("not_found", "That message can't be found.")
+    return message_id
+
+
 def _run(function: Any) -> Any:
     return db_call(function)
 
 
 class RoomConsumer(BaseRoomConsumer):
+    async def room_message(self, frame: dict[str, Any]) -> int:
+        return await _message_in_room(self.group.pk, frames.integer(frame, "id"))
+
     async def ack(self, action: str, **fields: Any) -> None:
         await self.send_json({"type": "moderation.ack", "action": action, **fields})
 
     async def on_report_message(self, frame: dict[str, Any]) -> None:
         await _run(reports.report_message)(
             reporter=self.user,
-            message_id=frames.integer(frame, "id"),
+            message_id=await self.room_message(frame),
             clause=frames.text(frame, "clause"),
             note=frames.text(frame, "note", required=False),
         )
         await self.send_json({"type": "report.ack", "detail": reports.THANKS})
 
     async def on_report_member(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
         await _run(reports.report_member)(
             reporter=self.user,
-            membership_id=frames.integer(frame, "member"),
+            membership_id=target.pk,
             clause=frames.text(frame, "clause"),
             note=frames.text(frame, "note", required=False),
         )
         await self.send_json({"type": "report.ack", "detail": reports.THANKS})
 
     async def on_worry(self, frame: dict[str, Any]) -> None:
-        await _run(reports.worried_about)(member=self.user, message_id=frames.integer(frame, "id"))
+        await _run(reports.worried_about)(
+            member=self.user, message_id=await self.room_message(frame)
+        )
         await self.send_json(
             {
                 "type": "report.ack",
@@ -60,7 +78,7 @@ class RoomConsumer(BaseRoomConsumer):
         )
 
     async def on_hide(self, frame: dict[str, Any]) -> None:
-        message_id = frames.integer(frame, "id")
+        message_id = await self.room_message(frame)
         await _run(messages.hide)(
             actor=self.user,
             message_id=message_id,
@@ -70,17 +88,17 @@ class RoomConsumer(BaseRoomConsumer):
         await self.ack("hide", id=message_id)
 
     async def on_restore(self, frame: dict[str, Any]) -> None:
-        message_id = frames.integer(frame, "id")
+        message_id = await self.room_message(frame)
         await _run(messages.restore)(actor=self.user, message_id=message_id)
         await self.ack("restore", id=message_id)
 
     async def on_approve(self, frame: dict[str, Any]) -> None:
-        message_id = frames.integer(frame, "id")
+        message_id = await self.room_message(frame)
         await _run(messages.approve_held)(actor=self.user, message_id=message_id)
         await self.ack("approve", id=message_id)
 
     async def on_decline(self, frame: dict[str, Any]) -> None:
-        message_id = frames.integer(frame, "id")
+        message_id = await self.room_message(frame)
         await _run(messages.decline_held)(
             actor=self.user,
             message_id=message_id,

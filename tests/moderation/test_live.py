@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from community.models import Notice
 from groups import events, selectors
+from groups.actions import chat
 from groups.actions import membership as member_actions
 from groups.models import Group, Membership, MembershipStatus, Message
-from moderation.models import WordFilter
+from moderation.models import Report, WordFilter
 from tests.chat.conftest import Socket
 from tests.moderation.conftest import CLAUSE, World
 from tests.moderation.live import VIAS, Outcome, act, events_until, post_form
@@ -640,3 +641,38 @@ async def test_an_organizer_can_mute_a_facilitator_and_it_holds(
     me = (await co_facilitator.receive_type("me", skip=("notice",)))["me"]
     assert me["can_post"] is False and me["muted_until"]
     assert (await send(co_facilitator, "Still here?", "fac-muted"))["code"] == "muted"
+
+
+# --- A room's socket acts on its own room --------------------------------------------
+
+
+async def test_a_rooms_socket_cannot_reach_a_message_of_another_group(
+    live_world: World, connect: Connect
+) -> None:
+    """A facilitator of both groups, in room A, naming a message of group B: refused
+    as missing, and nothing happens there (group B's own room is the place for it)."""
+
+    def elsewhere() -> Message:
+        owner, other = live_world.people["owner"], live_world.other_group
+        for key in ("facilitator", "member"):
+            member_actions.join_group(user=live_world.people[key], group=other, agreement_version=1)
+        member_actions.set_facilitator(
+            actor=owner, group=other, user=live_world.people["facilitator"], facilitator=True
+        )
+        return chat.send_message(
+            user=live_world.people["member"], group=other, client_id="b-1", body="In B."
+        ).message
+
+    message = await database_sync_to_async(elsewhere)()
+    room_a = await connect(live_world.people["facilitator"], live_world.group)
+    for frame in (
+        {"type": "moderation.hide", "id": message.pk, "clause": CLAUSE},
+        {"type": "report.message", "id": message.pk, "clause": CLAUSE},
+        {"type": "worry", "id": message.pk},
+    ):
+        await room_a.send(frame)
+        error = await room_a.receive_type("error")
+        assert (error["code"], error["detail"]) == ("not_found", "That message can't be found.")
+    fresh = await Message.objects.aget(pk=message.pk)
+    assert fresh.hidden_at is None
+    assert not await Report.objects.filter(message=message).aexists()
