@@ -129,3 +129,24 @@ async def test_sockets_share_one_redis_connection_pool_per_process():
     assert len({cache for cache, _, _ in seen}) == 5  # Django's own: one per context
     assert len({client for _, client, _ in seen}) == 1
     assert len({pool for _, _, pool in seen}) == 1
+
+
+def test_a_shared_bucket_never_gives_out_more_than_it_holds():
+    """Rate limits are taken in one atomic step on Redis: 40 takers racing for a
+    bucket of 10 get exactly 10 tokens, however their reads and writes interleave."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from community import ratelimit
+
+    start = Barrier(40)
+
+    def take_one(_: int) -> bool:
+        start.wait()
+        return ratelimit.take("race-probe", rate=0.001, burst=10).allowed
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        allowed = list(pool.map(take_one, range(40)))
+    assert allowed.count(True) == 10
+    refused = ratelimit.take("race-probe", rate=0.001, burst=10)
+    assert not refused.allowed and refused.retry_after > 0
