@@ -54,9 +54,12 @@ def clean_text(value: str, *, field: str, max_length: int, allow_empty: bool = F
     return value
 
 
-def _writer(user: Any, group: Group) -> Membership:
+def _writer(user: Any, group: Group, membership: Membership | None = None) -> Membership:
     """Return the person's membership if they may write in the room now, else refuse."""
-    membership = Membership.objects.select_related("user").filter(group=group, user=user).first()
+    if membership is None:
+        membership = (
+            Membership.objects.select_related("user").filter(group=group, user=user).first()
+        )
     if not permissions.can_read(user, group, membership) or membership is None:
         raise Refused("not_member", "Only members of this group can do that.")
     if group.archived:
@@ -198,8 +201,18 @@ def _send(
     content_warning: str,
     resource_id: int | None,
 ) -> Sent:
-    group = Group.objects.select_for_update().get(pk=group.pk)
-    membership = _writer(user, group)
+    # One statement: the membership with its user, and the group's row, locked (the
+    # numbers below are taken under that lock, in the order sends commit).
+    membership = (
+        Membership.objects.select_related("group", "user")
+        .select_for_update(of=("group",))
+        .filter(group_id=group.pk, user=user)
+        .first()
+    )
+    if membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    group = membership.group
+    membership = _writer(user, group, membership)
     resource = _shareable(group, resource_id)
     _check_pace(group, membership)
     verdict = _screen(f"{content_warning}\n{body}", group)
