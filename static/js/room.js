@@ -688,6 +688,10 @@
     });
     // Escape fires "cancel", then "close"; every way out ends here.
     dialog.addEventListener("close", function () {
+      // The close event arrives a moment after the dialog closes. If the person has
+      // opened it again meanwhile (Escape, then Enter at once), this event belongs to
+      // the closing that is over: leave the new opening's choices alone.
+      if (dialog.open) return;
       var confirm = dialog.returnValue === "confirm" && dialog.onConfirm;
       var back = dialog.returnTo;
       dialog.returnTo = null;
