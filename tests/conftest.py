@@ -95,18 +95,8 @@ def _no_connection_outlives_the_run(
     """Before the test database is dropped, give back what worker threads still hold
     (a socket closed by a test's last moments may have queried after its teardown)."""
     yield
-    from asgiref.sync import SyncToAsync
-    from django.conf import settings
-    from django.db import connections
-
-    from community import offloop
-
     with django_db_blocker.unblock():
-        executor = SyncToAsync.single_thread_executor
-        if getattr(executor, "_threads", True):
-            executor.submit(connections.close_all).result(timeout=30)
-        if settings.IS_POSTGRES:
-            offloop.close_connections()
+        _give_back_worker_threads_connections()
 
 
 @pytest.fixture(autouse=True)
@@ -129,17 +119,21 @@ def _close_connections_left_in_asgiref_thread() -> Iterator[None]:
     test database at the end of the run while a connection stays checked out.
     """
     yield
+    _give_back_worker_threads_connections()
+
+
+def _give_back_worker_threads_connections() -> None:
+    """Close what asgiref's shared thread holds and, on PostgreSQL, what the sockets'
+    own pool of database threads holds (community/offloop.py)."""
     from asgiref.sync import SyncToAsync
+    from django.conf import settings
     from django.db import connections
+
+    from community import offloop
 
     executor = SyncToAsync.single_thread_executor
     if getattr(executor, "_threads", True):
         executor.submit(connections.close_all).result(timeout=30)
-    # On PostgreSQL, sockets' database calls run on a pool of threads of their own.
-    from django.conf import settings
-
-    from community import offloop
-
     if settings.IS_POSTGRES:
         offloop.close_connections()
 

@@ -58,3 +58,17 @@ def remove_crisis_phrase(*, actor: Any, crisis_phrase: CrisisPhrase) -> None:
     require(permissions.is_organizer(actor))
     crisis_phrase.delete()
     audit.record("crisis_phrase_removed", actor=actor)
+
+
+def record_admin_change(*, actor: Any, rule: WordFilter | CrisisPhrase, what: str) -> None:
+    """Log a change made in the Django admin in the same words as the ones above.
+
+    The admin saves the model itself (its forms, its bulk delete); `what` is "added",
+    "changed" or "removed".
+    """
+    if isinstance(rule, WordFilter):
+        audit.record(
+            f"filter_{what}", actor=actor, group=rule.group, clause=rule.clause, reason=rule.action
+        )
+    else:
+        audit.record(f"crisis_phrase_{what}", actor=actor)

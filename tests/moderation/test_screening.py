@@ -213,6 +213,14 @@ BEFORE: dict[str, Callable[[World], object]] = {  # what exists before each chan
 }
 
 
+def stopped_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Screening's clock, stopped at 1000 s; move it with `clock[0] += seconds`."""
+    clock = [1000.0]
+    monkeypatch.setattr(screening, "_clock", lambda: clock[0])
+    screening.forget_rules()  # nothing read on the real clock stays
+    return clock
+
+
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_change_by_any_path_reaches_every_process_within_a_second(
     change: str,
@@ -233,9 +241,7 @@ def test_a_change_by_any_path_reaches_every_process_within_a_second(
         found = screening.screen("spoilers ahead, there's no way out", group_id=group_id)
         return found.action, found.crisis
 
-    clock = [1000.0]
-    monkeypatch.setattr(screening, "_clock", lambda: clock[0])
-    screening.forget_rules()  # nothing read on the real clock stays
+    clock = stopped_clock(monkeypatch)
     before = verdict()  # the rules are now cached here, for ten seconds
     monkeypatch.setattr(screening, "forget_rules", lambda: None)
     with django_capture_on_commit_callbacks(execute=True):
@@ -269,9 +275,7 @@ def test_screening_reads_the_shared_cache_once_a_second_and_no_database(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     group_id = small_world.group.pk
-    clock = [1000.0]
-    monkeypatch.setattr(screening, "_clock", lambda: clock[0])
-    screening.forget_rules()  # nothing read on the real clock stays
+    clock = stopped_clock(monkeypatch)
     screening.screen("warm up", group_id=group_id)
     reads: list[str] = []
     real_get = cache.get
