@@ -1,0 +1,114 @@
+"""Hand-written statements (community/rows.py) give back what the ORM would."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, signals
+from django.utils import timezone
+
+from community import rows
+from groups.actions.chat import _locked_membership
+from groups.models import Group, Membership, Message
+from tests.chat.conftest import make_room
+
+pytestmark = pytest.mark.django_db
+
+
+def fields(instance: Model) -> dict[str, Any]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+@pytest.fixture
+def room() -> dict[str, Any]:
+    people = make_room(members=1, facilitators=0)
+    member = people["members"][0]
+    membership = Membership.objects.get(group=people["group"], user=member)
+    # Values the converters must bring back as Python types: a moment, a null, text.
+    Membership.objects.filter(pk=membership.pk).update(
+        muted_until=timezone.now() + timedelta(minutes=5), mute_reason="A pause, with care ✨"
+    )
+    Group.objects.filter(pk=people["group"].pk).update(
+        paused_until=None, pause_message="Back soon", slow_mode_seconds=30
+    )
+    return {**people, "member": member, "membership": membership}
+
+
+def test_a_joined_row_becomes_the_instances_the_orm_reads(room: dict[str, Any]) -> None:
+    group, member = room["group"], room["member"]
+    with transaction.atomic():
+        found = _locked_membership(group.pk, member.pk)
+    assert found is not None
+    expected = Membership.objects.select_related("group", "user").get(pk=room["membership"].pk)
+    assert fields(found) == fields(expected)
+    assert fields(found.group) == fields(expected.group)
+    assert fields(found.user) == fields(expected.user)
+    assert found.muted_until is not None and found.muted_until.tzinfo is not None
+    assert found.is_muted and found.group.slow_mode_seconds == 30
+    assert found._state.adding is False and found._state.db == "default"
+
+
+def test_no_row_for_someone_who_is_not_a_member(room: dict[str, Any]) -> None:
+    with transaction.atomic():
+        assert _locked_membership(room["group"].pk, room["organizer"].pk + 1000) is None
+
+
+def test_the_select_list_follows_the_models_fields() -> None:
+    joined = rows.Joined(Group, get_user_model())
+    columns = joined.columns(connection).split(", ")
+    width = len(Group._meta.concrete_fields) + len(get_user_model()._meta.concrete_fields)
+    assert len(columns) == width
+    assert (
+        columns[0]
+        == f"{connection.ops.quote_name('groups_group')}.{connection.ops.quote_name('id')}"
+    )
+
+
+def new_message(room: dict[str, Any], client_id: str) -> Message:
+    return Message(
+        group=room["group"],
+        author=room["membership"],
+        seq=None,
+        change=7,
+        client_id=client_id,
+        body="Hello <there>",
+        body_html="Hello &lt;there&gt;",
+        held=True,
+        reactions={"heard": 2},
+    )
+
+
+def test_an_insert_stores_the_instance_as_save_would(room: dict[str, Any]) -> None:
+    message = new_message(room, "by-hand")
+    rows.insert(message, connection)
+    assert message.pk is not None and message._state.adding is False
+    stored = Message.objects.get(pk=message.pk)
+    assert fields(stored) == fields(message)
+    assert stored.reactions == {"heard": 2} and stored.created_at is not None
+
+
+def test_a_duplicate_is_refused_by_the_database_and_nothing_is_written(
+    room: dict[str, Any],
+) -> None:
+    rows.insert(new_message(room, "twice"), connection)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert(new_message(room, "twice"), connection)
+    assert Message.objects.filter(client_id="twice").count() == 1
+
+
+def test_a_model_with_save_signals_is_saved_the_orms_way(room: dict[str, Any]) -> None:
+    heard: list[Message] = []
+
+    def receiver(sender: type[Model], instance: Message, created: bool, **kwargs: Any) -> None:
+        heard.append(instance)
+
+    signals.post_save.connect(receiver, sender=Message)
+    try:
+        message = new_message(room, "signalled")
+        rows.insert(message, connection)
+    finally:
+        signals.post_save.disconnect(receiver, sender=Message)
+    assert heard == [message]
+    assert Message.objects.filter(pk=message.pk).exists()
