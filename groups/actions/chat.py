@@ -85,32 +85,52 @@ def _writer(user: Any, group: Group, membership: Membership | None = None) -> Me
 _WRITER_ROW = rows.Joined(Membership, Group, get_user_model())
 
 
-def _locked_membership(group_id: int, user_id: int) -> Membership | None:
-    """The person's membership with its group and user, the group's row locked.
+def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
+    """The person's membership and user, and their group with its next numbers taken.
 
-    Written by hand (community/rows.py): the ORM compiled this statement anew for
-    every message, the largest part of a send's Python time.
+    Taking the numbers locks the group's row until commit, so messages are numbered
+    in the order they commit; a refused send gives them back by rolling back, a held
+    one with `_give_back_seq`. Written by hand (community/rows.py): the ORM compiled
+    the read anew for every message, the largest part of a send's Python time.
     """
     quote = connection.ops.quote_name
     member, room = quote(Membership._meta.db_table), quote(Group._meta.db_table)
     person = quote(get_user_model()._meta.db_table)
-    # The numbers are taken under this lock, in the order sends commit (no FOR
-    # UPDATE on SQLite: it has one writer at a time).
-    lock = f" FOR UPDATE OF {room}" if connection.features.has_select_for_update_of else ""
+    take = (
+        f"UPDATE {room} SET last_seq = last_seq + 1, last_change = last_change + 1 "  # noqa: S608
+        "WHERE id = %s"
+    )
+    read = (
+        f"SELECT {_WRITER_ROW.columns(connection)} FROM {member} "  # noqa: S608
+        f"JOIN {room} ON {room}.id = {member}.group_id "
+        f"JOIN {person} ON {person}.id = {member}.user_id "
+        f"WHERE {member}.group_id = %s AND {member}.user_id = %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_WRITER_ROW.columns(connection)} FROM {member} "  # noqa: S608
-            f"JOIN {room} ON {room}.id = {member}.group_id "
-            f"JOIN {person} ON {person}.id = {member}.user_id "
-            f"WHERE {member}.group_id = %s AND {member}.user_id = %s{lock}",
-            [group_id, user_id],
-        )
+        if connection.vendor == "postgresql":
+            # One round trip: the updated row, named like its table, stands in for it.
+            cursor.execute(
+                f"WITH {room} AS ({take} RETURNING *) {read}", [group_id] * 2 + [user_id]
+            )
+        else:  # SQLite has no UPDATE inside WITH (and one writer at a time)
+            cursor.execute(take, [group_id])
+            cursor.execute(read, [group_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
     membership, group, user = _WRITER_ROW.instances(row, connection)
     membership.group, membership.user = group, user
     return membership
+
+
+def _give_back_seq(group: Group) -> None:
+    """A held message has no place in the sequence yet (the row is still locked)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Group._meta.db_table} SET last_seq = last_seq - 1 WHERE id = %s",  # noqa: S608
+            [group.pk],
+        )
+    group.last_seq -= 1
 
 
 def _next_numbers(group: Group, *, new_message: bool) -> tuple[int, int]:
@@ -126,14 +146,13 @@ def _next_numbers(group: Group, *, new_message: bool) -> tuple[int, int]:
     return seq, change
 
 
-def _count_published(membership: Membership, seq: int) -> None:
-    """The author has read their own message; count it towards their first messages."""
-    with connection.cursor() as cursor:  # by hand, like the read: once per message
-        cursor.execute(
-            f"UPDATE {Membership._meta.db_table} SET published_count = published_count + 1, "  # noqa: S608
-            "last_read_seq = %s WHERE id = %s",
-            [seq, membership.pk],
-        )
+def _counted(membership: Membership, seq: int) -> tuple[str, list[Any]]:
+    """The author has read their own message; it counts towards their first messages."""
+    return (
+        f"UPDATE {Membership._meta.db_table} SET published_count = published_count + 1, "  # noqa: S608
+        "last_read_seq = %s WHERE id = %s",
+        [seq, membership.pk],
+    )
 
 
 def _screen(text: str, group: Group) -> Any:
@@ -244,7 +263,7 @@ def _send(
     content_warning: str,
     resource_id: int | None,
 ) -> Sent:
-    membership = _locked_membership(group.pk, user.pk)
+    membership = _numbered_membership(group.pk, user.pk)
     if membership is None:
         raise Refused("not_member", "Only members of this group can do that.")
     group = membership.group
@@ -262,7 +281,9 @@ def _send(
     held = verdict.action == "hold" or (
         membership.role != "facilitator" and membership.published_count < group.hold_first_messages
     )
-    seq, change = _next_numbers(group, new_message=not held)
+    seq, change = group.last_seq, group.last_change
+    if held:
+        _give_back_seq(group)
     message = Message(
         group=group,
         author=membership,
@@ -276,9 +297,9 @@ def _send(
         held=held,
         resource=resource,
     )
-    rows.insert(message, connection)
+    # A published message counts for its author in the same round trip.
+    rows.insert(message, connection, along=None if held else _counted(membership, seq))
     if not held:
-        _count_published(membership, seq)
         events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
     # After the broadcast is registered, so a crisis card reaches the author after
     # their own message (on-commit callbacks run in the order they were added).

@@ -10,7 +10,7 @@ from django.db.models import Model, signals
 from django.utils import timezone
 
 from community import rows
-from groups.actions.chat import _locked_membership
+from groups.actions.chat import _numbered_membership
 from groups.models import Group, Membership, Message
 from tests.chat.conftest import make_room
 
@@ -39,11 +39,14 @@ def room() -> dict[str, Any]:
 def test_a_joined_row_becomes_the_instances_the_orm_reads(room: dict[str, Any]) -> None:
     group, member = room["group"], room["member"]
     with transaction.atomic():
-        found = _locked_membership(group.pk, member.pk)
-    assert found is not None
-    expected = Membership.objects.select_related("group", "user").get(pk=room["membership"].pk)
+        found = _numbered_membership(group.pk, member.pk)
+        assert found is not None
+        expected = Membership.objects.select_related("group", "user").get(
+            pk=room["membership"].pk
+        )  # read inside the transaction, after the numbers were taken
     assert fields(found) == fields(expected)
     assert fields(found.group) == fields(expected.group)
+    assert found.group.last_seq == group.last_seq + 1
     assert fields(found.user) == fields(expected.user)
     assert found.muted_until is not None and found.muted_until.tzinfo is not None
     assert found.is_muted and found.group.slow_mode_seconds == 30
@@ -52,7 +55,7 @@ def test_a_joined_row_becomes_the_instances_the_orm_reads(room: dict[str, Any]) 
 
 def test_no_row_for_someone_who_is_not_a_member(room: dict[str, Any]) -> None:
     with transaction.atomic():
-        assert _locked_membership(room["group"].pk, room["organizer"].pk + 1000) is None
+        assert _numbered_membership(room["group"].pk, room["organizer"].pk + 1000) is None
 
 
 def test_the_select_list_follows_the_models_fields() -> None:
@@ -89,13 +92,25 @@ def test_an_insert_stores_the_instance_as_save_would(room: dict[str, Any]) -> No
     assert stored.reactions == {"heard": 2} and stored.created_at is not None
 
 
+def test_an_update_goes_along_with_the_insert(room: dict[str, Any]) -> None:
+    membership = room["membership"]
+    along = ("UPDATE groups_membership SET published_count = %s WHERE id = %s", [41, membership.pk])
+    message = new_message(room, "along")
+    rows.insert(message, connection, along=along)
+    assert Message.objects.filter(pk=message.pk).exists()
+    assert Membership.objects.get(pk=membership.pk).published_count == 41
+
+
 def test_a_duplicate_is_refused_by_the_database_and_nothing_is_written(
     room: dict[str, Any],
 ) -> None:
     rows.insert(new_message(room, "twice"), connection)
+    membership = room["membership"]
+    along = ("UPDATE groups_membership SET published_count = 99 WHERE id = %s", [membership.pk])
     with pytest.raises(IntegrityError), transaction.atomic():
-        rows.insert(new_message(room, "twice"), connection)
+        rows.insert(new_message(room, "twice"), connection, along=along)
     assert Message.objects.filter(client_id="twice").count() == 1
+    assert Membership.objects.get(pk=membership.pk).published_count != 99
 
 
 def test_a_model_with_save_signals_is_saved_the_orms_way(room: dict[str, Any]) -> None:
@@ -107,8 +122,13 @@ def test_a_model_with_save_signals_is_saved_the_orms_way(room: dict[str, Any]) -
     signals.post_save.connect(receiver, sender=Message)
     try:
         message = new_message(room, "signalled")
-        rows.insert(message, connection)
+        along = (
+            "UPDATE groups_membership SET published_count = 7 WHERE id = %s",
+            [room["membership"].pk],
+        )
+        rows.insert(message, connection, along=along)
     finally:
         signals.post_save.disconnect(receiver, sender=Message)
     assert heard == [message]
     assert Message.objects.filter(pk=message.pk).exists()
+    assert Membership.objects.get(pk=room["membership"].pk).published_count == 7
