@@ -29,6 +29,9 @@
   var lastSeq = 0;            // highest sequence number seen with nothing missing below it
   var lastChange = Number(room.dataset.lastChange) || 0;
   var ahead = {};             // messages that arrived past a gap, by seq
+  var gapTimer = null;        // a gap is asked for only if it is still open after a moment:
+  var GAP_GRACE_MS = 300;     // each server process publishes as its commit ends, so two
+                              // messages a moment apart can arrive the other way round
   var pending = {};           // client_id -> frame, until the server acknowledges it
   var refused = {};           // client_ids the server refused: resent only by "Try again"
   var reactionLabels = {};
@@ -356,11 +359,17 @@
         upsert(next, announce);
         lastSeq = next.seq;
       }
+      if (gapTimer && !Object.keys(ahead).length) { clearTimeout(gapTimer); gapTimer = null; }
       scheduleRead();
       return;
     }
-    ahead[m.seq] = m; // a gap: keep it, and ask for what is missing
-    resync();
+    ahead[m.seq] = m; // a gap: keep it, and ask for what is missing unless it comes soon
+    if (!gapTimer) {
+      gapTimer = setTimeout(function () {
+        gapTimer = null;
+        if (Object.keys(ahead).length) resync();
+      }, GAP_GRACE_MS);
+    }
   }
 
   function resync() {

@@ -1,7 +1,9 @@
 """The channel layer's limits, set on purpose (DESIGN.md, known traps) and proven here.
 
 - A burst of 200 messages into one room reaches every member's socket: none lost,
-  none repeated, in sequence order (on whichever layer is configured).
+  none repeated (on whichever layer is configured). Arrival order may differ from
+  `seq` order where two commits end together (docs/protocol.md); clients order by
+  `seq`, so only the displacement is bounded here.
 - On the Redis pub/sub layer, an idle socket outlives redis-py 8's default 5 s
   socket timeout by more than a minute and still hears the room afterwards. That
   test takes ~65 s: it is marked `slow` (deselect with `-m "not slow"`) and runs
@@ -51,7 +53,9 @@ async def test_burst_of_200_reaches_every_member_once_in_order(big_room, connect
             await sock.send({"type": "message.send", "client_id": f"b{n}", "body": f"{index}:{n}"})
     received = await asyncio.gather(*(collect_new(sock, BURST) for sock in sockets))
     for seqs in received:
-        assert seqs == list(range(1, BURST + 1))  # nothing lost, repeated or reordered
+        assert sorted(seqs) == list(range(1, BURST + 1))  # nothing lost or repeated
+        # Commits that end together may publish in the other order, never far apart.
+        assert all(abs(seq - place) <= 10 for place, seq in enumerate(seqs, start=1))
     for sock in sockets:
         assert await sock.nothing(0.3, ignore=("presence", "message.ack"))
 
