@@ -28,9 +28,18 @@ def circle(server: LiveServer) -> dict[str, Any]:
     return make_room(members=2, facilitators=0)
 
 
-def open_room(new_page: Callable[..., Page], server: LiveServer, user: Any, slug: str) -> Page:
-    """A browser context signed in as `user`, showing the group's room, connected live."""
+def open_room(
+    new_page: Callable[..., Page],
+    server: LiveServer,
+    user: Any,
+    slug: str,
+    route: Callable[[Any], None] | None = None,
+) -> Page:
+    """A browser context signed in as `user`, showing the group's room, connected live
+    (through `route`, a Playwright WebSocket route handler, if given)."""
     page = new_page()
+    if route is not None:
+        page.route_web_socket(lambda url: "/ws/groups/" in url, route)
     cookie = session_cookie(user).decode().split("=", 1)[1]
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
@@ -151,14 +160,7 @@ def test_a_message_that_overtakes_another_is_shown_in_order_without_a_resync(
         ws.on_message(to_server)
 
     alice = open_room(new_page, server, alice_user, slug)
-    bob = new_page()
-    bob.route_web_socket(lambda url: "/ws/groups/" in url, reorder)
-    cookie = session_cookie(bob_user).decode().split("=", 1)[1]
-    bob.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
-    )
-    bob.goto(f"/groups/{slug}/")
-    expect(bob.locator("#connection")).to_contain_text("Connected")
+    bob = open_room(new_page, server, bob_user, slug, route=reorder)
 
     send(alice, "First in line")
     expect(alice.locator("#messages .msg-pending")).to_have_count(0)
