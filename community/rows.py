@@ -15,6 +15,11 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, signals
 
+# A model's converters: (column index, converter functions, the column's expression).
+_Converters = list[tuple[int, list[Any], Any]]
+# The SELECT list, and each model's converters in the models' order.
+_Prepared = tuple[str, list[_Converters]]
+
 
 class Joined:
     """The concrete columns of several models, each qualified by its table's name."""
@@ -22,9 +27,9 @@ class Joined:
     def __init__(self, *models: type[Model]) -> None:
         self.models = models
         # Per connection object: its converters are bound to that thread's connection.
-        self._prepared: weakref.WeakKeyDictionary[
-            BaseDatabaseWrapper, tuple[str, list[list[tuple[int, list[Any], Any]]]]
-        ] = weakref.WeakKeyDictionary()
+        self._prepared: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Prepared] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def columns(self, connection: BaseDatabaseWrapper) -> str:
         """The SELECT list for `connection`, in the order `instances` reads it."""
@@ -44,17 +49,16 @@ class Joined:
             start += len(fields)
         return found
 
-    def _prepare(
-        self, connection: BaseDatabaseWrapper
-    ) -> tuple[str, list[list[tuple[int, list[Any], Any]]]]:
+    def _prepare(self, connection: BaseDatabaseWrapper) -> _Prepared:
         connection = connections[connection.alias]  # this thread's, not `db.connection`'s proxy
         prepared = self._prepared.get(connection)
         if prepared is None:
             quote = connection.ops.quote_name
-            names, converters = [], []
+            names: list[str] = []
+            converters: list[_Converters] = []
             for model in self.models:
                 table = model._meta.db_table
-                model_converters = []
+                model_converters: _Converters = []
                 for index, field in enumerate(model._meta.concrete_fields):
                     names.append(f"{quote(table)}.{quote(_column(field))}")
                     # What the compiler applies to a selected column (dates on SQLite...).
