@@ -323,6 +323,9 @@ HEARTH_CHAT: dict[str, Any] = {
     "EDIT_WINDOW_SECONDS": 15 * 60,
     # Close (1013) a socket whose events arrive this many seconds late.
     "MAX_LAG_SECONDS": 15.0,
+    # Close (1013) a socket with this many events waiting for it (a client that
+    # stopped reading): it resyncs from the database when it comes back.
+    "MAX_OUTBOX": 1000,
 }
 
 # --- Logging: no message text or group names, ever -----------------------------

@@ -7,6 +7,8 @@ current answer.
 """
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import random
 import time
@@ -15,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import timezone
@@ -23,6 +26,7 @@ from community.errors import Refused
 from community.offloop import db_call
 from groups import events, frames, permissions, selectors
 from groups.actions import chat
+from groups.hub import get_hub
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, message_payload
 from groups.presence import get_presence
@@ -40,6 +44,10 @@ CLOSE_NOT_ALLOWED = 4403
 CLOSE_TOO_BIG = 1009
 CLOSE_POLICY = 1008
 CLOSE_TRY_AGAIN = 1013
+CLOSE_SERVER_ERROR = 1011
+
+# Names each socket of this process in the presence store (`<hub channel>!<n>`).
+SOCKET_NUMBERS = itertools.count(1)
 
 
 # --- Database work: one thing per call --------------------------------------------
@@ -102,8 +110,69 @@ mark_read = db_call(chat.mark_read)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
+    """One member's socket on one room.
+
+    Frames and layer events are handled one at a time, in arrival order, as
+    Channels would; but events come from the process's hub (groups/hub.py) into
+    an outbox, instead of through a layer channel of the socket's own.
+    """
+
     group: Group
     membership: Membership
+    outbox: deque[dict[str, Any]] | None = None  # made at the first event
+    draining: asyncio.Task | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.scope = scope
+        self.base_send = send
+        self.hub = get_hub()
+        self.following: list[str] = []
+        # Taken for each frame and for each run of events: one thing at a time, so
+        # the sender's ack always goes out before its own message comes back.
+        self.turn = asyncio.Lock()
+        try:
+            while True:
+                message = await receive()
+                async with self.turn:
+                    await self.dispatch(message)
+        except StopConsumer:
+            pass
+        finally:
+            await self.unfollow()
+
+    async def follow(self, *groups: str) -> None:
+        for group in groups:
+            self.following.append(group)
+            await self.hub.join(group, self)
+
+    async def unfollow(self) -> None:
+        while self.following:
+            await self.hub.leave(self.following.pop(), self)
+
+    def deliver(self, event: dict[str, Any]) -> None:
+        """Called by the hub for each event of a followed group; never waits."""
+        if self.outbox is None:
+            self.outbox = deque()
+        if len(self.outbox) >= LIMITS["MAX_OUTBOX"]:
+            # The client stopped reading: keep no more, let it resync when it returns.
+            self.outbox.clear()
+            self.outbox.append({"type": "room.overflow"})
+        self.outbox.append(event)
+        if self.draining is None:
+            self.draining = asyncio.create_task(self.drain())
+
+    async def drain(self) -> None:
+        try:
+            async with self.turn:
+                while self.outbox:
+                    await self.dispatch(self.outbox.popleft())
+        except Exception:
+            log.exception("room event failed")
+            self.can_read = False
+            with contextlib.suppress(OSError):  # the client may be gone already
+                await self.close(code=CLOSE_SERVER_ERROR)
+        finally:
+            self.draining = None
 
     async def connect(self) -> None:
         self.user = self.scope["user"]
@@ -128,8 +197,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.frames_stamp = time.monotonic()
         self.refusals: deque[float] | None = None  # made at the first refusal
         self.last_typing = self.last_read = 0.0
-        await self.channel_layer.group_add(self.room, self.channel_name)
-        await self.channel_layer.group_add(self.private, self.channel_name)
+        await self.follow(self.room, self.private)
+        self.channel_name = f"{self.hub.channel}!{next(SOCKET_NUMBERS)}"
         await self.accept()
         ROSTERS[self.group.pk] = await load_roster(self.group)
         await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
@@ -153,8 +222,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if self.expiry is not None:
             self.expiry.cancel()
-        await self.channel_layer.group_discard(self.room, self.channel_name)
-        await self.channel_layer.group_discard(self.private, self.channel_name)
+        self.can_read = False
+        await self.unfollow()
         try:
             await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
             await self.announce_presence()
@@ -205,7 +274,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if here - roster.keys():
             roster = ROSTERS[self.group.pk] = await load_roster(self.group)
         people = [roster[m] for m in sorted(here) if m in roster]
-        await self.channel_layer.group_send(
+        await self.hub.publish(
             self.room,
             {
                 "type": "room.event",
@@ -398,7 +467,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             "type": "typing",
             "member": {"id": self.membership.pk, "name": self.membership.display_name},
         }
-        await self.channel_layer.group_send(
+        await self.hub.publish(
             self.room, {"type": "room.event", "text": events.dumps(payload), "sent_at": time.time()}
         )
 
@@ -443,6 +512,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["text"])
         if "state" in event:
             await self.apply_room_state(event["state"])
+
+    async def room_overflow(self, event: dict[str, Any]) -> None:
+        """Too many events waited for this socket (see `deliver`)."""
+        if self.can_read:
+            await self.shut(CLOSE_TRY_AGAIN)
 
     async def user_event(self, event: dict[str, Any]) -> None:
         """A private event for this person (in this group, or anywhere)."""

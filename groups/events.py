@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from groups.hub import addressed
 from groups.models import Group
 
 
@@ -32,7 +33,7 @@ def _send(channel_group: str, message: dict[str, Any]) -> None:
     # (Django logs the error) and clients catch up from the database with `sync`.
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(layer.group_send)(channel_group, message)
+        async_to_sync(layer.group_send)(channel_group, addressed(channel_group, message))
 
 
 def to_group(group_id: int, payload: dict[str, Any], **extra: Any) -> None:

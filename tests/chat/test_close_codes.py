@@ -19,6 +19,7 @@ from django.utils import timezone
 from community.models import User
 from groups import events
 from groups.actions import membership as member_actions
+from groups.hub import addressed
 from groups.models import MembershipStatus
 from tests.chat import state
 from tests.chat.conftest import errors, make_room, open_socket
@@ -330,9 +331,8 @@ async def test_socket_far_behind_the_room_closes_1013(room, connect):
     """An event that arrives long after it was sent means the socket cannot keep up."""
     sock = await connect(room["members"][0], room["group"])
     layer = get_channel_layer()
-    await layer.group_send(
-        events.group_channel(room["group"].pk),
-        {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time() - 60},
-    )
+    channel = events.group_channel(room["group"].pk)
+    late = {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time() - 60}
+    await layer.group_send(channel, addressed(channel, late))
     assert await sock.closed() == 1013
     assert await sock.communicator.receive_nothing(timeout=0.2)

@@ -22,7 +22,7 @@ DOC = ROOT / "docs" / "protocol.md"
 PACKAGES = ("groups", "moderation", "community")
 # Channel-layer envelopes that carry a frame to a socket: each is handled by a
 # consumer method of the same name (dots as underscores), never sent as a frame.
-ENVELOPES = {"room.event", "user.event", "user.recheck"}
+ENVELOPES = {"room.event", "user.event", "user.recheck", "room.overflow"}
 # Layer messages that never touch a room socket, by where they are sent.
 NOT_ROOM = {"healthz": "community/views.py"}  # the /healthz/ probe of the layer
 
@@ -215,7 +215,7 @@ def test_every_error_code_is_documented_and_every_documented_one_exists() -> Non
 def test_every_close_code_is_documented_and_every_documented_one_exists() -> None:
     text = section("Close codes")
     codes = close_codes()
-    assert codes == {4401, 4403, 1008, 1009, 1013}
+    assert codes == {4401, 4403, 1008, 1009, 1011, 1013}
     assert {int(key) for key in table_keys(text) if key.isdigit()} == codes
 
 
