@@ -161,6 +161,7 @@ def uvicorn_cmd(app: str, port: int, workers: int) -> list[str]:
     return [
         PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--lifespan", "off", "--no-access-log",
+        "--ws", "community.wsprotocol:WebSocketProtocol",
         "--ws-max-size", "16384", "--ws-per-message-deflate", "false", "--log-level", "warning",
     ]  # fmt: skip
 

@@ -50,6 +50,7 @@ class LiveServer:
             "lifespan": "off",
             "log_level": "warning",
             "access_log": False,
+            "ws": "community.wsprotocol:WebSocketProtocol",
             "ws_max_size": settings.HEARTH_CHAT["MAX_FRAME_BYTES"],
             "ws_per_message_deflate": False,
             "timeout_graceful_shutdown": 3,

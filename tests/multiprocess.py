@@ -124,6 +124,7 @@ class AsgiServer:
             PYTHON, "-m", "uvicorn", self.application,
             "--host", "127.0.0.1", "--port", str(self.port),
             "--lifespan", "off", "--no-access-log",
+            "--ws", "community.wsprotocol:WebSocketProtocol",
             "--ws-max-size", "16384", "--ws-per-message-deflate", "false",
             "--timeout-graceful-shutdown", "3",
             *self.extra_args,

@@ -17,6 +17,7 @@ import yaml
 from django.conf import settings
 from django.core.management import get_commands
 
+from community import wsprotocol
 from tests.processes import ROOT, clean_env, run_python
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -27,7 +28,7 @@ SERVE = ROOT / "bin" / "serve"
 HEALTHCHECK = ROOT / "bin" / "healthcheck"
 APP = "community.asgi:application"
 # Options that change how the site behaves, which every uvicorn command must share.
-BEHAVIOUR_OPTIONS = ("--ws-max-size", "--ws-per-message-deflate", "--lifespan")
+BEHAVIOUR_OPTIONS = ("--ws", "--ws-max-size", "--ws-per-message-deflate", "--lifespan")
 
 
 def settings_env_vars() -> set[str]:
@@ -185,6 +186,7 @@ def test_bin_serve_is_the_production_uvicorn_command(tmp_path):
     # The frame cap matches the chat's own limit; deflate costs CPU per socket.
     assert opts["--ws-max-size"] == str(settings.HEARTH_CHAT["MAX_FRAME_BYTES"])
     assert opts["--ws-per-message-deflate"] == "false"
+    assert opts["--ws"] == wsprotocol.PATH  # uvicorn's, minus the kept handshake
     assert opts["--lifespan"] == "off"
     # Paths carry group slugs: no access log (DESIGN.md rule 9).
     assert opts["--no-access-log"] is True
@@ -220,6 +222,7 @@ def test_the_test_servers_use_the_same_uvicorn_behaviour(tmp_path):
     from tests.live_server import LiveServer
 
     in_thread = LiveServer.uvicorn_options()
+    assert in_thread["ws"] == canonical["--ws"]
     assert in_thread["ws_max_size"] == int(str(canonical["--ws-max-size"]))
     assert in_thread["ws_per_message_deflate"] is False
     assert in_thread["lifespan"] == canonical["--lifespan"]
