@@ -117,16 +117,43 @@ class RoomConsumer(AsyncWebsocketConsumer):
     an outbox, instead of through a layer channel of the socket's own.
     """
 
+    # Slots, not an instance dict: a socket's state stays small while it idles.
+    __slots__ = (
+        "base_send",
+        "can_post",
+        "can_read",
+        "channel_name",
+        "checked_at",
+        "draining",
+        "expiry",
+        "following",
+        "frames_allowance",
+        "frames_stamp",
+        "group",
+        "hub",
+        "last_read",
+        "last_typing",
+        "membership",
+        "outbox",
+        "private",
+        "recheck_spread",
+        "refusals",
+        "room",
+        "scope",
+        "turn",
+        "user",
+    )
     group: Group
     membership: Membership
-    outbox: deque[dict[str, Any]] | None = None  # made at the first event
-    draining: asyncio.Task | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         self.scope = scope
         self.base_send = send
         self.hub = get_hub()
         self.following: list[str] = []
+        self.outbox: deque[dict[str, Any]] | None = None  # made at the first event
+        self.draining: asyncio.Task | None = None
+        self.can_read = False
         # Taken for each frame and for each run of events: one thing at a time, so
         # the sender's ack always goes out before its own message comes back.
         self.turn = asyncio.Lock()
@@ -166,6 +193,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             async with self.turn:
                 while self.outbox:
                     await self.dispatch(self.outbox.popleft())
+                self.outbox = None  # an idle socket keeps no empty queue
         except Exception:
             log.exception("room event failed")
             self.can_read = False
