@@ -56,10 +56,17 @@ SOCKET_NUMBERS = itertools.count(1)
 @db_call
 def load_standing(user: Any, slug: str) -> tuple[Group, Membership, bool, bool] | None:
     """The group, the person's membership and whether they may read and post."""
-    group = Group.objects.filter(slug=slug).first()
+    # The long texts a room never shows are left in the database: each socket keeps
+    # its own copies of these rows for as long as it is open.
+    group = Group.objects.filter(slug=slug).defer("description", "description_html").first()
     if group is None:
         return None
-    membership = Membership.objects.select_related("user").filter(group=group, user=user).first()
+    membership = (
+        Membership.objects.select_related("user")
+        .defer("user__bio", "user__bio_html")
+        .filter(group=group, user=user)
+        .first()
+    )
     # Judge the person as the database has them now (read with the membership), not
     # as the socket saw them at connect: a suspension or an unverified address counts.
     person = membership.user if membership is not None else user
@@ -130,6 +137,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "frames_allowance",
         "frames_stamp",
         "group",
+        "handling",
         "hub",
         "last_read",
         "last_typing",
@@ -140,7 +148,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "refusals",
         "room",
         "scope",
-        "turn",
         "user",
     )
     group: Group
@@ -154,14 +161,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.outbox: deque[dict[str, Any]] | None = None  # made at the first event
         self.draining: asyncio.Task | None = None
         self.can_read = False
-        # Taken for each frame and for each run of events: one thing at a time, so
-        # the sender's ack always goes out before its own message comes back.
-        self.turn = asyncio.Lock()
+        self.handling = False  # a frame is being handled: events wait for it
         try:
             while True:
                 message = await receive()
-                async with self.turn:
+                # One thing at a time, in arrival order: events already waiting go
+                # first, and events that arrive meanwhile wait for this frame (so the
+                # sender's ack always goes out before its own message comes back).
+                while self.draining is not None:
+                    await self.draining
+                self.handling = True
+                try:
                     await self.dispatch(message)
+                finally:
+                    self.handling = False
+                if self.outbox:
+                    self.draining = asyncio.create_task(self.drain())
         except StopConsumer:
             pass
         finally:
@@ -185,15 +200,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.outbox.clear()
             self.outbox.append({"type": "room.overflow"})
         self.outbox.append(event)
-        if self.draining is None:
+        if self.draining is None and not self.handling:
             self.draining = asyncio.create_task(self.drain())
 
     async def drain(self) -> None:
         try:
-            async with self.turn:
-                while self.outbox:
-                    await self.dispatch(self.outbox.popleft())
-                self.outbox = None  # an idle socket keeps no empty queue
+            while self.outbox:
+                await self.dispatch(self.outbox.popleft())
+            self.outbox = None  # an idle socket keeps no empty queue
         except Exception:
             log.exception("room event failed")
             self.can_read = False
