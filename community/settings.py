@@ -130,9 +130,10 @@ else:
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 # Threads per process for the sockets' database calls (community/offloop.py);
-# keep it below DB_POOL_MAX so HTTP requests still find a connection. Four: with
-# two statements per send, more threads mostly contend for the GIL (performance.md).
-DB_THREADS = int(os.environ.get("DB_THREADS", "4"))
+# keep it below DB_POOL_MAX so HTTP requests still find a connection. Two: with
+# two statements per send, more threads mostly contend for the GIL; on two cores
+# two gave the highest knee on both machines measured (performance.md).
+DB_THREADS = int(os.environ.get("DB_THREADS", "2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "community.User"
