@@ -175,8 +175,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     await self.dispatch(message)
                 finally:
                     self.handling = False
-                if self.outbox:
-                    self.draining = asyncio.create_task(self.drain())
+                self.drain_soon()
         except StopConsumer:
             pass
         finally:
@@ -200,7 +199,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.outbox.clear()
             self.outbox.append({"type": "room.overflow"})
         self.outbox.append(event)
-        if self.draining is None and not self.handling:
+        self.drain_soon()
+
+    def drain_soon(self) -> None:
+        """Start sending waiting events, unless they already are or a frame is handled."""
+        if self.outbox and self.draining is None and not self.handling:
             self.draining = asyncio.create_task(self.drain())
 
     async def drain(self) -> None:
