@@ -11,7 +11,7 @@ every other member of the sender's group:
 
 - send-to-receive latency (p50, p95, p99, max), and deliveries per second;
 - messages lost (an expected delivery that never came) and duplicated;
-- the server processes' CPU (and the whole machine's), from /proc.
+- the server processes' CPU, PostgreSQL's and Redis's, and the whole machine's, from /proc.
 
 A step passes when p99 <= --p99-limit ms with nothing lost or duplicated; the
 run stops at the first step that fails (the last passing rate is the knee).
@@ -66,6 +66,17 @@ def cpu_seconds(pids: list[int]) -> float:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / CLK_TCK
+
+
+def service_pids() -> list[int]:
+    """PostgreSQL's and Redis's processes on this machine: what Hearth pays beside its own."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() in ("postgres", "redis-server"):
+                    found.append(int(entry.name))
+    return found
 
 
 def rss_bytes(pids: list[int]) -> int:
@@ -240,7 +251,9 @@ class Load:
         total = int(rate * seconds)
         warm = int(rate * self.args.warmup)
         pids = self.server_pids()
+        services = service_pids()  # a backend that starts mid-step is not counted
         cpu0, busy0, own0 = cpu_seconds(pids), machine_busy(), own_cpu()
+        services0 = cpu_seconds(services)
         started = time.perf_counter()
         late = 0.0
         group_count = len(self.groups)
@@ -269,6 +282,7 @@ class Load:
                 await asyncio.wait_for(tally.done.wait(), self.args.drain)
         elapsed = time.perf_counter() - started
         cpu1, busy1, own1 = cpu_seconds(pids), machine_busy(), own_cpu()
+        services1 = cpu_seconds(services)
         lat = sorted(tally.latencies)
         lost = expected - tally.deliveries
         dup = sum(s.duplicates for s in tally.sent.values())
@@ -296,6 +310,7 @@ class Load:
                 round((cpu1 - cpu0) / tally.deliveries * 1e6, 1) if tally.deliveries else None
             ),
             "client_cpu_cores": round((own1 - own0) / elapsed, 3),
+            "services_cpu_cores": round((services1 - services0) / elapsed, 3),
             "machine_busy_pct": round(100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 1),
         }
         p99 = result["p99_ms"]
@@ -371,7 +386,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             f"lost {result['lost']} dup {result['duplicated']} errors {result['errors']} "
             f"closed {result['closed']}; server CPU {result['server_cpu_cores']} cores "
             f"({result['server_cpu_us_per_delivery']} us/delivery), client "
-            f"{result['client_cpu_cores']}, machine {result['machine_busy_pct']}% "
+            f"{result['client_cpu_cores']}, PostgreSQL+Redis {result['services_cpu_cores']}, "
+            f"machine {result['machine_busy_pct']}% "
             f"-> {'pass' if result['passed'] else 'FAIL'}"
         )
         if not result["passed"] and args.stop_on_fail:
