@@ -68,13 +68,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
-def service_pids() -> list[int]:
-    """PostgreSQL's and Redis's processes on this machine: what Hearth pays beside its own."""
+def service_pids(name: str) -> list[int]:
+    """The processes named `name` (postgres, redis-server): what Hearth pays beside its own."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() in ("postgres", "redis-server"):
+                if (entry / "comm").read_text().strip() == name:
                     found.append(int(entry.name))
     return found
 
@@ -251,9 +251,10 @@ class Load:
         total = int(rate * seconds)
         warm = int(rate * self.args.warmup)
         pids = self.server_pids()
-        services = service_pids()  # a backend that starts mid-step is not counted
+        # A database backend that starts mid-step is not counted.
+        postgres, redis = service_pids("postgres"), service_pids("redis-server")
         cpu0, busy0, own0 = cpu_seconds(pids), machine_busy(), own_cpu()
-        services0 = cpu_seconds(services)
+        postgres0, redis0 = cpu_seconds(postgres), cpu_seconds(redis)
         started = time.perf_counter()
         late = 0.0
         group_count = len(self.groups)
@@ -282,7 +283,7 @@ class Load:
                 await asyncio.wait_for(tally.done.wait(), self.args.drain)
         elapsed = time.perf_counter() - started
         cpu1, busy1, own1 = cpu_seconds(pids), machine_busy(), own_cpu()
-        services1 = cpu_seconds(services)
+        postgres1, redis1 = cpu_seconds(postgres), cpu_seconds(redis)
         lat = sorted(tally.latencies)
         lost = expected - tally.deliveries
         dup = sum(s.duplicates for s in tally.sent.values())
@@ -310,7 +311,8 @@ class Load:
                 round((cpu1 - cpu0) / tally.deliveries * 1e6, 1) if tally.deliveries else None
             ),
             "client_cpu_cores": round((own1 - own0) / elapsed, 3),
-            "services_cpu_cores": round((services1 - services0) / elapsed, 3),
+            "postgres_cpu_cores": round((postgres1 - postgres0) / elapsed, 3),
+            "redis_cpu_cores": round((redis1 - redis0) / elapsed, 3),
             "machine_busy_pct": round(100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 1),
         }
         p99 = result["p99_ms"]
@@ -386,7 +388,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             f"lost {result['lost']} dup {result['duplicated']} errors {result['errors']} "
             f"closed {result['closed']}; server CPU {result['server_cpu_cores']} cores "
             f"({result['server_cpu_us_per_delivery']} us/delivery), client "
-            f"{result['client_cpu_cores']}, PostgreSQL+Redis {result['services_cpu_cores']}, "
+            f"{result['client_cpu_cores']}, PostgreSQL {result['postgres_cpu_cores']}, "
+            f"Redis {result['redis_cpu_cores']}, "
             f"machine {result['machine_busy_pct']}% "
             f"-> {'pass' if result['passed'] else 'FAIL'}"
         )

@@ -81,30 +81,40 @@ _inserts: dict[tuple[str, type[Model]], tuple[str, list[Any]]] = {}
 
 
 def insert(
-    instance: Model, connection: BaseDatabaseWrapper, *, along: tuple[str, list[Any]] | None = None
-) -> None:
+    instance: Model,
+    connection: BaseDatabaseWrapper,
+    *,
+    along: tuple[str, list[Any]] | None = None,
+    unless_taken: tuple[str, ...] = (),
+) -> bool:
     """Store a new instance with one hand-written INSERT, as `save()` would for a new row.
 
     For the chat send, where compiling the INSERT was a fifth of a message's Python
     time. A model with save signals is saved the ORM's way, so no receiver is skipped.
-    `along` is an UPDATE to run with it: in the same statement on PostgreSQL (one
-    round trip), just before it elsewhere.
+    `along` is an UPDATE, ending in its WHERE clause, that runs only if the row is
+    stored: in the same statement on PostgreSQL (one round trip), just after it
+    elsewhere. With `unless_taken` (the columns of a unique constraint), a row that
+    would repeat those values is quietly not stored and False is returned, so the
+    caller's transaction goes on without a savepoint.
     """
     model = type(instance)
     signalled = signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
-    if along is not None and (signalled or connection.vendor != "postgresql"):
-        with connection.cursor() as cursor:
-            cursor.execute(*along)
-        along = None
     if signalled:
+        if unless_taken:
+            raise TypeError(f"{model.__name__} has save signals; it can't skip a duplicate.")
         instance.save(force_insert=True, using=connection.alias)
-        return
+        if along is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*along)
+        return True
     meta = model._meta
     pk = meta.pk
     assert pk is not None
+    if unless_taken and not connection.features.can_return_columns_from_insert:
+        raise TypeError("Skipping a duplicate needs INSERT ... RETURNING.")
+    quote = connection.ops.quote_name
     prepared = _inserts.get((connection.alias, model))
     if prepared is None:
-        quote = connection.ops.quote_name
         fields = [f for f in meta.concrete_fields if f is not pk]
         # Names from the model's own metadata, quoted; values are parameters.
         sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
@@ -112,18 +122,33 @@ def insert(
             ", ".join(quote(_column(f)) for f in fields),
             ", ".join(["%s"] * len(fields)),
         )
-        if connection.features.can_return_columns_from_insert:
-            sql += f" RETURNING {quote(_column(pk))}"
         prepared = _inserts[(connection.alias, model)] = (sql, fields)
     sql, fields = prepared
     values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    if along is not None:
-        sql, values = f"WITH along AS ({along[0]}) {sql}", [*along[1], *values]
+    if unless_taken:
+        sql += f" ON CONFLICT ({', '.join(quote(c) for c in unless_taken)}) DO NOTHING"
+    if connection.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(_column(pk))}"
+    if along is not None and connection.vendor == "postgresql":
+        # Both in one statement; the UPDATE runs only if a row came back. Both parts
+        # are this module's or the caller's SQL text; every value is a parameter.
+        sql = (
+            f"WITH stored AS ({sql}), "  # noqa: S608
+            f"along AS ({along[0]} AND EXISTS (SELECT 1 FROM stored)) SELECT * FROM stored"
+        )
+        values = [*values, *along[1]]
+        along = None
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if connection.features.can_return_columns_from_insert:
-            instance.pk = cursor.fetchone()[0]
+            row = cursor.fetchone()
+            if row is None:
+                return False
+            instance.pk = row[0]
         else:
             instance.pk = connection.ops.last_insert_id(cursor, meta.db_table, _column(pk))
+        if along is not None:
+            cursor.execute(*along)
     instance._state.adding = False
     instance._state.db = connection.alias
+    return True

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from community.errors import Refused
 from community.offloop import db_call
-from groups import events, frames, permissions, selectors
+from groups import events, frames, permissions, selectors, sending
 from groups.actions import chat
 from groups.hub import get_hub
 from groups.models import Group, Intent, Membership, ReactionKind
@@ -109,7 +109,6 @@ def sync_batch(group: Group, viewer: Membership, after_seq: int, after_change: i
     }
 
 
-send_message = db_call(chat.send_message)
 edit_message = db_call(chat.edit_message)
 delete_message = db_call(chat.delete_message)
 toggle_reaction = db_call(chat.toggle_reaction)
@@ -461,7 +460,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_send(self, frame: dict[str, Any]) -> None:
         # A missing id is refused by the action as `invalid_client_id`.
         client_id = frames.text(frame, "client_id", required=False)
-        sent = await send_message(
+        sent = await sending.send_message(
             user=self.user,
             group=self.group,
             client_id=client_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -37,6 +37,28 @@ LIMITS: dict[str, Any] = settings.HEARTH_CHAT
 class Sent:
     message: Message
     created: bool
+
+
+@dataclass
+class Draft:
+    """A message as a member sent it (from a socket frame or a form), not yet stored."""
+
+    user: Any
+    group: Group
+    client_id: str
+    body: str
+    intent: str = ""
+    content_warning: str = ""
+    resource_id: int | None = None
+    # The rate limit took this message's token already (a batch tried again one by one).
+    paced: bool = False
+
+
+class _Taken(Exception):
+    """The author already used this client id: a retry, or a mistake."""
+
+
+Outcome = Sent | Exception
 
 
 def clean_text(value: str, *, field: str, max_length: int, allow_empty: bool = False) -> str:
@@ -89,8 +111,8 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
     """The person's membership and user, and their group with its next numbers taken.
 
     Taking the numbers locks the group's row until commit, so messages are numbered
-    in the order they commit; a refused send gives them back by rolling back, a held
-    one with `_give_back_seq`. Written by hand (community/rows.py): the ORM compiled
+    in the order they commit; a send that is refused, held or a repeat gives them
+    back with `_give_back`. Written by hand (community/rows.py): the ORM compiled
     the read anew for every message, the largest part of a send's Python time.
     """
     quote = connection.ops.quote_name
@@ -123,14 +145,16 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
     return membership
 
 
-def _give_back_seq(group: Group) -> None:
-    """A held message has no place in the sequence yet (the row is still locked)."""
+def _give_back(group: Group, *, seq: int, change: int) -> None:
+    """Return numbers a send took but will not use (the group's row is still locked)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Group._meta.db_table} SET last_seq = last_seq - 1 WHERE id = %s",  # noqa: S608
-            [group.pk],
+            f"UPDATE {Group._meta.db_table} SET last_seq = last_seq - %s, "  # noqa: S608
+            "last_change = last_change - %s WHERE id = %s",
+            [seq, change, group.pk],
         )
-    group.last_seq -= 1
+    group.last_seq -= seq
+    group.last_change -= change
 
 
 def _next_numbers(group: Group, *, new_message: bool) -> tuple[int, int]:
@@ -170,7 +194,7 @@ def _existing(membership_user: Any, group: Group, client_id: str) -> Message | N
     )
 
 
-def _check_pace(group: Group, membership: Membership) -> None:
+def _check_pace(group: Group, membership: Membership, draft: Draft) -> None:
     if membership.role != "facilitator" and group.slow_mode_seconds:
         last = (
             Message.objects.filter(author=membership)
@@ -186,7 +210,10 @@ def _check_pace(group: Group, membership: Membership) -> None:
                     "The room is in slow mode so everyone can keep up. Please wait a moment.",
                     retry_after=round(wait.total_seconds(), 1),
                 )
+    if draft.paced:
+        return
     verdict = ratelimit.take(f"chat:{membership.pk}", rate=LIMITS["RATE"], burst=LIMITS["BURST"])
+    draft.paced = verdict.allowed
     if not verdict.allowed:
         raise Refused(
             "rate_limited",
@@ -209,27 +236,91 @@ def send_message(
 
     With `resource_id`, the message shares a resource as a card and the body is optional.
     """
-    if not CLIENT_ID.fullmatch(client_id or ""):
-        raise Refused("invalid_client_id", "The message id from your device is not valid.")
-    body = clean_text(
-        body, field="message", max_length=LIMITS["MAX_BODY"], allow_empty=resource_id is not None
-    )
-    content_warning = clean_text(
-        content_warning, field="content warning", max_length=120, allow_empty=True
-    )
-    if intent not in ("", *Intent.values):
-        raise Refused("invalid_intent", "Please choose one of the offered intentions.")
-    # A retry is rare: try the write first and look for the earlier message only when
-    # the write fails (the unique id refuses the insert) or is refused (the first
-    # send may have passed before a mute or a pause, and still deserves its ack).
+    draft = Draft(user, group, client_id, body, intent, content_warning, resource_id)
+    outcome = send_messages([draft])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def send_messages(drafts: list[Draft]) -> list[Outcome]:
+    """Store several messages in one transaction, then tell their rooms: one commit for all.
+
+    A process's sockets hand in their sends together (groups/sending.py): PostgreSQL's
+    round trips and commits were the largest cost a message had (docs/performance.md).
+    Each message is checked and numbered as if alone; one that is refused, held or a
+    repeat gives back the numbers it took, so the others stand without savepoints.
+    Groups are locked in the order of their ids, so two processes' batches never wait
+    on each other in a circle. If the transaction fails as a whole (a dead connection,
+    a deadlock with another writer), each message is tried again in its own.
+
+    Each outcome is the message's `Sent`, or the exception that refused it.
+    """
+    outcomes: list[Outcome | None] = [None] * len(drafts)
+    waiting: list[tuple[int, Draft]] = []
+    for index, draft in enumerate(drafts):
+        try:
+            _clean(draft)
+        except Refused as refusal:
+            outcomes[index] = refusal
+        else:
+            waiting.append((index, draft))
+    waiting.sort(key=lambda item: item[1].group.pk)  # stable: a group's messages keep their order
     try:
         with transaction.atomic():
-            return _send(user, group, client_id, body, intent, content_warning, resource_id)
-    except (IntegrityError, Refused):
-        previous = _existing(user, group, client_id)
-        if previous is None:
+            for index, draft in waiting:
+                try:
+                    outcomes[index] = _send(draft)
+                except (Refused, _Taken) as refusal:
+                    outcomes[index] = refusal
+    except DatabaseError:
+        if len(waiting) < 2:
             raise
-        return _replay(previous, body)
+        for index, draft in waiting:
+            outcomes[index] = _alone(draft)
+    # A refusal or a repeat may be the retry of a message already stored, which
+    # deserves its first ack (it may have passed before a mute or a pause).
+    for index, draft in waiting:
+        outcome = outcomes[index]
+        if isinstance(outcome, (Refused, _Taken)):
+            outcomes[index] = _retried(draft, outcome)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _alone(draft: Draft) -> Outcome:
+    try:
+        return send_messages([draft])[0]
+    except DatabaseError as error:
+        return error
+
+
+def _retried(draft: Draft, refusal: Exception) -> Outcome:
+    previous = _existing(draft.user, draft.group, draft.client_id)
+    if previous is None:
+        if isinstance(refusal, _Taken):  # the row that took the id is gone: our fault
+            return IntegrityError("The message id was taken, and its message is not found.")
+        return refusal
+    try:
+        return _replay(previous, draft.body)
+    except Refused as replay_refusal:
+        return replay_refusal
+
+
+def _clean(draft: Draft) -> None:
+    """Refuse what no check of the room could let through; tidy the text."""
+    if not CLIENT_ID.fullmatch(draft.client_id or ""):
+        raise Refused("invalid_client_id", "The message id from your device is not valid.")
+    draft.body = clean_text(
+        draft.body,
+        field="message",
+        max_length=LIMITS["MAX_BODY"],
+        allow_empty=draft.resource_id is not None,
+    )
+    draft.content_warning = clean_text(
+        draft.content_warning, field="content warning", max_length=120, allow_empty=True
+    )
+    if draft.intent not in ("", *Intent.values):
+        raise Refused("invalid_intent", "Please choose one of the offered intentions.")
 
 
 def _replay(previous: Message, body: str) -> Sent:
@@ -254,23 +345,38 @@ def _shareable(group: Group, resource_id: int | None) -> Resource | None:
     return resource
 
 
-def _send(
-    user: Any,
-    group: Group,
-    client_id: str,
-    body: str,
-    intent: str,
-    content_warning: str,
-    resource_id: int | None,
-) -> Sent:
-    membership = _numbered_membership(group.pk, user.pk)
+def _send(draft: Draft) -> Sent:
+    membership = _numbered_membership(draft.group.pk, draft.user.pk)
     if membership is None:
+        _give_back(draft.group, seq=1, change=1)
         raise Refused("not_member", "Only members of this group can do that.")
     group = membership.group
-    membership = _writer(user, group, membership)
-    resource = _shareable(group, resource_id)
-    _check_pace(group, membership)
-    verdict = _screen(f"{content_warning}\n{body}", group)
+    try:
+        message, verdict = _checked(draft, group, membership)
+    except Refused:
+        _give_back(group, seq=1, change=1)
+        raise
+    if message.held:
+        _give_back(group, seq=1, change=0)
+    # A published message counts for its author in the same round trip.
+    along = None if message.held else _counted(membership, group.last_seq)
+    if not rows.insert(message, connection, along=along, unless_taken=("author_id", "client_id")):
+        _give_back(group, seq=0 if message.held else 1, change=1)
+        raise _Taken
+    if not message.held:
+        events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
+    # After the broadcast is registered, so a crisis card reaches the author after
+    # their own message (on-commit callbacks run in the order they were added).
+    verdict.record(message)
+    return Sent(message, created=True)
+
+
+def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Message, Any]:
+    """The message to store, numbered, and moderation's verdict on it; or a refusal."""
+    membership = _writer(draft.user, group, membership)
+    resource = _shareable(group, draft.resource_id)
+    _check_pace(group, membership, draft)
+    verdict = _screen(f"{draft.content_warning}\n{draft.body}", group)
     if verdict.action == "block":
         raise Refused(
             "blocked",
@@ -281,30 +387,20 @@ def _send(
     held = verdict.action == "hold" or (
         membership.role != "facilitator" and membership.published_count < group.hold_first_messages
     )
-    seq, change = group.last_seq, group.last_change
-    if held:
-        _give_back_seq(group)
     message = Message(
         group=group,
         author=membership,
-        seq=None if held else seq,
-        change=change,
-        client_id=client_id,
-        body=body,
-        body_html=render_chat(body),
-        intent=intent,
-        content_warning=content_warning,
+        seq=None if held else group.last_seq,
+        change=group.last_change,
+        client_id=draft.client_id,
+        body=draft.body,
+        body_html=render_chat(draft.body),
+        intent=draft.intent,
+        content_warning=draft.content_warning,
         held=held,
         resource=resource,
     )
-    # A published message counts for its author in the same round trip.
-    rows.insert(message, connection, along=None if held else _counted(membership, seq))
-    if not held:
-        events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
-    # After the broadcast is registered, so a crisis card reaches the author after
-    # their own message (on-commit callbacks run in the order they were added).
-    verdict.record(message)
-    return Sent(message, created=True)
+    return message, verdict
 
 
 def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, Message]:

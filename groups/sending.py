@@ -1,0 +1,79 @@
+"""A process's chat sends, written together: those waiting while one commits go in the next.
+
+One send alone cost PostgreSQL four round trips (begin, number, store, commit),
+and those round trips were the largest cost a message had on two cores
+(docs/performance.md). Here each event loop (one per server process) has one
+writer: a send waits in line, and the writer takes everything waiting into one
+transaction (`chat.send_messages`), then hands each socket its own outcome. A
+quiet room's send goes alone and at once; under load the line is what the
+last commit took to write, and each message pays the begin and commit a share.
+"""
+
+import asyncio
+import weakref
+from typing import Any
+
+from django.conf import settings
+
+from community.offloop import db_call
+from groups.actions import chat
+
+# Enough to share a commit widely, few enough that one transaction holds its
+# groups' rows for milliseconds, not longer.
+MOST_AT_ONCE = 32
+# Writers at work at once, each with its own transaction: while one waits for the
+# database the other can, as single sends did on the database threads.
+WRITERS = settings.DB_THREADS if settings.IS_POSTGRES else 1
+
+_send_messages = db_call(chat.send_messages)
+
+
+class Writer:
+    def __init__(self) -> None:
+        self.waiting: list[tuple[chat.Draft, asyncio.Future[chat.Sent]]] = []
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def send(self, draft: chat.Draft) -> chat.Sent:
+        future: asyncio.Future[chat.Sent] = asyncio.get_running_loop().create_future()
+        self.waiting.append((draft, future))
+        if len(self.tasks) < WRITERS:
+            task = asyncio.create_task(self.write())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        # Each socket waits on its own future: one that closes meanwhile cancels only
+        # that, and its message is still stored, as a lone send's would be.
+        return await future
+
+    async def write(self) -> None:
+        batch: list[tuple[chat.Draft, asyncio.Future[chat.Sent]]] = []
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:MOST_AT_ONCE], self.waiting[MOST_AT_ONCE:]
+                try:
+                    outcomes: list[Any] = await _send_messages([draft for draft, _ in batch])
+                except Exception as error:  # each waiting socket reports it as its own
+                    outcomes = [error] * len(batch)
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.cancelled():
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            # Only if the writer itself was cancelled (the loop is closing): nobody waits.
+            for _, future in batch:
+                future.cancel()
+
+
+# One writer per event loop: a server has one loop per process; tests make a loop each.
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer] = weakref.WeakKeyDictionary()
+
+
+async def send_message(**fields: Any) -> chat.Sent:
+    """`chat.send_message`, for sockets: awaited, and sharing its transaction with others."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        writer = _writers[loop] = Writer()
+    return await writer.send(chat.Draft(**fields))
