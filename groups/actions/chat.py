@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Count, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -252,7 +252,8 @@ def send_messages(drafts: list[Draft]) -> list[Outcome]:
     repeat gives back the numbers it took, so the others stand without savepoints.
     Groups are locked in the order of their ids, so two processes' batches never wait
     on each other in a circle. If the transaction fails as a whole (a dead connection,
-    a deadlock with another writer), each message is tried again in its own.
+    a deadlock with another writer, a bug), each message is tried again in its own,
+    so a failure stays with the message that caused it.
 
     Each outcome is the message's `Sent`, or the exception that refused it.
     """
@@ -273,7 +274,7 @@ def send_messages(drafts: list[Draft]) -> list[Outcome]:
                     outcomes[index] = _send(draft)
                 except (Refused, _Taken) as refusal:
                     outcomes[index] = refusal
-    except DatabaseError:
+    except Exception:  # a database failure, or a bug: nothing of the batch was kept
         if len(waiting) < 2:
             raise
         for index, draft in waiting:
@@ -290,7 +291,7 @@ def send_messages(drafts: list[Draft]) -> list[Outcome]:
 def _alone(draft: Draft) -> Outcome:
     try:
         return send_messages([draft])[0]
-    except DatabaseError as error:
+    except Exception as error:  # this message's own failure, reported to its sender only
         return error
 
 

@@ -175,6 +175,32 @@ def test_a_failed_transaction_tries_each_message_alone(
     assert Message.objects.count() == 3
 
 
+def test_a_bug_in_one_message_stays_with_that_message(
+    rooms: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, _ = rooms
+    a, b, c = first["members"]
+    group = first["group"]
+    real = chat.render_chat
+
+    def render(body: str) -> str:
+        if body == "Trips a bug":
+            raise ValueError("a bug in rendering")
+        return real(body)
+
+    monkeypatch.setattr(chat, "render_chat", render)
+    outcomes = chat.send_messages(
+        [
+            draft(a, group, "a1", "Fine"),
+            draft(b, group, "b1", "Trips a bug"),
+            draft(c, group, "c1", "Fine too"),
+        ]
+    )
+    assert isinstance(outcomes[1], ValueError)
+    assert [outcomes[0].message.seq, outcomes[2].message.seq] == [1, 2]  # type: ignore[union-attr]
+    assert seqs(group) == [1, 2]  # nothing half-written for the failed one
+
+
 def test_a_lone_send_that_fails_raises_as_before(rooms: Any) -> None:
     first, _ = rooms
     a = first["members"][0]
