@@ -305,3 +305,18 @@ async def test_a_writer_failure_reaches_every_waiting_socket(
     # The writer is not stuck: the next send goes through.
     sent = await sending.send_message(user=a, group=group, client_id="2", body="Again")
     assert sent.message.seq == 1
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_send_right_after_a_writer_finishes_is_not_left_waiting(
+    fast_chat: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer that just finished is still a task for a moment: the line must not stall."""
+    monkeypatch.setattr(sending, "WRITERS", 1)
+    people = await sync_to_async(make_room)(members=1, facilitators=0)
+    group, (member,) = people["group"], people["members"]
+    for n in range(5):
+        sent = await asyncio.wait_for(
+            sending.send_message(user=member, group=group, client_id=f"{n}", body=f"{n}"), 10
+        )
+        assert sent.message.seq == n + 1
