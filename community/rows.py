@@ -37,6 +37,7 @@ class Joined:
 
     def instances(self, row: tuple[Any, ...], connection: BaseDatabaseWrapper) -> list[Any]:
         """One instance per model from a row selected with `columns`."""
+        connection = connections[connection.alias]  # once, not through the proxy per column
         converters = self._prepare(connection)[1]
         found, start = [], 0
         for model, model_converters in zip(self.models, converters, strict=True):
@@ -97,6 +98,9 @@ def insert(
     would repeat those values is quietly not stored and False is returned, so the
     caller's transaction goes on without a savepoint.
     """
+    # This thread's connection itself: `django.db.connection` is a proxy that looks the
+    # connection up again on every attribute (about 30 times a send, measured).
+    connection = connections[connection.alias]
     model = type(instance)
     signalled = signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
     if signalled:

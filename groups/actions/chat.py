@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import BigIntegerField, Count, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -115,7 +115,8 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
     back with `_give_back`. Written by hand (community/rows.py): the ORM compiled
     the read anew for every message, the largest part of a send's Python time.
     """
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]  # resolved once: `connection` is a proxy
+    quote = db.ops.quote_name
     member, room = quote(Membership._meta.db_table), quote(Group._meta.db_table)
     person = quote(get_user_model()._meta.db_table)
     take = (
@@ -123,13 +124,13 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
         "WHERE id = %s"
     )
     read = (
-        f"SELECT {_WRITER_ROW.columns(connection)} FROM {member} "  # noqa: S608
+        f"SELECT {_WRITER_ROW.columns(db)} FROM {member} "  # noqa: S608
         f"JOIN {room} ON {room}.id = {member}.group_id "
         f"JOIN {person} ON {person}.id = {member}.user_id "
         f"WHERE {member}.group_id = %s AND {member}.user_id = %s"
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             # One round trip: the updated row, named like its table, stands in for it.
             cursor.execute(
                 f"WITH {room} AS ({take} RETURNING *) {read}", [group_id] * 2 + [user_id]
@@ -140,7 +141,7 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    membership, group, user = _WRITER_ROW.instances(row, connection)
+    membership, group, user = _WRITER_ROW.instances(row, db)
     membership.group, membership.user = group, user
     return membership
 
