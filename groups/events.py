@@ -5,7 +5,10 @@ broadcast handler does no database work and no per-member serialization.
 """
 
 import json
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -28,12 +31,35 @@ def dumps(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+_held = threading.local()
+
+
 def _send(channel_group: str, message: dict[str, Any]) -> None:
     # Called on commit with robust=True: if the layer fails, the write still stands
     # (Django logs the error) and clients catch up from the database with `sync`.
+    held: list[tuple[str, dict[str, Any]]] | None = getattr(_held, "events", None)
+    if held is not None:
+        held.append((channel_group, addressed(channel_group, message)))
+        return
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(channel_group, addressed(channel_group, message))
+
+
+@contextmanager
+def held() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Keep this thread's committed events in a list, for the caller to send.
+
+    For the chat writers (groups/sending.py), whose event loop sends them itself:
+    a database thread handing each event to the loop, and waiting for it there,
+    cost every message a round trip between threads.
+    """
+    events: list[tuple[str, dict[str, Any]]] = []
+    _held.events = events
+    try:
+        yield events
+    finally:
+        _held.events = None
 
 
 def to_group(group_id: int, payload: dict[str, Any], **extra: Any) -> None:

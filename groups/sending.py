@@ -11,13 +11,18 @@ and the commit.
 """
 
 import asyncio
+import logging
 import weakref
 from typing import Any
 
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from community.offloop import db_call
+from groups import events
 from groups.actions import chat
+
+log = logging.getLogger(__name__)
 
 # Enough to share a commit widely, few enough that one transaction holds its
 # groups' rows for milliseconds, not longer.
@@ -26,7 +31,24 @@ MOST_AT_ONCE = 32
 # database the other can, as single sends did on the database threads.
 WRITERS = settings.DB_THREADS if settings.IS_POSTGRES else 1
 
-_send_messages = db_call(chat.send_messages)
+
+@db_call
+def _send_messages(drafts: list[chat.Draft]) -> tuple[list[chat.Outcome], list[Any]]:
+    """The batch stored, and the events its commit released (sent by the caller)."""
+    with events.held() as released:
+        outcomes = chat.send_messages(drafts)
+    return outcomes, released
+
+
+async def _publish(released: list[tuple[str, dict[str, Any]]]) -> None:
+    """Tell the rooms, in commit order. A failure loses only the broadcast: the
+    messages are stored, and clients catch up with `sync` (docs/protocol.md)."""
+    layer = get_channel_layer()
+    for channel_group, message in released:
+        try:
+            await layer.group_send(channel_group, message)
+        except Exception:
+            log.exception("broadcast after commit failed (%s)", channel_group)
 
 
 class Writer:
@@ -55,9 +77,12 @@ class Writer:
             while self.waiting:
                 batch, self.waiting = self.waiting[:MOST_AT_ONCE], self.waiting[MOST_AT_ONCE:]
                 try:
-                    outcomes: list[Any] = await _send_messages([draft for draft, _ in batch])
+                    outcomes, released = await _send_messages([draft for draft, _ in batch])
                 except Exception as error:  # each waiting socket reports it as its own
-                    outcomes = [error] * len(batch)
+                    outcomes, released = [error] * len(batch), []
+                # Before the acks, as a lone send did: a sender's ack still reaches it
+                # before its own broadcast (frames and events take turns per socket).
+                await _publish(released)
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.cancelled():
                         continue

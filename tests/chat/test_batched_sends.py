@@ -13,6 +13,7 @@ waiting in one transaction. Each message must still come out as if sent alone:
 """
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.errors import Refused
-from groups import sending
+from groups import events, sending
 from groups.actions import chat
 from groups.models import Group, Membership, Message
 from tests.chat import state
@@ -199,6 +200,29 @@ def test_a_bug_in_one_message_stays_with_that_message(
     assert isinstance(outcomes[1], ValueError)
     assert [outcomes[0].message.seq, outcomes[2].message.seq] == [1, 2]  # type: ignore[union-attr]
     assert seqs(group) == [1, 2]  # nothing half-written for the failed one
+
+
+def test_a_writer_gets_the_batchs_events_in_commit_order(
+    rooms: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The writer's loop sends them itself (no thread waiting on the loop per event)."""
+    first, second = rooms
+    a, b, _c = first["members"]
+    x, _y = second["members"]
+    g1, g2 = first["group"], second["group"]
+    batch = [draft(x, g2, "x1", "Elsewhere"), draft(a, g1, "a1", "One"), draft(b, g1, "b1", "Two")]
+    # The capture stands for the commit: the test runs inside a transaction of its own.
+    with events.held() as released, django_capture_on_commit_callbacks(execute=True):
+        chat.send_messages(batch)
+        assert released == []  # nothing before the commit
+    heard = [(to, json.loads(event["text"])["message"]["body"]) for to, event in released]
+    # The batch's commit order: groups by id, each group's messages as sent.
+    assert heard == [
+        (events.group_channel(g1.pk), "One"),
+        (events.group_channel(g1.pk), "Two"),
+        (events.group_channel(g2.pk), "Elsewhere"),
+    ]
+    assert all(event["to"] == to for to, event in released)  # addressed for the hub
 
 
 def test_a_lone_send_that_fails_raises_as_before(rooms: Any) -> None:

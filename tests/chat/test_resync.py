@@ -75,7 +75,7 @@ async def test_failed_broadcast_is_not_reported_as_a_failed_send(
     assert await alice.receive_type("message.ack") == ack
     assert await Message.objects.filter(group=group).acount() == 1
     # The layer's failure is ours to see in the log (without the message's text).
-    assert [r for r in errors(server_log) if "on_commit" in r.getMessage()]
+    assert [r for r in errors(server_log) if "broadcast after commit" in r.getMessage()]
     logged = "\n".join(r.getMessage() for r in server_log.records)
     assert "Stored anyway" not in logged
 
