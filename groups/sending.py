@@ -44,6 +44,8 @@ async def _publish(released: list[tuple[str, dict[str, Any]]]) -> None:
     """Tell the rooms, in commit order. A failure loses only the broadcast: the
     messages are stored, and clients catch up with `sync` (docs/protocol.md)."""
     layer = get_channel_layer()
+    if layer is None:  # as events._send: no layer configured, nobody to tell
+        return
     for channel_group, message in released:
         try:
             await layer.group_send(channel_group, message)
