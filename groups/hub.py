@@ -13,10 +13,11 @@ came through), so every group event is sent with `publish` or `addressed`.
 
 import asyncio
 import logging
-import weakref
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
+
+from community.perloop import per_loop
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +83,5 @@ class Hub:
         await self.layer.group_send(group, addressed(group, message))
 
 
-# One hub per event loop: a server has one loop per process; tests make a loop each.
-_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
-
-
-def get_hub() -> Hub:
-    loop = asyncio.get_running_loop()
-    hub = _hubs.get(loop)
-    if hub is None:
-        hub = _hubs[loop] = Hub(get_channel_layer())
-    return hub
+# One hub per event loop (community/perloop.py).
+get_hub = per_loop(lambda: Hub(get_channel_layer()))

@@ -12,13 +12,13 @@ and the commit.
 
 import asyncio
 import logging
-import weakref
 from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from community.offloop import db_call
+from community.perloop import per_loop
 from groups import events
 from groups.actions import chat
 
@@ -99,14 +99,10 @@ class Writer:
                 future.cancel()
 
 
-# One writer per event loop: a server has one loop per process; tests make a loop each.
-_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Writer] = weakref.WeakKeyDictionary()
+# One writer per event loop (community/perloop.py).
+_writer = per_loop(Writer)
 
 
 async def send_message(**fields: Any) -> chat.Sent:
     """`chat.send_message`, for sockets: awaited, and sharing its transaction with others."""
-    loop = asyncio.get_running_loop()
-    writer = _writers.get(loop)
-    if writer is None:
-        writer = _writers[loop] = Writer()
-    return await writer.send(chat.Draft(**fields))
+    return await _writer().send(chat.Draft(**fields))

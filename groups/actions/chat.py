@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -279,14 +279,15 @@ def send_messages(drafts: list[Draft]) -> list[Outcome]:
         if len(waiting) < 2:
             raise
         for index, draft in waiting:
-            outcomes[index] = _alone(draft)
-    # A refusal or a repeat may be the retry of a message already stored, which
-    # deserves its first ack (it may have passed before a mute or a pause).
-    for index, draft in waiting:
-        outcome = outcomes[index]
-        if isinstance(outcome, (Refused, _Taken)):
-            outcomes[index] = _retried(draft, outcome)
-    return [outcome for outcome in outcomes if outcome is not None]
+            outcomes[index] = _alone(draft)  # its own batch, retries looked up there
+    else:
+        # A refusal or a repeat may be the retry of a message already stored, which
+        # deserves its first ack (it may have passed before a mute or a pause).
+        for index, draft in waiting:
+            outcome = outcomes[index]
+            if isinstance(outcome, (Refused, _Taken)):
+                outcomes[index] = _retried(draft, outcome)
+    return cast(list[Outcome], outcomes)  # every draft has its outcome by now
 
 
 def _alone(draft: Draft) -> Outcome:
