@@ -1,6 +1,8 @@
 """Site-wide models: people and the crisis lines shown to them."""
 
+import re
 from typing import ClassVar
+from urllib.parse import quote, urlsplit
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -93,6 +95,38 @@ class CrisisLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
+
+    @property
+    def website_label(self) -> str:
+        """The website as a person reads it: "findahelpline.com"."""
+        return urlsplit(self.website).netloc.removeprefix("www.") or self.website
+
+    def ways_to_reach(self) -> list[dict[str, str]]:
+        """What a person can tap to reach the line: call, and text with the keyword written.
+
+        Each is `{"label", "href"}`: "Call 116 123" (tel:116123), "Text HOME to 741741"
+        (sms:741741?body=HOME). `href` is `""` for a text line written in a form that
+        can't be dialled (it is shown as words only).
+        """
+        ways = []
+        if self.phone:
+            ways.append({"label": f"Call {self.phone}", "href": f"tel:{_dialable(self.phone)}"})
+        if self.text:
+            # "988", "Text HOME to 741741", "text START to 0477 13 11 14"
+            words = re.sub(r"(?i)^text\s+", "", self.text.strip())
+            found = re.fullmatch(r"(?:(.+?)\s+to\s+)?(\+?[\d][\d \-]*)", words)
+            if found:
+                keyword, number = found.groups()
+                href = f"sms:{_dialable(number)}" + (f"?body={quote(keyword)}" if keyword else "")
+                ways.append({"label": f"Text {words}", "href": href})
+            else:
+                ways.append({"label": self.text, "href": ""})
+        return ways
+
+
+def _dialable(number: str) -> str:
+    """Digits (and a leading +) only, as `tel:` and `sms:` links want them."""
+    return re.sub(r"(?!^\+)\D", "", number.strip())
 
 
 class Notice(models.Model):

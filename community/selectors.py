@@ -19,6 +19,14 @@ def crisis_lines_for(region: str) -> QuerySet[CrisisLine]:
     return CrisisLine.objects.annotate(rank=rank).order_by("rank", "region", "order", "name")
 
 
+def crisis_card_lines(region: str) -> list[CrisisLine]:
+    """The few lines a crisis card shows: only those that answer where the person is.
+
+    A number from another country may not connect at all; /crisis/ lists the rest.
+    """
+    return list(crisis_lines_for(region).filter(region__in=[region, "INTL"])[:3])
+
+
 def recent_notices(user: Any, *, limit: int = 5) -> list[Notice]:
     """The person's latest private notices; showing them marks them read."""
     notices = list(Notice.objects.filter(user=user).order_by("-created_at")[:limit])

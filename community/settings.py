@@ -310,6 +310,14 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Safety -------------------------------------------------------------------
+# "Leave quickly" replaces the page with this one (Back does not return): an ordinary
+# page that says nothing about the person. Another site on purpose: the referrer
+# policy above sends it no address of ours.
+HEARTH_QUICK_EXIT_URL = os.environ.get(
+    "QUICK_EXIT_URL", "https://www.google.com/search?q=weather+today"
+)
+
 # --- Chat limits ---------------------------------------------------------------
 HEARTH_CHAT: dict[str, Any] = {
     "MAX_BODY": 4000,

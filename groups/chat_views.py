@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from community.errors import Refused
+from community.selectors import crisis_card_lines
 from groups import permissions, selectors
 from groups.actions import chat
 from groups.forms import MessageForm
@@ -40,6 +41,15 @@ def room(
     """The group home: the latest messages, the composer, and who is here."""
     before = _before(request)
     page = selectors.latest_messages(group, membership, before=before, limit=LIMITS["HISTORY_PAGE"])
+    # The room opens where the reader left off: before the first message published
+    # since their read marker (the top of the page when more than a page is unread).
+    # Someone new has not been here before: they start at the newest message.
+    first_unread = None
+    if before is None and membership.last_read_seq:
+        first_unread = next(
+            (m.pk for m in page if m.seq is not None and m.seq > membership.last_read_seq),
+            None,
+        )
     if before is None:
         chat.mark_read(user=request.user, group=group, seq=group.last_seq)
     mine = selectors.my_reactions(membership, [m.pk for m in page])
@@ -58,6 +68,7 @@ def room(
                     "mine": mine.get(m.pk, set()),
                     "own": m.author_id == membership.pk,
                     "reveal": reveal and m.is_hidden,
+                    "first_unread": m.pk == first_unread,
                 }
                 for m in page
             ],
@@ -71,6 +82,7 @@ def room(
             "reactions": ReactionKind.choices,
             "intents": Intent.choices,
             "max_body": LIMITS["MAX_BODY"],
+            "help_lines": crisis_card_lines(request.user.region),  # type: ignore[union-attr]
         },
         status=status,
     )

@@ -9,7 +9,7 @@ from django.utils import timezone
 from community import ratelimit
 from community.errors import Refused
 from community.notices import notify
-from community.selectors import crisis_lines_for
+from community.selectors import crisis_card_lines
 from groups import audit, events
 from groups import permissions as group_permissions
 from groups.models import Membership, Message
@@ -140,12 +140,15 @@ def crisis_card(user: Any, group: Any, *, after: Message | None = None) -> None:
     it, so the client shows the card once that message is shown: the card is sent
     on the same commit as the message, and may reach a socket first.
     """
-    region = getattr(user, "region", "")
-    # Only lines that answer where the person is: a number from another country may not
-    # connect at all. /crisis/ lists the rest.
     lines = [
-        {"name": line.name, "phone": line.phone, "text": line.text}
-        for line in crisis_lines_for(region).filter(region__in=[region, "INTL"])[:3]
+        {
+            "name": line.name,
+            "phone": line.phone,
+            "text": line.text,
+            "website": line.website,
+            "links": line.ways_to_reach(),
+        }
+        for line in crisis_card_lines(getattr(user, "region", ""))
     ]
     text = (
         "It sounds like things might be really hard right now. You don't have to carry it "

@@ -1,31 +1,39 @@
 /* Hearth room client: live messages over a WebSocket, resynced from the server's
  * sequence numbers so nothing is lost or shown twice. No build step, no libraries.
- * The page works without this file; this file makes it live. */
+ * The page works without this file; this file makes it live, and makes the
+ * conversation its own scrolling region that follows the newest message. */
 (function () {
   "use strict";
 
   var room = document.getElementById("room");
   if (!room || !window.WebSocket) return;
 
+  function $(id) { return document.getElementById(id); }
+  function each(nodes, fn) { Array.prototype.forEach.call(nodes, fn); }
+
   var slug = room.dataset.slug;
-  var list = document.getElementById("messages");
-  var composer = document.getElementById("composer");
+  var facilitator = room.dataset.facilitator === "true";
+  var convo = $("conversation");
+  var list = $("messages");
+  var newBelow = $("new-below");
+  var composer = $("composer");
   var textarea = composer.querySelector("textarea[name=body]");
-  var sendButton = document.getElementById("send");
-  var statusLine = document.getElementById("composer-status");
-  var connection = document.getElementById("connection");
-  var announcer = document.getElementById("announcer");
-  var typingLine = document.getElementById("typing");
-  var presenceList = document.getElementById("presence-list");
-  var roomState = document.getElementById("room-state");
-  var adviceDialog = document.getElementById("advice-dialog");
-  var deleteDialog = document.getElementById("delete-dialog");
-  var csrf = composer.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var sendButton = $("send");
+  var statusLine = $("composer-status");
+  var connection = $("connection");
+  var announcer = $("announcer");
+  var alertRegion = $("alert");
+  var typingLine = $("typing");
+  var presenceList = $("presence-list");
+  var roomState = $("room-state");
+  var adviceDialog = $("advice-dialog");
+  var deleteDialog = $("delete-dialog");
+  var helpDialog = $("help-dialog");
   var intentSelect = composer.querySelector("select[name=intent]");
   var warningInput = composer.querySelector("input[name=content_warning]");
 
   var EDIT_WINDOW_MS = 15 * 60 * 1000;
-  var me = JSON.parse(document.getElementById("me-data").textContent);
+  var me = JSON.parse($("me-data").textContent);
   var lastSeq = 0;            // highest sequence number seen with nothing missing below it
   var lastChange = Number(room.dataset.lastChange) || 0;
   var ahead = {};             // messages that arrived past a gap, by seq
@@ -47,32 +55,30 @@
   var announceTimer = null;
   var ADVICE = /\b(you should|you shouldn'?t|have you tried|why don'?t you|you need to|you must|you have to|if i were you|try to|just try|my advice|i suggest|you could try)\b/i;
 
-  // Seed state from the server-rendered page.
-  Array.prototype.forEach.call(list.querySelectorAll(".msg"), function (li) {
-    var stamp = li.querySelector("time");
-    if (stamp) stamp.textContent = formatTime(stamp.dateTime);
-    var seq = Number(li.dataset.seq);
-    if (seq && seq > lastSeq) lastSeq = seq;
-    Array.prototype.forEach.call(li.querySelectorAll(".reaction"), function (b) {
-      reactionLabels[b.dataset.reaction] = b.querySelector(".reaction-label").textContent;
-    });
-    var own = li.querySelector(".own-actions");
-    if (own && Date.now() - new Date(li.dataset.created).getTime() < EDIT_WINDOW_MS) {
-      var edit = document.createElement("button");
-      edit.type = "button";
-      edit.className = "link-button msg-edit";
-      edit.textContent = "Edit";
-      own.insertBefore(edit, own.firstChild);
-    }
-  });
-  if (!list.querySelector(".msg")) lastSeq = Number(room.dataset.lastSeq) || 0;
-
   // --- Small helpers -------------------------------------------------------------
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
     if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function button(cls, text) {
+    var b = el("button", cls, text);
+    b.type = "button";
+    return b;
+  }
+
+  function link(text, href, cls) {
+    var a = el("a", cls, text);
+    a.href = href;
+    return a;
+  }
+
+  // A short visible word, with the rest of its name for screen readers ("Report Sam's message").
+  function named(node, hidden) {
+    node.appendChild(el("span", "visually-hidden", hidden));
     return node;
   }
 
@@ -95,12 +101,6 @@
     return d.toLocaleDateString(undefined, options) + ", " + clock;
   }
 
-  function timeElement(iso) {
-    var time = el("time", null, formatTime(iso));
-    time.dateTime = iso;
-    return time;
-  }
-
   function send(frame) {
     if (socket && socket.readyState === WebSocket.OPEN) {
       socket.send(JSON.stringify(frame));
@@ -111,11 +111,108 @@
 
   function setConnection(text) { connection.textContent = text; }
 
+  function cssEscape(value) {
+    return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/["\\]/g, "\\$&");
+  }
+
+  function byClientId(id) { return list.querySelector('[data-client-id="' + cssEscape(id) + '"]'); }
+
+  function findMessage(id) { return $("m-" + id); }
+
+  function editable(created) { return Date.now() - new Date(created).getTime() < EDIT_WINDOW_MS; }
+
+  // Own messages get "Edit" in their menu while edits are allowed.
+  function addEdit(li) {
+    var menu = li.querySelector(".msg-menu");
+    if (menu && li.classList.contains("msg-own") && editable(li.dataset.created)) {
+      menu.insertBefore(button("link-button msg-edit", "Edit"), menu.firstChild);
+    }
+  }
+
+  // --- The conversation's scrolling ------------------------------------------------
+
+  // At the newest message, new ones keep the reader there; scrolled up to read, they
+  // are not moved, and a button offers what arrived below.
+  var stick = true;
+  var unseen = null;          // the first message that arrived below while scrolled up
+  var unseenCount = 0;
+
+  function atBottom() { return convo.scrollHeight - convo.scrollTop - convo.clientHeight < 48; }
+
+  function toBottom() {
+    convo.scrollTop = convo.scrollHeight;
+    stick = true;
+    clearUnseen();
+  }
+
+  function gap(node) { return node.getBoundingClientRect().top - convo.getBoundingClientRect().top - 8; }
+
+  // Bring `node` wholly into the conversation's view (its top first, when it is taller).
+  function reveal(node) {
+    var view = convo.getBoundingClientRect();
+    var box = node.getBoundingClientRect();
+    if (box.bottom > view.bottom - 8) convo.scrollTop += Math.min(box.bottom - view.bottom + 8, gap(node));
+    else if (box.top < view.top) convo.scrollTop += gap(node);
+    stick = atBottom();
+  }
+
+  function noteUnseen(li) {
+    unseen = unseen || li;
+    unseenCount += 1;
+    newBelow.textContent = unseenCount + (unseenCount === 1 ? " new message " : " new messages ");
+    newBelow.appendChild(el("span", null, "↓")).setAttribute("aria-hidden", "true");
+    newBelow.classList.remove("hidden");
+  }
+
+  function clearUnseen() {
+    unseen = null;
+    unseenCount = 0;
+    newBelow.classList.add("hidden");
+  }
+
+  newBelow.addEventListener("click", function () {
+    var first = unseen;
+    clearUnseen();
+    if (!first || !document.contains(first)) { toBottom(); return; }
+    // Read on from the first new message; focus goes there, not to a button that hides.
+    first.setAttribute("tabindex", "-1");
+    first.focus({ preventScroll: true });
+    convo.scrollTop += gap(first);
+  });
+
+  convo.addEventListener("scroll", function () {
+    stick = atBottom();
+    if (stick) clearUnseen();
+    if (convo.scrollTop < 200) loadEarlier(false);
+  }, { passive: true });
+
+  // The room fills the screen below what is above it when that leaves it enough room;
+  // otherwise (phones, high zoom) it is as tall as the screen and the page scrolls to it.
+  function fit(opening) {
+    room.style.setProperty("--above", "0px");
+    var top = room.getBoundingClientRect().top + window.scrollY;
+    var fits = window.innerHeight - top >= 576;
+    room.style.setProperty("--above", (fits ? top : 0) + "px");
+    // A note from the site above the room (such as "Welcome") stays in view on opening.
+    var note = opening && document.querySelector("main > .messages");
+    if (!fits && !note && (opening || window.scrollY > top - 48)) {
+      window.scrollTo({ top: top, behavior: "instant" });
+    }
+  }
+
+  window.addEventListener("resize", function () {
+    var was = stick;
+    fit(false);
+    if (was) toBottom();
+  });
+
   // --- Rendering -------------------------------------------------------------------
 
-  function findMessage(id) { return document.getElementById("m-" + id); }
-
-  function renderReactions(li, m) {
+  // A message's controls: the reactions given, one "React" that shows them all, and a
+  // menu for the rest (report, worry, review, edit, delete). The server draws the same.
+  function renderFoot(li, m, own) {
+    var whose = own ? "your" : m.author.name + "'s";
+    var foot = el("div", "msg-foot");
     var form = el("form", "reactions");
     form.method = "post";
     form.action = "/groups/" + slug + "/messages/" + m.id + "/react/";
@@ -134,16 +231,48 @@
       b.appendChild(el("span", "count"));
       row.appendChild(b);
     });
+    var more = named(button("reaction-more", "React"), " to " + whose + " message");
+    more.setAttribute("aria-expanded", "false");
+    more.disabled = !me.can_post;
+    row.appendChild(more);
     form.appendChild(row);
-    li.appendChild(form);
+    foot.appendChild(form);
+
+    var tools = el("div", "msg-tools");
+    var toggle = named(button("menu-button", "More"), " options for " + whose + " message");
+    toggle.setAttribute("aria-haspopup", "menu");
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.setAttribute("aria-controls", "menu-" + m.id);
+    var menu = el("div", "msg-menu");
+    menu.id = "menu-" + m.id;
+    if (!own) {
+      menu.appendChild(named(link("Report", "/moderation/report/message/" + m.id + "/"), " " + whose + " message"));
+      menu.appendChild(link("I'm worried about " + m.author.name, "/moderation/worry/" + m.id + "/"));
+    }
+    if (facilitator) menu.appendChild(reviewLink(m));
+    if (own) {
+      var actions = el("div", "own-actions");
+      actions.appendChild(button("link-button msg-delete", "Delete my message"));
+      menu.appendChild(actions);
+    }
+    tools.appendChild(toggle);
+    tools.appendChild(menu);
+    foot.appendChild(tools);
+    li.appendChild(foot);
     updateCounts(li, m.reactions || {});
   }
 
-  // The count shows as a small number and reads as "Heard you, 2".
+  function reviewLink(m) {
+    return named(link("Review", "/moderation/messages/" + m.id + "/"), " " + m.author.name + "'s message");
+  }
+
+  // The count shows as a small number and reads as "Heard you, 2"; reactions nobody gave
+  // wait behind "React".
   function updateCounts(li, counts) {
-    Array.prototype.forEach.call(li.querySelectorAll(".reaction"), function (b) {
+    each(li.querySelectorAll(".reaction"), function (b) {
       var n = counts[b.dataset.reaction];
       b.querySelector(".count").textContent = n ? String(n) : "";
+      b.classList.toggle("reaction-none", !n);
       if (n) b.setAttribute("aria-label", reactionLabels[b.dataset.reaction] + ", " + n);
       else b.removeAttribute("aria-label");
     });
@@ -154,15 +283,12 @@
       li.appendChild(el("p", "msg-placeholder", "Removed by its author."));
       return;
     }
+    var clause = m.hidden && m.hidden.clause ? " (agreement: " + m.hidden.clause + ")" : "";
     if (m.hidden && !m.html) {
-      li.appendChild(el("p", "msg-placeholder", "Removed by a facilitator" +
-        (m.hidden.clause ? " (agreement: " + m.hidden.clause + ")" : "") + "."));
+      li.appendChild(el("p", "msg-placeholder", "Removed by a facilitator" + clause + "."));
       return;
     }
-    if (m.hidden) {
-      li.appendChild(el("p", "msg-placeholder", "Hidden from members" +
-        (m.hidden.clause ? " (agreement: " + m.hidden.clause + ")" : "") + ". Only facilitators see this."));
-    }
+    if (m.hidden) li.appendChild(el("p", "msg-placeholder", "Hidden from members" + clause + ". Only facilitators see this."));
     var body = el("div", "msg-body");
     body.innerHTML = m.html; // rendered and sanitized by the server's one text pipeline
     if (m.content_warning) {
@@ -202,71 +328,38 @@
     var meta = el("p", "msg-meta");
     meta.appendChild(el("span", "msg-author", m.author.name));
     if (m.author.role === "facilitator") meta.appendChild(el("span", "badge", "Facilitator"));
-    meta.appendChild(timeElement(m.created_at));
+    var time = el("time", null, formatTime(m.created_at));
+    time.dateTime = m.created_at;
+    meta.appendChild(time);
     if (m.intent) meta.appendChild(el("span", "intent intent-" + m.intent, intentLabels[m.intent] || m.intent));
     if (m.edited && !m.deleted) meta.appendChild(el("span", "muted msg-edited", "(edited)"));
     if (m.held) meta.appendChild(el("span", "badge", "Waiting for a facilitator"));
     li.appendChild(meta);
     renderBody(li, m);
     if (!m.deleted && !m.hidden && !m.held) {
-      renderReactions(li, m);
-      addLinks(li, m, own);
-      if (own) addOwnActions(li, m);
-    } else if (m.hidden && room.dataset.facilitator === "true") {
-      addLinks(li, m, true);
+      renderFoot(li, m, own);
+      addEdit(li);
+    } else if (m.hidden && facilitator) {
+      li.appendChild(el("p", "msg-links")).appendChild(reviewLink(m));
     }
     return li;
   }
 
-  function link(text, href) {
-    var a = el("a", null, text);
-    a.href = href;
-    return a;
-  }
-
-  // A short visible word, with the rest of its name for screen readers ("Report Sam's message").
-  function namedLink(visible, hidden, href) {
-    var a = link(visible, href);
-    a.appendChild(el("span", "visually-hidden", hidden));
-    return a;
-  }
-
-  function addLinks(li, m, own) {
-    var p = el("p", "msg-links");
-    if (!own) {
-      p.appendChild(namedLink("Report", " " + m.author.name + "'s message", "/moderation/report/message/" + m.id + "/"));
-      p.appendChild(document.createTextNode(" "));
-      p.appendChild(link("I'm worried about " + m.author.name, "/moderation/worry/" + m.id + "/"));
-    }
-    if (room.dataset.facilitator === "true") {
-      p.appendChild(document.createTextNode(" "));
-      p.appendChild(namedLink("Review", " " + m.author.name + "'s message", "/moderation/messages/" + m.id + "/"));
-    }
-    if (p.childNodes.length) li.appendChild(p);
-  }
-
-  function addOwnActions(li, m) {
-    var actions = el("div", "own-actions");
-    if (Date.now() - new Date(m.created_at).getTime() < EDIT_WINDOW_MS) {
-      var edit = el("button", "link-button msg-edit", "Edit");
-      edit.type = "button";
-      actions.appendChild(edit);
-    }
-    var del = el("button", "link-button msg-delete", "Delete my message");
-    del.type = "button";
-    actions.appendChild(del);
-    li.appendChild(actions);
+  // After `at`, past anything that belongs to it (the crisis card that follows it).
+  function placeAfter(at, li) {
+    while (at.nextElementSibling && !at.nextElementSibling.classList.contains("msg")) at = at.nextElementSibling;
+    at.after(li);
   }
 
   function placeMessage(li, seq) {
-    var empty = document.getElementById("no-messages");
+    var empty = $("no-messages");
     if (empty) empty.remove();
     if (seq) {
       // Keep order by sequence even when an older message arrives late.
       var items = list.querySelectorAll(".msg");
       for (var i = items.length - 1; i >= 0; i--) {
         var s = Number(items[i].dataset.seq);
-        if (s && s < seq) { items[i].after(li); return; }
+        if (s && s < seq) { placeAfter(items[i], li); return; }
       }
       var first = list.querySelector(".msg");
       if (first && Number(first.dataset.seq) > seq) { list.insertBefore(li, first); return; }
@@ -275,20 +368,21 @@
   }
 
   function upsert(m, announce) {
-    var existing = findMessage(m.id) ||
-      (m.client_id && m.author.id === me.id && list.querySelector('[data-client-id="' + cssEscape(m.client_id) + '"]'));
+    var existing = findMessage(m.id) || (m.client_id && m.author.id === me.id && byClientId(m.client_id));
     if (existing && m.author.id === me.id && existing.classList.contains("msg-pending")) {
       delete pending[m.client_id];
     }
-    var pressed = existing ? pressedOf(existing) : [];
-    if (!m.mine) m.mine = pressed;
+    if (!m.mine) m.mine = existing ? pressedOf(existing) : [];
     var li = renderMessage(m);
     if (existing) {
       var hadFocus = existing.contains(document.activeElement);
       existing.replaceWith(li);
       if (hadFocus) li.setAttribute("tabindex", "-1"), li.focus();
     } else {
+      var was = stick;
       placeMessage(li, m.seq);
+      if (m.author.id === me.id) toBottom();
+      else if (!was && li.nextElementSibling === null) noteUnseen(li);
       if (announce && m.author.id !== me.id) queueAnnouncement(m);
     }
     if (m.change > lastChange) lastChange = m.change;
@@ -296,12 +390,9 @@
   }
 
   function pressedOf(li) {
-    return Array.prototype.filter.call(li.querySelectorAll('.reaction[aria-pressed="true"]'), function () { return true; })
-      .map(function (b) { return b.dataset.reaction; });
-  }
-
-  function cssEscape(value) {
-    return window.CSS && CSS.escape ? CSS.escape(value) : value.replace(/["\\]/g, "\\$&");
+    var on = [];
+    each(li.querySelectorAll('.reaction[aria-pressed="true"]'), function (b) { on.push(b.dataset.reaction); });
+    return on;
   }
 
   // --- Announcing to screen readers, without flooding ----------------------------
@@ -328,6 +419,11 @@
     if (!announceTimer) announceTimer = setTimeout(flushAnnouncements, ANNOUNCE_WAIT_MS);
   }
 
+  function say(region, text) {
+    region.textContent = "";
+    region.appendChild(el("p", null, text));
+  }
+
   function flushAnnouncements() {
     announceTimer = null;
     var batch = announceQueue;
@@ -341,15 +437,13 @@
     } else {
       text = batch.map(function (a) { return a.text; }).join(" ");
     }
-    announcer.textContent = "";
-    announcer.appendChild(el("p", null, text));
+    say(announcer, text);
   }
 
   // --- Sequence bookkeeping --------------------------------------------------------
 
   function accept(m, announce) {
-    if (m.seq === null) { upsert(m, false); return; } // a held message of mine
-    if (m.seq <= lastSeq) { upsert(m, false); return; }
+    if (m.seq === null || m.seq <= lastSeq) { upsert(m, false); return; } // held, or known
     if (m.seq === lastSeq + 1) {
       upsert(m, announce);
       lastSeq = m.seq;
@@ -395,9 +489,8 @@
 
   function applyMe(next) {
     me = next;
-    textarea.disabled = !me.can_post;
-    sendButton.disabled = !me.can_post;
-    Array.prototype.forEach.call(list.querySelectorAll(".reaction"), function (b) { b.disabled = !me.can_post; });
+    textarea.disabled = sendButton.disabled = !me.can_post;
+    each(list.querySelectorAll(".reaction, .reaction-more"), function (b) { b.disabled = !me.can_post; });
     if (me.can_post) { statusLine.textContent = ""; return; }
     if (me.muted_until) {
       statusLine.textContent = "You are paused from posting until " + formatTime(me.muted_until) + ". " + (me.mute_reason || "");
@@ -424,7 +517,7 @@
   var handlers = {
     hello: function (e) {
       attempts = 0;
-      setConnection("Connected. New messages appear as they arrive.");
+      setConnection("Connected.");
       e.reactions.forEach(function (r) { reactionLabels[r.key] = r.label; });
       e.intents.forEach(function (i) { intentLabels[i.key] = i.label; });
       applyMe(e.me);
@@ -434,14 +527,16 @@
       Object.keys(pending).forEach(function (id) { if (!refused[id]) send(pending[id]); });
     },
     "message.ack": function (e) {
-      var li = list.querySelector('[data-client-id="' + cssEscape(e.client_id) + '"]');
+      var li = byClientId(e.client_id);
       delete pending[e.client_id];
+      delete refused[e.client_id];
+      // A later message got through: an earlier "Not sent" stays on that message only.
+      if (statusLine.textContent.indexOf("Not sent") === 0) statusLine.textContent = "";
       if (li && li.classList.contains("msg-pending")) {
         li.classList.remove("msg-pending", "msg-failed");
         li.id = "m-" + e.id;
         li.dataset.id = e.id;
-        var state = li.querySelector(".msg-state");
-        if (state) state.textContent = e.held ? "Waiting for a facilitator" : "";
+        li.querySelector(".msg-state").textContent = e.held ? "Waiting for a facilitator" : "";
       }
     },
     "message.new": function (e) { accept(e.message, true); },
@@ -453,21 +548,28 @@
       noteChange(e.change);
       var li = findMessage(e.id);
       if (!li) return;
-      var placeholder = el("p", "msg-placeholder", e.reason === "author"
+      // Only the name and time stay: no text, no reactions, no menu.
+      var meta = li.querySelector(".msg-meta");
+      var hadFocus = li.contains(document.activeElement) && document.activeElement !== li;
+      while (meta.nextSibling) meta.nextSibling.remove();
+      each(meta.querySelectorAll(".msg-edited"), function (n) { n.remove(); });
+      meta.after(el("p", "msg-placeholder", e.reason === "author"
         ? "Removed by its author."
-        : "Removed by a facilitator" + (e.clause ? " (agreement: " + e.clause + ")" : "") + ".");
-      Array.prototype.forEach.call(li.querySelectorAll(".msg-body, .cw, .reactions, .own-actions, .msg-placeholder"), function (n) { n.remove(); });
-      li.querySelector(".msg-meta").after(placeholder);
+        : "Removed by a facilitator" + (e.clause ? " (agreement: " + e.clause + ")" : "") + "."));
+      if (hadFocus) li.setAttribute("tabindex", "-1"), li.focus();
     },
     "reaction.updated": function (e) {
       noteChange(e.change);
       var li = findMessage(e.id);
-      if (li) updateCounts(li, e.reactions);
+      if (li) updateCounts(li, e.reactions), keepFocus(li);
     },
     "reaction.ack": function (e) {
       var li = findMessage(e.id);
       var b = li && li.querySelector('.reaction[data-reaction="' + e.reaction + '"]');
-      if (b) b.setAttribute("aria-pressed", e.on ? "true" : "false");
+      if (!b) return;
+      b.setAttribute("aria-pressed", e.on ? "true" : "false");
+      if (e.on) showReactions(li.querySelector(".reaction-more"), false);
+      keepFocus(li);
     },
     "sync.batch": function (e) {
       syncing = false;
@@ -478,11 +580,8 @@
     },
     "sync.reload": function (e) {
       syncing = false;
-      setConnection(e.detail);
-      var a = el("a", null, "Reload now");
-      a.href = window.location.pathname;
-      connection.appendChild(document.createTextNode(" "));
-      connection.appendChild(a);
+      setConnection(e.detail + " ");
+      connection.appendChild(link("Reload now", window.location.pathname));
     },
     typing: function (e) {
       if (e.member.id === me.id) return;
@@ -504,6 +603,8 @@
     pong: function () {}
   };
 
+  // --- Private notes, and the crisis card ------------------------------------------
+
   // A crisis card names the message it follows ("after_message"). It is sent with that
   // message and may arrive first: keep it until the message is shown (or a few
   // seconds have passed, so a card is never lost), then show it.
@@ -516,47 +617,60 @@
     waiting.forEach(function (e) { showNotice(e, true); });
   }
 
+  // A note only this person sees, in the conversation where they are looking: the crisis
+  // card straight after their own message, anything else at the end. Phone numbers call,
+  // text lines open a text with its words, websites open.
   function showNotice(e, released) {
     if (e.declined_message) {
       var declined = findMessage(e.declined_message);
       if (declined && declined.classList.contains("msg-held")) declined.remove();
     }
-    if (e.after_message && !released && !findMessage(e.after_message)) {
+    var after = e.after_message && findMessage(e.after_message);
+    if (e.after_message && !released && !after) {
       (waitingNotices[e.after_message] = waitingNotices[e.after_message] || []).push(e);
       setTimeout(function () { releaseNotices(e.after_message); }, 3000);
       return;
     }
-    var box = document.getElementById("notices") || (function () {
-      var n = el("div", "notices");
-      n.id = "notices";
-      n.setAttribute("role", "status");
-      room.insertBefore(n, list);
-      return n;
-    })();
-    var card = el("div", "card notice-card");
+    var crisis = e.kind === "crisis";
+    var card = el("li", crisis ? "crisis-card" : "note-card");
     if (e.title) card.appendChild(el("h3", null, e.title));
     card.appendChild(el("p", null, e.text));
+    var lines = el("ul", "crisis-card-lines");
     (e.lines || []).forEach(function (line) {
-      card.appendChild(el("p", null, line.name + (line.phone ? ": call " + line.phone : "") + (line.text ? ", text " + line.text : "")));
+      var item = lines.appendChild(el("li"));
+      // The name opens the line's website; the ways call or text.
+      item.appendChild(/^https?:\/\//.test(line.website) ? link(line.name, line.website, "crisis-line-name") : el("span", "crisis-line-name", line.name));
+      item.appendChild(document.createTextNode(" "));
+      var ways = item.appendChild(el("span", "crisis-ways"));
+      (line.links || []).forEach(function (way) {
+        ways.appendChild(/^(tel|sms):/.test(way.href) ? link(way.label, way.href, "crisis-way") : el("span", "crisis-way", way.label));
+        ways.appendChild(document.createTextNode(" "));
+      });
     });
-    if (e.link) {
-      var a = el("a", null, e.link_text || "More");
-      a.href = e.link;
-      card.appendChild(a);
-    }
-    box.appendChild(card);
+    if (lines.firstChild) card.appendChild(lines);
+    if (e.link) card.appendChild(el("p")).appendChild(link(e.link_text || "More", e.link));
+    if (after) placeAfter(after, card);
+    else list.appendChild(card);
+    reveal(card);
+    if (crisis) card.scrollIntoView({ block: "nearest", behavior: "instant" });
+    // Heard once, at once: the card itself is not a live region.
+    if (crisis) say(alertRegion, e.title + ". " + e.text + " Ways to reach someone now follow your message.");
+    else say(announcer, (e.title ? e.title + ". " : "") + e.text);
   }
 
   // --- Connection with backoff and jitter ------------------------------------------
 
   function connect() {
+    if (!attempts) setConnection("Connecting…");
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/groups/" + slug + "/");
     socket.onmessage = function (msg) {
       var event;
       try { event = JSON.parse(msg.data); } catch (err) { return; }
+      var was = stick;
       var handler = handlers[event.type];
       if (handler) handler(event);
+      if (was && stick) toBottom(); // what changed at the bottom stays in view
     };
     socket.onclose = function (e) {
       syncing = false;
@@ -564,8 +678,7 @@
       if (e.code === 4403) {
         stopped = true;
         setConnection("This room is closed to you now. If a facilitator made a decision, your home page explains it.");
-        textarea.disabled = true;
-        sendButton.disabled = true;
+        textarea.disabled = sendButton.disabled = true;
         return;
       }
       if (stopped) return;
@@ -579,35 +692,30 @@
   // --- Sending -----------------------------------------------------------------------
 
   function markFailed(clientId, detail) {
-    var li = list.querySelector('[data-client-id="' + cssEscape(clientId) + '"]');
+    var li = byClientId(clientId);
     refused[clientId] = true;
+    statusLine.textContent = "Not sent: " + detail;
     if (!li) return;
     li.classList.add("msg-failed");
     var state = li.querySelector(".msg-state");
     state.textContent = "Not sent: " + detail + " ";
-    var retry = el("button", "link-button msg-retry", "Try again");
-    retry.type = "button";
+    var retry = state.appendChild(button("link-button msg-retry", "Try again"));
     retry.dataset.clientId = clientId;
-    state.appendChild(retry);
-    statusLine.textContent = "Not sent: " + detail;
   }
 
   function showPending(frame) {
     var li = el("li", "msg msg-own msg-pending");
     li.dataset.clientId = frame.client_id;
-    var meta = el("p", "msg-meta");
+    var meta = li.appendChild(el("p", "msg-meta"));
     meta.appendChild(el("span", "msg-author", me.name));
     meta.appendChild(el("span", "msg-state", "Sending…"));
-    li.appendChild(meta);
-    var body = el("div", "msg-body");
+    var body = li.appendChild(el("div", "msg-body"));
     frame.body.split("\n").forEach(function (line, i) {
-      if (i) body.appendChild(document.createElement("br"));
+      if (i) body.appendChild(el("br"));
       body.appendChild(document.createTextNode(line));
     });
-    li.appendChild(body);
-    list.appendChild(li);
-    var empty = document.getElementById("no-messages");
-    if (empty) empty.remove();
+    placeMessage(li, 0);
+    toBottom(); // sending always brings your own words into view
   }
 
   function listeningNearby() {
@@ -683,8 +791,7 @@
     dialog.close(value || "");
   }
 
-  [adviceDialog, deleteDialog].forEach(function (dialog) {
-    if (!dialog) return;
+  [adviceDialog, deleteDialog, helpDialog].forEach(function (dialog) {
     // Tab and Shift+Tab cycle within the dialog.
     dialog.addEventListener("keydown", function (e) {
       if (e.key !== "Tab") return;
@@ -692,8 +799,9 @@
       if (!items.length) return;
       var first = items[0];
       var last = items[items.length - 1];
-      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
-      else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+      var at = document.activeElement;
+      if (e.shiftKey && (at === first || !dialog.contains(at) || at.tabIndex < 0)) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && at === last) { e.preventDefault(); first.focus(); }
     });
     // Escape fires "cancel", then "close"; every way out ends here.
     dialog.addEventListener("close", function () {
@@ -710,29 +818,96 @@
     });
   });
 
-  document.getElementById("advice-edit").addEventListener("click", function () {
-    closeDialog(adviceDialog);
-  });
-  document.getElementById("advice-send").addEventListener("click", function () {
+  function on(id, fn) { $(id).addEventListener("click", fn); }
+  on("advice-edit", function () { closeDialog(adviceDialog); });
+  on("advice-send", function () {
     adviceDialog.onConfirm = function () { submit(true); return textarea; };
     closeDialog(adviceDialog, "confirm");
   });
-  document.getElementById("delete-keep").addEventListener("click", function () {
-    closeDialog(deleteDialog);
-  });
-  document.getElementById("delete-confirm").addEventListener("click", function () {
-    closeDialog(deleteDialog, "confirm");
+  on("delete-keep", function () { closeDialog(deleteDialog); });
+  on("delete-confirm", function () { closeDialog(deleteDialog, "confirm"); });
+  // "Need help now?": the crisis lines, at any moment, without leaving the room.
+  on("help-now", function (e) { openDialog(helpDialog, e.currentTarget); });
+  on("help-close", function () { closeDialog(helpDialog); });
+
+  // --- A message's menu and its "React": real buttons, by keyboard too ---------------
+
+  var openMenu = null;
+
+  function menuItems(menu) {
+    return Array.prototype.filter.call(menu.querySelectorAll("a, button"), function (n) { return !n.disabled; });
+  }
+
+  function showMenu(toggle) {
+    var menu = $(toggle.getAttribute("aria-controls"));
+    closeMenu();
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("aria-label", toggle.textContent);
+    var items = menuItems(menu);
+    items.forEach(function (item) { item.setAttribute("role", "menuitem"); item.tabIndex = -1; });
+    menu.classList.add("open");
+    toggle.setAttribute("aria-expanded", "true");
+    openMenu = { toggle: toggle, menu: menu };
+    reveal(menu);
+    items[0].focus();
+  }
+
+  function closeMenu(refocus) {
+    if (!openMenu) return;
+    openMenu.menu.classList.remove("open");
+    openMenu.toggle.setAttribute("aria-expanded", "false");
+    if (refocus) openMenu.toggle.focus();
+    openMenu = null;
+  }
+
+  // A reaction taken back by its last giver goes behind "React": so does focus.
+  function keepFocus(li) {
+    var at = document.activeElement;
+    if (li.contains(at) && !at.offsetParent) li.querySelector(".reaction-more").focus();
+  }
+
+  function showReactions(more, open) {
+    more.parentNode.classList.toggle("open", open);
+    more.setAttribute("aria-expanded", String(open));
+  }
+
+  list.addEventListener("keydown", function (e) {
+    if (!openMenu || !openMenu.menu.contains(e.target)) return;
+    var items = menuItems(openMenu.menu);
+    var at = items.indexOf(e.target);
+    var next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[e.key];
+    if (next !== undefined) {
+      e.preventDefault();
+      items[(next + items.length) % items.length].focus();
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      closeMenu(true);
+    } else if (e.key === "Tab") {
+      closeMenu(true); // and Tab moves on from the menu's button
+    }
   });
 
-  // Reactions, retries, edits and deletions, by delegation.
+  document.addEventListener("click", function (e) {
+    if (openMenu && !openMenu.menu.parentNode.contains(e.target)) closeMenu();
+  });
+
+  // Reactions, menus, retries, edits and deletions, by delegation.
   list.addEventListener("click", function (e) {
     var target = e.target.closest("button");
     if (!target) return;
     var li = target.closest(".msg");
-    if (target.classList.contains("reaction")) {
+    var cls = target.classList;
+    if (cls.contains("reaction")) {
       e.preventDefault();
       send({ type: "reaction.toggle", id: Number(li.dataset.id), reaction: target.dataset.reaction });
-    } else if (target.classList.contains("msg-retry")) {
+    } else if (cls.contains("reaction-more")) {
+      var opening = target.getAttribute("aria-expanded") !== "true";
+      showReactions(target, opening);
+      if (opening) target.parentNode.querySelector(".reaction").focus();
+    } else if (cls.contains("menu-button")) {
+      if (openMenu && openMenu.toggle === target) closeMenu(true);
+      else showMenu(target);
+    } else if (cls.contains("msg-retry")) {
       var frame = pending[target.dataset.clientId];
       if (frame) {
         delete refused[target.dataset.clientId];
@@ -740,41 +915,32 @@
         li.querySelector(".msg-state").textContent = "Sending…";
         send(frame);
       }
-    } else if (target.classList.contains("msg-delete") && li.dataset.id) {
+    } else if (cls.contains("msg-delete") && li.dataset.id) {
       e.preventDefault();
-      openDialog(deleteDialog, target, function () {
+      var back = li.querySelector(".menu-button");
+      closeMenu();
+      openDialog(deleteDialog, back, function () {
         if (!send({ type: "message.delete", id: Number(li.dataset.id) })) {
           statusLine.textContent = "Not deleted: we're offline for a moment. Please try again soon.";
-          return target;
+          return back;
         }
         // The message becomes a placeholder; keep the reader's place on it.
         li.setAttribute("tabindex", "-1");
         return li;
       });
-    } else if (target.classList.contains("msg-edit")) {
+    } else if (cls.contains("msg-edit")) {
+      closeMenu();
       startEdit(li);
     }
   });
 
-  // Where the composer stays on screen, nothing that takes focus may hide beneath it.
-  document.addEventListener("focusin", function (e) {
-    var target = e.target;
-    if (composer.contains(target) || !room.contains(target)) return;
-    if (getComputedStyle(composer).position !== "sticky") return;
-    var bar = composer.getBoundingClientRect();
-    var box = target.getBoundingClientRect();
-    if (box.bottom > bar.top && box.top < bar.bottom) window.scrollBy(0, box.bottom - bar.top + 16);
-  });
-
   // A content warning's control says what it will do next.
   list.addEventListener("toggle", function (e) {
-    var details = e.target;
-    if (!details.classList || !details.classList.contains("cw")) return;
-    var action = details.querySelector(".cw-action");
-    if (action) action.textContent = details.open ? "Hide the message" : "Show the message";
+    var action = e.target.classList && e.target.classList.contains("cw") && e.target.querySelector(".cw-action");
+    if (action) action.textContent = e.target.open ? "Hide the message" : "Show the message";
   }, true);
 
-  // The server-rendered delete forms: handled above when live, posted when not.
+  // The server-rendered forms: handled above when live, posted when not.
   list.addEventListener("submit", function (e) {
     if (socket && socket.readyState === WebSocket.OPEN) e.preventDefault();
   });
@@ -783,26 +949,19 @@
     var body = li.querySelector(".msg-body");
     if (!body || li.querySelector(".msg-edit-form")) return;
     var form = el("form", "msg-edit-form");
-    var id = "edit-" + li.dataset.id;
-    var label = el("label", null, "Edit your message");
-    label.htmlFor = id;
-    var area = el("textarea");
-    area.id = id;
+    var label = form.appendChild(el("label", null, "Edit your message"));
+    var area = form.appendChild(el("textarea"));
+    area.id = label.htmlFor = "edit-" + li.dataset.id;
     area.rows = 3;
     area.value = body.innerText;
-    var save = el("button", "button button-small", "Save");
-    save.type = "submit";
-    var cancel = el("button", "button button-small button-quiet", "Cancel");
-    cancel.type = "button";
-    form.appendChild(label);
-    form.appendChild(area);
-    form.appendChild(save);
-    form.appendChild(cancel);
+    form.appendChild(el("button", "button button-small", "Save")).type = "submit";
+    var cancel = form.appendChild(button("button button-small button-quiet", "Cancel"));
     body.after(form);
     area.focus();
+    reveal(form);
     function done() {
       form.remove();
-      var back = li.querySelector(".msg-edit") || li;
+      var back = li.querySelector(".menu-button") || li;
       if (back === li) li.setAttribute("tabindex", "-1");
       back.focus();
     }
@@ -817,34 +976,70 @@
     });
   }
 
-  // Earlier messages by keyset pagination on the sequence number.
-  var earlier = document.getElementById("earlier-link");
+  // Earlier messages by keyset pagination on the sequence number: when the reader
+  // scrolls to the top, or asks. What they were reading stays where it was.
+  var earlier = $("earlier-link");
+  var loading = false;
+
+  function loadEarlier(focusTop) {
+    if (loading || !earlier) return;
+    loading = true;
+    fetch(room.dataset.historyUrl + "?before=" + earlier.dataset.before, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var fromEnd = convo.scrollHeight - convo.scrollTop;
+        var first = list.firstElementChild;
+        data.messages.forEach(function (m) {
+          if (!findMessage(m.id)) list.insertBefore(renderMessage(m), first);
+        });
+        if (data.has_more && data.messages.length) {
+          earlier.dataset.before = data.messages[0].seq;
+        } else {
+          earlier.parentNode.remove();
+          earlier = null;
+        }
+        convo.scrollTop = convo.scrollHeight - fromEnd;
+        var top = list.querySelector(".msg");
+        if (focusTop && top) { top.setAttribute("tabindex", "-1"); top.focus(); }
+        loading = false;
+      }, function () { loading = false; });
+  }
+
   if (earlier) {
     earlier.addEventListener("click", function (e) {
       e.preventDefault();
-      fetch(room.dataset.historyUrl + "?before=" + earlier.dataset.before, {
-        credentials: "same-origin", headers: { "X-CSRFToken": csrf }
-      })
-        .then(function (r) { return r.json(); })
-        .then(function (data) {
-          var first = list.querySelector(".msg");
-          data.messages.forEach(function (m) {
-            if (!findMessage(m.id)) list.insertBefore(renderMessage(m), first);
-          });
-          if (data.has_more && data.messages.length) {
-            earlier.dataset.before = data.messages[0].seq;
-          } else {
-            earlier.parentNode.remove();
-          }
-          var top = list.querySelector(".msg");
-          if (top) { top.setAttribute("tabindex", "-1"); top.focus(); }
-        });
+      loadEarlier(true);
     });
   }
 
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") scheduleRead();
   });
+
+  // --- Opening -----------------------------------------------------------------------
+
+  // Seed state from the server-rendered page.
+  each(list.querySelectorAll(".msg"), function (li) {
+    var stamp = li.querySelector("time");
+    if (stamp) stamp.textContent = formatTime(stamp.dateTime);
+    var seq = Number(li.dataset.seq);
+    if (seq > lastSeq) lastSeq = seq;
+    each(li.querySelectorAll(".reaction"), function (b) {
+      reactionLabels[b.dataset.reaction] = b.querySelector(".reaction-label").textContent;
+    });
+    addEdit(li);
+  });
+  if (!list.querySelector(".msg")) lastSeq = Number(room.dataset.lastSeq) || 0;
+
+  // Open at the newest message, or where the unread ones begin.
+  fit(true);
+  var unread = $("unread");
+  if (unread) {
+    convo.scrollTop += gap(unread);
+    stick = atBottom();
+  } else {
+    toBottom();
+  }
 
   connect();
 })();
