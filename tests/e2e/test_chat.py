@@ -7,6 +7,7 @@ resends it under the same client id, and both rooms show everything that was
 sent, each message exactly once.
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,10 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from groups.actions import chat
+from moderation.actions import filters
 from tests.chat.conftest import make_room, session_cookie
+from tests.e2e.seeded import off_the_loop
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -174,3 +178,55 @@ def test_a_message_that_overtakes_another_is_shown_in_order_without_a_resync(
     bob.wait_for_timeout(600)  # past the client's grace period
     assert swapped and not held
     assert syncs == []  # the gap closed by itself: no request to the server
+
+
+def test_a_later_message_that_gets_through_clears_the_not_sent_note(
+    server: LiveServer,
+    new_page: Callable[..., Page],
+    circle: dict[str, Any],
+) -> None:
+    """The composer's "Not sent" was about one message; it stays on that message only."""
+    off_the_loop(
+        lambda: filters.add_filter(
+            actor=circle["organizer"], group=None, phrase="forbidden phrase", action="block"
+        )
+    )
+    alice = open_room(new_page, server, circle["members"][0], circle["group"].slug)
+    send(alice, "This has a forbidden phrase in it.")
+    refused = messages_saying(alice, "forbidden phrase")
+    expect(refused).to_contain_text("Not sent")
+    status = alice.locator("#composer-status")
+    expect(status).to_contain_text("Not sent")
+
+    send(alice, "Here is a gentler version.")
+    expect(messages_saying(alice, "gentler version")).not_to_have_class(re.compile("msg-pending"))
+    expect(status).to_have_text("")
+    expect(refused).to_contain_text("Not sent")  # still there, with its "Try again"
+    expect(refused.get_by_role("button", name="Try again")).to_be_visible()
+
+
+def test_a_message_deleted_live_keeps_no_report_worry_or_reactions(
+    server: LiveServer,
+    new_page: Callable[..., Page],
+    circle: dict[str, Any],
+) -> None:
+    alice_user, bob_user = circle["members"]
+    bob = open_room(new_page, server, bob_user, circle["group"].slug)
+    sent = off_the_loop(
+        lambda: chat.send_message(
+            user=alice_user, group=circle["group"], client_id="soon-gone", body="I take it back."
+        )
+    )
+    said = bob.locator(f"#m-{sent.message.pk}")
+    expect(said.get_by_role("button", name=re.compile("^More options"))).to_be_visible()
+    expect(said.get_by_role("button", name=re.compile("^React"))).to_be_visible()
+
+    off_the_loop(
+        lambda: chat.delete_message(
+            user=alice_user, group=circle["group"], message_id=sent.message.pk
+        )
+    )
+    expect(said).to_contain_text("Removed by its author.")
+    expect(said.get_by_role("button")).to_have_count(0)
+    expect(said.get_by_role("link")).to_have_count(0)
+    expect(said.locator(".msg-menu, .reactions")).to_have_count(0)

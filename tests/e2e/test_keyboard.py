@@ -2,9 +2,10 @@
 
 The journey: sign up, follow the verification link from the email, sign out and
 in again, join a group through its agreement, send a message, react to one and
-report one. At every step focus must be visible (tests/e2e/keyboard.py), the
-skip link must work, and the room's dialogs (deleting a message, the gentle check
-before advice) must keep focus inside while open and give it back when closed.
+report one through the message's menu. At every step focus must be visible
+(tests/e2e/keyboard.py), the skip link must work, and the room's dialogs
+(deleting a message from its menu, the gentle check before advice) must keep
+focus inside while open and give it back when closed.
 """
 
 import re
@@ -145,16 +146,30 @@ def test_the_whole_journey_by_keyboard(page: Page, circle: dict[str, Any]) -> No
     expect(composer).to_be_focused()
     expect(composer).to_have_value("")
 
-    # React to the facilitator's welcome, going back up the page.
+    # React to the facilitator's welcome, going back up the page: "React" shows the
+    # reactions nobody has given yet, and the chosen one stays.
     welcome = message(page, WELCOME)
+    react = welcome.get_by_role("button", name="React to Farah's message")
+    tab_to(page, react, backwards=True)
+    press(page, "Enter")
+    expect(react).to_have_attribute("aria-expanded", "true")
     heard = welcome.get_by_role("button", name="Heard you")
-    tab_to(page, heard, backwards=True)
+    expect(heard).to_be_focused()
+    assert_focus_visible(page)
     press(page, "Space")
     expect(heard).to_have_attribute("aria-pressed", "true")
     expect(heard).to_have_accessible_name("Heard you, 1")
+    expect(react).to_have_attribute("aria-expanded", "false")
+    expect(welcome.get_by_role("button", name="Me too")).to_be_hidden()
 
-    # Report it (for the sake of the journey), choosing the clause with the arrow keys.
-    tab_to(page, welcome.get_by_role("link", name="Report Farah's message"))
+    # Report it (for the sake of the journey) from the message's menu, choosing the
+    # clause with the arrow keys.
+    more = welcome.get_by_role("button", name="More options for Farah's message")
+    tab_to(page, more)
+    press(page, "Enter")
+    report = welcome.get_by_role("menu").get_by_role("menuitem", name="Report Farah's message")
+    expect(report).to_be_focused()
+    assert_focus_visible(page)
     follow(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Report a message")
     clause = page.get_by_label("Which part of the agreement does it touch?")
@@ -185,13 +200,22 @@ def test_deleting_asks_in_a_dialog_that_holds_and_returns_focus(
     page: Page, server: LiveServer, circle: dict[str, Any]
 ) -> None:
     composer = open_room(page, server, "sam@hearth.test", circle["group"].slug)
-    delete = message(page, LISTENING).get_by_role("button", name="Delete my message")
+    more = message(page, LISTENING).get_by_role("button", name="More options for your message")
+    delete = message(page, LISTENING).get_by_role("menuitem", name="Delete my message")
     dialog = page.get_by_role("dialog", name="Delete this message?")
     expect(dialog).to_be_hidden()
-    tab_to(page, delete)
+    tab_to(page, more)
     assert not has_focus(composer)
 
-    # Enter opens it; the safe choice has focus; Tab and Shift+Tab stay inside.
+    # The menu: Enter opens it on its first item (Edit, while it may be edited); End
+    # reaches "Delete my message", the last.
+    press(page, "Enter")
+    expect(message(page, LISTENING).get_by_role("menuitem", name="Edit")).to_be_focused()
+    press(page, "End")
+    expect(delete).to_be_focused()
+    assert_focus_visible(page)
+
+    # Enter opens the dialog; the safe choice has focus; Tab and Shift+Tab stay inside.
     press(page, "Enter")
     expect(dialog).to_be_visible()
     keep = dialog.get_by_role("button", name="Keep it")
@@ -202,13 +226,16 @@ def test_deleting_asks_in_a_dialog_that_holds_and_returns_focus(
         assert focus_inside(page, dialog), f"focus left the dialog after {key}"
         assert_focus_visible(page)
 
-    # Escape closes it and gives focus back to the button that opened it; nothing changed.
+    # Escape closes it and gives focus back to the menu's button; nothing changed.
     press(page, "Escape")
     expect(dialog).to_be_hidden()
-    expect(delete).to_be_focused()
+    expect(more).to_be_focused()
+    expect(more).to_have_attribute("aria-expanded", "false")
     expect(message(page, LISTENING).locator(".msg-body")).to_have_text(LISTENING)
 
     # Again, and this time delete: the message says so, and keeps the reader's place.
+    press(page, "Enter")
+    press(page, "End")
     press(page, "Enter")
     expect(keep).to_be_focused()
     press(page, "Tab")

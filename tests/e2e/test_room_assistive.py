@@ -3,8 +3,8 @@
 Two members, each in their own browser. What one sends is announced to the other
 once, politely; a burst becomes one short summary; typing is shown to sighted
 members but never announced; one's own messages are not announced back. The
-composer, the reactions and the content-warning control have names that say what
-they are, and times read as times.
+composer, the reactions, the message menu and the content-warning control have
+names that say what they are, and times read as times.
 """
 
 import re
@@ -18,6 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
+from tests.e2e import tour
 from tests.e2e.seeded import off_the_loop, sign_in
 from tests.factories import make_organizer, make_user
 from tests.live_server import LiveServer
@@ -163,17 +164,45 @@ def test_controls_are_named_and_times_read_as_times(
     expect(body).to_be_visible()
     expect(reveal).to_have_text("Content warning: hospital, death. Hide the message")
 
-    # Reactions: a group named for whom they answer, each button its own name and state.
+    # Reactions: a group named for whom they answer; the ones nobody gave wait behind
+    # "React", a button that says whether it is open; each its own name and state.
     answers = warned.get_by_role("group", name="Respond to Sam")
+    react = answers.get_by_role("button", name="React to Sam's message")
+    expect(react).to_have_attribute("aria-expanded", "false")
     heard = answers.get_by_role("button", name="Heard you", exact=True)
+    expect(heard).to_be_hidden()
+    react.focus()
+    mara.keyboard.press("Enter")
+    expect(react).to_have_attribute("aria-expanded", "true")
     expect(heard).to_have_attribute("aria-pressed", "false")
-    heard.focus()
+    expect(heard).to_be_focused()
     mara.keyboard.press("Enter")
     expect(answers.get_by_role("button", name="Heard you, 1")).to_have_attribute(
         "aria-pressed", "true"
     )
-    expect(warned.get_by_role("link", name="Report Sam's message")).to_be_visible()
-    expect(warned.get_by_role("link", name="I'm worried about Sam")).to_be_visible()
+
+    # Report, worry and the rest: a real menu behind a named button, by keyboard.
+    more = warned.get_by_role("button", name="More options for Sam's message")
+    expect(more).to_have_attribute("aria-haspopup", "menu")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(warned.get_by_role("link", name="Report Sam's message")).to_be_hidden()
+    more.focus()
+    mara.keyboard.press("Enter")
+    menu = warned.get_by_role("menu", name="More options for Sam's message")
+    expect(menu).to_be_visible()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    items = menu.get_by_role("menuitem")
+    expect(items).to_have_text(["Report Sam's message", "I'm worried about Sam"])
+    expect(items.first).to_be_focused()
+    mara.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="I'm worried about Sam")).to_be_focused()
+    mara.keyboard.press("ArrowDown")  # round to the top again
+    expect(items.first).to_be_focused()
+    assert tour.axe_lines(mara) == []  # with the menu open, too
+    mara.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(more).to_be_focused()
+    expect(more).to_have_attribute("aria-expanded", "false")
 
     # Times: the exact moment for machines, plain words for people.
     send(mara, "Here with you.")

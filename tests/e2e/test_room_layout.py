@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
-from community.models import CrisisLine, Region
+from community.models import Region
 from groups.actions import chat
 from groups.models import Membership, Message
 from moderation.actions import filters
