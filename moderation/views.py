@@ -231,6 +231,19 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             _invalid(request, form)
             return _back(request, reverse("moderation:member", args=[pk]))
         data = form.cleaned_data
+        if action in {"remove", "ban"} and request.POST.get("confirmed") != "yes":
+            # The heaviest decisions are asked twice: with their name and what follows.
+            return render(
+                request,
+                "moderation/confirm_end.html",
+                {
+                    "target": target,
+                    "group": target.group,
+                    "action": action,
+                    "data": data,
+                    "next": request.POST.get("next", ""),
+                },
+            )
     done = {
         "nudge": (
             lambda: members.nudge(

@@ -16,6 +16,7 @@ from groups.actions import resources as resource_actions
 from groups.models import Group, Message
 from tests.chat import state
 from tests.chat.conftest import make_room
+from tests.html import find, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,8 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
 
     Room page: group, session*, user, membership, verified address, the page of
     messages (with authors and shared resources), the viewer's held ones, the read
-    marker update, the viewer's reactions, the viewer's name for the composer.
+    marker update, the viewer's reactions, the viewer's name for the composer, the
+    crisis lines behind "Need help now?".
     History: session*, user, group, membership, verified address, the page, the
     viewer's reactions. (* only with database sessions.)
     """
@@ -116,8 +118,8 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     large = {name: count_queries(client, url) for name, (client, _, url) in views.items()}
     assert large == small
     assert large == {
-        "member page": 9 + SESSION_QUERIES,
-        "facilitator page": 9 + SESSION_QUERIES,
+        "member page": 10 + SESSION_QUERIES,
+        "facilitator page": 10 + SESSION_QUERIES,
         "history": 6 + SESSION_QUERIES,
         "earlier history": 6 + SESSION_QUERIES,
     }
@@ -165,6 +167,34 @@ def test_group_page_shows_latest_fifty_and_links_to_earlier(people: dict[str, An
     assert '?before=11"' in page
     earlier = client.get(f"{url}?before=11").content.decode()
     assert "m10<" in earlier and "m1<" in earlier and "m11<" not in earlier
+
+
+def test_the_room_marks_where_the_unread_messages_begin(people: dict[str, Any]) -> None:
+    """Once per visit: before the first message published since the reader's marker."""
+    group = people["group"]
+    reader, writer = people["members"][:2]
+    state.send_many(writer, group, 5)
+    client = signed_in(reader)
+    url = reverse("groups:group", args=[group.slug])
+
+    def divider(page: str) -> list[Any]:
+        return find(page, "li", id="unread")
+
+    # Someone new has not been here before: no divider, they start at the newest.
+    assert divider(client.get(url).content.decode()) == []
+    # Everything read (the visit above marked it): none.
+    assert divider(client.get(url).content.decode()) == []
+    # Two new ones since: the divider comes right before the first of them.
+    state.send_many(writer, group, 2, prefix="new")
+    page = client.get(url).content.decode()
+    (marker,) = divider(page)
+    assert text_of(marker.text) == "Unread since you were last here"
+    assert page.index('id="unread"') < page.index(">new1<") and page.index(">m5<") < page.index(
+        'id="unread"'
+    )
+    # Earlier pages are not where the reader left off.
+    state.send_many(writer, group, 1, prefix="later")
+    assert divider(client.get(f"{url}?before=3").content.decode()) == []
 
 
 def test_history_withholds_hidden_text_from_members_but_not_facilitators(

@@ -48,8 +48,12 @@ def http_form(kind: str, fields: dict[str, Any], slug: str) -> tuple[str, dict[s
             {**clause, "minutes": fields.get("minutes", 10)},
         ),
         "moderation.unmute": (f"/moderation/members/{member}/unmute/", {}),
-        "moderation.remove": (f"/moderation/members/{member}/remove/", clause),
-        "moderation.ban": (f"/moderation/members/{member}/ban/", clause),
+        # (the confirmation page's form: the member page asks first)
+        "moderation.remove": (
+            f"/moderation/members/{member}/remove/",
+            {**clause, "confirmed": "yes"},
+        ),
+        "moderation.ban": (f"/moderation/members/{member}/ban/", {**clause, "confirmed": "yes"}),
         "moderation.slow_mode": (
             f"/moderation/rooms/{slug}/",
             {

@@ -422,3 +422,49 @@ def test_the_room_says_when_slow_mode_is_on_and_when_the_group_has_closed(
     )
     group_actions.set_archived(actor=small_world.people["owner"], group=group, archived=True)
     assert room_state() == "This group has closed; its conversation is read-only."
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "consequence"),
+    [
+        ("remove", "removed", "They can come back later by asking to join or with an invitation."),
+        ("ban", "banned", "They can't come back, by request or by invitation, unless an organizer"),
+    ],
+)
+def test_remove_and_ban_ask_first_with_the_name_and_what_follows(
+    circles: World, action: str, status: str, consequence: str
+) -> None:
+    target = circles.membership("member")
+    name = target.display_name
+    client = client_for(circles.people["facilitator"])
+    path = f"/moderation/members/{target.pk}/{action}/"
+
+    # On the member page they sit apart from the gentler choices, named, asking first.
+    page = client.get(f"/moderation/members/{target.pk}/").content.decode()
+    words = text_of(page)
+    assert f"Remove {name}…" in words and f"Ban {name}…" in words
+    (danger,) = find(page, "button", class_="button-danger")  # only Ban is filled red
+    assert danger.text.strip() == f"Ban {name}…"
+
+    # The first post only asks.
+    asked = client.post(path, {"clause": CLAUSE, "reason": "Kept crossing lines"})
+    assert asked.status_code == 200
+    question = text_of(asked.content.decode())
+    verb = "Ban" if action == "ban" else "Remove"
+    assert f"{verb} {name} from {circles.group.name}?" in question
+    assert consequence in question
+    assert f"“{CLAUSE}”" in question and "Kept crossing lines" in question
+    assert "No, go back" in question
+    target.refresh_from_db()
+    assert target.status == "active"
+    assert not AuditEntry.objects.filter(action=action, target_user=target.user).exists()
+
+    # Confirming does it, with what was chosen on the first page.
+    done = client.post(
+        path, {"clause": CLAUSE, "reason": "Kept crossing lines", "confirmed": "yes"}
+    )
+    assert done.status_code == 302
+    target.refresh_from_db()
+    assert target.status == status
+    entry = AuditEntry.objects.get(action=action, target_user=target.user)
+    assert (entry.clause, entry.reason) == (CLAUSE, "Kept crossing lines")

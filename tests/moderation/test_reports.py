@@ -118,6 +118,8 @@ async def test_a_crisis_phrase_goes_through_and_only_its_author_is_offered_care(
     assert card["kind"] == "crisis"
     assert [line["name"] for line in card["lines"]] == ["Listening Line UK", "Anywhere Chat"]
     assert card["lines"][0]["phone"] == "116 000"
+    # What the client shows as links: a number to call, ready to tap.
+    assert card["lines"][0]["links"] == [{"label": "Call 116 000", "href": "tel:116000"}]
     assert card["link"] == "/crisis/" and card["link_text"]
     assert CRISIS_TEXT not in card["text"] and "no way out" not in card["text"]
     assert "Evening circle" not in card["text"]
