@@ -12,6 +12,8 @@ for, and writes PNGs of every page in three sizes:
     <page>-dark.png     1280 x 800, dark colour scheme
     <page>-mobile.png   375 x 812 (a phone), the reader's own colour scheme: light
 
+and the room on a phone just after a crisis phrase (group-chat-crisis-mobile.png).
+
 into screenshots/ (ignored by git). Chromium comes from Debian's packages
 (HEARTH_CHROMIUM, /usr/bin/chromium by default).
 """
@@ -25,7 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +50,17 @@ class Shot:
     # The room is read at its newest messages, with the composer in view: show the screen
     # as a person sees it there, rather than the whole page.
     at_end: bool = False
+    act: Callable[[Any], None] | None = None  # then do this on the page (send a message)
+    sizes: tuple[str, ...] = ()  # only these sizes (all when empty)
+
+
+def send_crisis_phrase(page: Any) -> None:
+    """Write what someone might on a very hard night; wait for the card that answers."""
+    box = page.get_by_label("Your message")
+    box.fill("I don't know anymore. Some nights I just want to end it all.")
+    box.press("Enter")
+    page.locator(".crisis-card").wait_for()
+    page.wait_for_timeout(300)
 
 
 SHOTS = [
@@ -61,6 +74,17 @@ SHOTS = [
         link=GRIEF,
         ready="#connection >> text=Connected",
         at_end=True,
+    ),
+    # The room on a phone, the moment after a crisis phrase: the card under the message.
+    Shot(
+        "group-chat-crisis",
+        "mara@hearth.example",
+        "/",
+        link=GRIEF,
+        ready="#connection >> text=Connected",
+        at_end=True,
+        act=send_crisis_phrase,
+        sizes=("mobile",),
     ),
     Shot("resource", "mara@hearth.example", "/resources/", link="How to listen without fixing"),
     Shot("agreement-consent", "priya@hearth.example", "/groups/", GRIEF, "#join-heading"),
@@ -172,15 +196,18 @@ def take(browser: Any, url: str, out: Path) -> list[Path]:
             if person:
                 sign_in(page, person)
             for shot in (s for s in SHOTS if (s.person or "") == person):
+                if shot.sizes and size not in shot.sizes:
+                    continue
                 page.goto(shot.path)
                 if shot.link:
                     page.get_by_role("main").get_by_role("link", name=shot.link).first.click()
                 page.locator(shot.ready).first.wait_for()
                 path = out / f"{shot.name}-{size}.png"
-                if shot.at_end:
-                    page.keyboard.press("End")
-                    page.wait_for_timeout(200)
-                full = not shot.at_end or size == "mobile"
+                if shot.act:
+                    shot.act(page)
+                # The room opens at its newest messages and fills the screen (on a phone
+                # the page scrolls to it): the screen is what a person sees there.
+                full = not shot.at_end
                 page.screenshot(path=str(path), full_page=full, animations="disabled")
                 written.append(path)
             context.close()

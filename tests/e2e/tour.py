@@ -15,6 +15,7 @@ evaluated in the page by the test); it is never served by the site nor fetched
 from the network.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +111,12 @@ def preview_resource(page: Page) -> None:
     expect(page.get_by_role("heading", name="Preview")).to_be_visible()
 
 
+def ask_to_remove(page: Page) -> None:
+    """Press "Remove …": the page that asks first (nothing is removed until confirmed)."""
+    page.get_by_role("button", name=re.compile(r"^Remove .+…$")).click()
+    expect(page.get_by_role("button", name=re.compile(r"^Yes, remove"))).to_be_visible()
+
+
 def open_details(page: Page) -> None:
     """Open every disclosure, so what it hides is checked too."""
     for summary in page.locator("main details:not([open]) > summary").all():
@@ -186,6 +193,12 @@ def stops() -> list[Stop]:
             lambda d: f"/moderation/members/{d.ids['jun']}/",
             FACILITATING,
             prepare=open_details,
+        ),
+        Stop(
+            "remove, asking first",
+            lambda d: f"/moderation/members/{d.ids['jun']}/",
+            ("facilitator",),
+            prepare=ask_to_remove,
         ),
         Stop("room controls", lambda d: f"/moderation/rooms/{d.slugs[GRIEF]}/", FACILITATING),
         Stop("site safety", lambda d: "/moderation/site/", ("organizer",)),
