@@ -192,10 +192,10 @@ convo.addEventListener("scroll", function () {
 function fit(opening) {
   room.style.setProperty("--above", "0px");
   var top = room.getBoundingClientRect().top + window.scrollY;
-  var fits = window.innerHeight - top >= 576;
-  room.style.setProperty("--above", (fits ? top : 0) + "px");
   // A note from the site above the room (such as "Welcome") stays in view on opening.
   var note = opening && document.querySelector("main > .messages");
+  var fits = window.innerHeight - top >= (note ? 400 : 576);
+  room.style.setProperty("--above", (fits ? top : 0) + "px");
   if (!fits && !note && (opening || window.scrollY > top - 48)) {
     window.scrollTo({ top: top, behavior: "instant" });
   }
@@ -240,7 +240,8 @@ function renderFoot(li, m, own) {
   foot.appendChild(form);
 
   var tools = el("div", "msg-tools");
-  var toggle = named(button("menu-button", "More"), " options for " + whose + " message");
+  var toggle = named(button("menu-button"), "More options for " + whose + " message");
+  toggle.insertBefore(el("span", null, "⋯"), toggle.firstChild).setAttribute("aria-hidden", "true");
   toggle.setAttribute("aria-haspopup", "menu");
   toggle.setAttribute("aria-expanded", "false");
   toggle.setAttribute("aria-controls", "menu-" + m.id);
@@ -841,7 +842,7 @@ function showMenu(toggle) {
   var menu = $(toggle.getAttribute("aria-controls"));
   closeMenu();
   menu.setAttribute("role", "menu");
-  menu.setAttribute("aria-label", toggle.textContent);
+  menu.setAttribute("aria-label", toggle.lastChild.textContent);
   var items = menuItems(menu);
   items.forEach(function (item) { item.setAttribute("role", "menuitem"); item.tabIndex = -1; });
   menu.classList.add("open");

@@ -28,6 +28,7 @@ from groups.actions import chat
 from groups.models import Membership, Message
 from moderation.actions import filters
 from tests.chat.conftest import chat_limits, fast_chat, make_room  # noqa: F401  (fixtures)
+from tests.e2e import tour
 from tests.e2e.seeded import off_the_loop, sign_in
 from tests.live_server import LiveServer
 
@@ -37,7 +38,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fast_chat")]
 PHONE = ViewportSize(width=375, height=740)
 LAPTOP = ViewportSize(width=1280, height=800)
 SIZES = {"phone": PHONE, "laptop": LAPTOP}
-HISTORY = 30  # enough to scroll on both screens
+HISTORY = 60  # more than a page (50): earlier ones load on scrolling to the top
 CRISIS = "Some nights I just want to end it all."
 NEUTRAL = "https://weather.example/today"
 
@@ -56,12 +57,15 @@ def make_circle() -> dict[str, Any]:
     demo.seed(StringIO())  # its crisis lines (and demo people, unused here)
     for number in range(1, HISTORY + 1):
         author = (mara, sam, people["facilitators"][0])[number % 3]
-        chat.send_message(
+        sent = chat.send_message(
             user=author,
             group=group,
             client_id=f"history-{number}",
             body=f"Message {number}: " + "a few words of an evening " * (1 + number % 4),
         )
+    # Mara's newest message is answered with the two longest reactions.
+    for user, kind in ((sam, "care"), (people["facilitators"][0], "thanks")):
+        chat.toggle_reaction(user=user, group=group, message_id=sent.message.pk, kind=kind)
     return {"group": group, "mara": mara, "sam": sam, "people": people}
 
 
@@ -98,7 +102,7 @@ def enter(
 def box(target: Locator) -> dict[str, float]:
     found = target.bounding_box()
     assert found is not None, f"{target} has no box (not displayed)"
-    return dict(found)
+    return {key: float(found[key]) for key in ("x", "y", "width", "height")}
 
 
 def within(inner: dict[str, float], outer: dict[str, float]) -> bool:
@@ -177,8 +181,16 @@ def test_the_room_opens_at_the_newest_message_with_the_composer_on_screen(
     assert within(box(page.get_by_label("Your message")), screen(page))
     assert within(box(page.get_by_role("button", name="Send", exact=True)), screen(page))
     assert within(box(page.get_by_role("button", name="Need help now?")), screen(page))
+    # Quiet controls: the reactions given and one "React", on one row; the rest in a menu.
+    row = newest.locator(".reaction-row > button:visible")
+    expect(row).to_have_text(
+        [re.compile("^Sending care"), re.compile("^Thank you"), re.compile("^React")]
+    )
+    assert len({round(box(b)["y"]) for b in row.all()}) == 1, "the controls wrap"
+    expect(newest.get_by_role("button", name="More options for your message")).to_be_visible()
+    assert within(box(newest.locator(".msg-foot")), box(newest))
     # The oldest is out of view, up the conversation's own scroll.
-    assert not seen(page, saying(page, "Message 1:"))
+    assert not seen(page, saying(page, "Message 11:"))
     assert page.locator("#unread").count() == 0  # nothing unread
 
 
@@ -198,6 +210,26 @@ def test_it_opens_at_the_unread_divider_when_there_are_unread_messages(
     # Earlier messages wait above; the newest is further down.
     assert page.locator("#conversation").evaluate("c => c.scrollTop") > 0
     assert not seen(page, saying(page, f"Message {HISTORY}:"))
+
+
+def test_earlier_messages_load_at_the_top_without_moving_what_is_being_read(
+    enter: Callable[..., Page], circle: dict[str, Any]
+) -> None:
+    page = enter(circle["mara"])
+    expect(saying(page, "Message 10:")).to_have_count(0)  # not on the first page
+    oldest_shown = saying(page, "Message 11:")
+    expect(oldest_shown).to_have_count(1)
+    # Read upwards, to the top of what the page brought.
+    page.locator("#conversation").evaluate("c => { c.scrollTop = 0; }")
+    expect(saying(page, "Message 10:")).to_have_count(1)  # loaded, no click needed
+    page.wait_for_timeout(200)
+    where = box(oldest_shown)["y"]
+    assert seen(page, oldest_shown) or where >= box(page.locator("#conversation"))["y"] - 1
+    assert page.locator("#conversation").evaluate("c => c.scrollTop") > 0  # room above now
+    expect(saying(page, "Message 1:")).to_have_count(1)
+    expect(page.locator("#earlier-link")).to_have_count(0)  # nothing more to load
+    page.wait_for_timeout(200)
+    assert abs(box(oldest_shown)["y"] - where) <= 1  # what was read did not jump
 
 
 # --- Arriving while reading ----------------------------------------------------------
@@ -292,6 +324,11 @@ def test_after_a_crisis_phrase_the_card_follows_the_message_on_screen_and_can_be
     alerted = page.evaluate("window.alerted")
     assert len(alerted) == 1 and alerted[0].startswith("You matter."), alerted
     assert card.get_attribute("aria-live") is None
+
+    # Readable in both colour schemes.
+    assert tour.axe_lines(page) == []
+    page.emulate_media(color_scheme="dark")
+    assert tour.axe_lines(page, tour.COLOUR_OPTIONS) == []
 
 
 def test_need_help_now_opens_the_lines_at_any_moment(
@@ -389,7 +426,7 @@ def test_without_javascript_the_page_reads_top_to_bottom_with_the_form_at_the_en
     form = box(page.locator("#composer"))
     assert form["y"] >= last["y"] + last["height"]
     # Every message's actions are plain links and buttons, no menu to open.
-    first = messages(page).filter(has_text="Message 2:")
+    first = messages(page).filter(has_text="Message 59:")
     expect(first.get_by_role("link", name=re.compile("^Report"))).to_be_visible()
     expect(first.get_by_role("button", name="Sending care")).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("^More"))).to_have_count(0)
