@@ -195,7 +195,7 @@ function fit(opening) {
   // A note from the site above the room (such as "Welcome") stays in view on opening.
   var note = opening && document.querySelector("main > .messages");
   var fits = window.innerHeight - top >= (note ? 400 : 576);
-  room.style.setProperty("--above", (fits ? top : 0) + "px");
+  room.style.setProperty("--above", (fits ? top + 8 : 0) + "px");
   if (!fits && !note && (opening || window.scrollY > top - 48)) {
     window.scrollTo({ top: top, behavior: "instant" });
   }

@@ -88,7 +88,13 @@ def post_member_form(server: AsgiServer, membership_id: int, action: str, cookie
     request = urllib.request.Request(
         f"{page_url}{action}/",
         data=urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token.group(1), "clause": CLAUSE, "reason": ""}
+            # ("confirmed": as the page that asks first posts it, for remove and ban)
+            {
+                "csrfmiddlewaretoken": token.group(1),
+                "clause": CLAUSE,
+                "reason": "",
+                "confirmed": "yes",
+            }
         ).encode(),
         headers={
             "Cookie": f"{cookie}; csrftoken={jar['csrftoken'].value}",
