@@ -324,6 +324,9 @@ HEARTH_CHAT: dict[str, Any] = {
     "EDIT_WINDOW_SECONDS": 15 * 60,
     # Close (1013) a socket whose events arrive this many seconds late.
     "MAX_LAG_SECONDS": 15.0,
+    # Every open room socket re-reads its standing (account, session, membership)
+    # at least this often, in case a revocation's signal was lost (docs/security.md).
+    "RECHECK_SECONDS": float(os.environ.get("CHAT_RECHECK_SECONDS", "30")),
     # Close (1013) a socket with this many events waiting for it (a client that
     # stopped reading): it resyncs from the database when it comes back.
     "MAX_OUTBOX": 1000,

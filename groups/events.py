@@ -85,6 +85,15 @@ def recheck_user(user_id: int, *, group_id: int | None = None) -> None:
     transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
 
 
+def signed_out(user_id: int, session_tag: str) -> None:
+    """After commit, close the person's sockets that were opened by the session ended.
+
+    Sent by name (community.wsauth.session_tag), never the session key itself.
+    """
+    message = {"type": "user.signed_out", "session": session_tag}
+    transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
+
+
 def room_state(group: Group) -> dict[str, Any]:
     return {
         "type": "room.state",

@@ -8,6 +8,7 @@ member-only page never reveals whether a group exists.
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Role
@@ -47,6 +48,31 @@ def membership_for(user: Any, group: Group) -> Membership | None:
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(group=group, user=user).first()
+
+
+def membership_with_person(group: Group, user: Any) -> Membership | None:
+    """The person's membership read together with their account as it is now.
+
+    Decisions about a socket's frames judge `membership.user` from this read, never
+    the user the socket cached at connect: a deactivation, a suspension or a lost
+    verification counts at once (the verified flag comes in the same query).
+    """
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.select_related("user")
+        .defer("user__bio", "user__bio_html")
+        .annotate(
+            person_verified=Exists(
+                EmailAddress.objects.filter(user=OuterRef("user_id"), verified=True)
+            )
+        )
+        .filter(group=group, user=user)
+        .first()
+    )
+    if membership is not None:
+        membership.user._hearth_verified = membership.person_verified  # type: ignore[attr-defined]
+    return membership
 
 
 def is_member(membership: Membership | None) -> bool:

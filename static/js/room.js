@@ -39,6 +39,7 @@
   var socket = null;
   var attempts = 0;
   var stopped = false;
+  var reopened = false;
   var syncing = false;
   var lastTyping = 0;
   var readTimer = null;
@@ -551,15 +552,20 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var greeted = false;
     socket = new WebSocket(scheme + location.host + "/ws/groups/" + slug + "/");
     socket.onmessage = function (msg) {
       var event;
       try { event = JSON.parse(msg.data); } catch (err) { return; }
+      if (event.type === "hello") { greeted = true; reopened = false; }
       var handler = handlers[event.type];
       if (handler) handler(event);
     };
     socket.onclose = function (e) {
       syncing = false;
+      // A session can change under an open room (a password change gives it a new
+      // key): open once more with the cookie the browser holds now.
+      if (e.code === 4401 && greeted && !reopened) { reopened = true; setTimeout(connect, 200); return; }
       if (e.code === 4401) { stopped = true; setConnection("Please sign in again to keep talking."); return; }
       if (e.code === 4403) {
         stopped = true;

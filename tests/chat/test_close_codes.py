@@ -206,7 +206,8 @@ async def test_standing_is_rechecked_before_a_frame_when_the_event_was_lost(
     group, member = room["group"], room["members"][0]
     sock = await connect(member, group)
     await sync_to_async(state.update_membership)(member, group, status=MembershipStatus.REMOVED)
-    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)  # the cached answer is now stale
+    # The cached answer is now stale.
+    monkeypatch.setattr(consumers.RoomConsumer, "due_for_recheck", lambda self: True)
     await sock.send({"type": "message.send", "client_id": "c1", "body": "Am I still here?"})
     assert await sock.closed() == 4403
     assert (await sync_to_async(state.snapshot)(group))["messages"] == []
@@ -222,7 +223,7 @@ async def test_standing_is_rechecked_before_forwarding_when_the_event_was_lost(
     listener = await connect(member, group)
     speaker = await connect(room["members"][1], group)
     await sync_to_async(state.update_membership)(member, group, status=MembershipStatus.BANNED)
-    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(consumers.RoomConsumer, "due_for_recheck", lambda self: True)
     await speaker.send({"type": "message.send", "client_id": "c1", "body": "Not for them"})
     await speaker.receive_type("message.ack")
     assert await listener.closed() == 4403
