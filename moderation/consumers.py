@@ -3,6 +3,8 @@ facilitators' actions. Each frame calls the same action as the HTTP forms."""
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from community.errors import Refused
 from community.offloop import db_call
 from groups import frames
@@ -35,8 +37,24 @@ def _message_in_room(group_id: int, message_id: int) -> int:
     return message_id
 
 
+# The arguments through which each action learns who is asking.
+_PERSON_ARGS = ("actor", "reporter", "member")
+
+
 def _run(function: Any) -> Any:
-    return db_call(function)
+    """`function` off the loop, judging the person who asks as their account is now.
+
+    The socket's user was read at connect (or its last re-check); a moderation power
+    lost since (a suspension, a role taken away) must not act from an open socket.
+    """
+
+    def fresh(**fields: Any) -> Any:
+        for name in _PERSON_ARGS:
+            if name in fields:
+                fields[name] = get_user_model().objects.get(pk=fields[name].pk)
+        return function(**fields)
+
+    return db_call(fresh)
 
 
 class RoomConsumer(BaseRoomConsumer):

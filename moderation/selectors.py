@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from groups.models import AuditEntry, Clause, Group, Message
+from groups.models import AuditEntry, Clause, Group, Membership, MembershipStatus, Message, Role
+from groups.selectors import readable
 from moderation import permissions
 from moderation.models import (
     SAFETY_CLAUSE,
@@ -31,41 +32,64 @@ def clause_choices(group: Group) -> list[tuple[str, str]]:
 
 
 def queue(actor: Any, *, limit: int = 50) -> list[Report]:
-    """Open items in the person's groups, urgent first then oldest, with bounded context."""
-    reports: list[Report] = list(
-        Report.objects.filter(
-            status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
+    """Open items the person may act on, urgent first then oldest, with bounded context.
+
+    Each item's own message is readable through the item (`item.via`); the messages
+    around it only to the group's facilitators, who read the room anyway.
+    """
+    items = Report.objects.filter(
+        status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
+    )
+    # Nobody reviews reports about themselves (or reads the notes written about them),
+    # and only those who may act on the person see items about them: reports about a
+    # facilitator go to organizers, about an organizer to the site's administrators.
+    items = items.exclude(member__user=actor)
+    if not permissions.is_superuser(actor):
+        items = items.exclude(member__user__is_organizer=True).exclude(
+            member__user__is_superuser=True
         )
-        # Nobody reviews reports about themselves (or reads the notes written about them).
-        .exclude(member__user=actor)
-        .select_related("group", "message__author__user", "member__user")
+    if not permissions.is_organizer(actor):
+        items = items.exclude(member__role=Role.FACILITATOR)
+    reports: list[Report] = list(
+        items.select_related("group", "message__author__user", "member__user")
         .prefetch_related(Prefetch("notes", queryset=ReportNote.objects.order_by("created_at")))
         .annotate(reporter_count=Count("notes"))
         .order_by("urgency", "created_at")[:limit]
     )
+    facilitating = set(
+        Membership.objects.filter(
+            user=actor, role=Role.FACILITATOR, status=MembershipStatus.ACTIVE
+        ).values_list("group_id", flat=True)
+    )
     windows = [
         Q(group_id=r.group_id, seq__gte=r.message.seq - CONTEXT, seq__lte=r.message.seq + CONTEXT)
         for r in reports
-        if r.message is not None and r.message.seq is not None
+        if r.message is not None and r.message.seq is not None and r.group_id in facilitating
     ]
     around: list[Message] = []
     if windows:
-        around = list(
+        around = readable(
             Message.objects.filter(reduce(or_, windows))
             .select_related("author__user")
-            .order_by("group_id", "seq")
+            .order_by("group_id", "seq"),
+            reader=None,
+            moderator=True,
         )
     for report in reports:
-        report.context = _context(report.message, around)  # type: ignore[attr-defined]
+        named = readable([report.message], reader=None, moderator=True) if report.message else []
+        report.via = f"report {report.pk}"  # type: ignore[attr-defined]
+        report.context = (  # type: ignore[attr-defined]
+            _context(named[0], around) if named and report.group_id in facilitating else named
+        )
     return reports
 
 
-def _context(message: Message | None, around: list[Message]) -> list[Message]:
-    if message is None or message.seq is None:
-        return [message] if message is not None else []
+def _context(message: Message, around: list[Message]) -> list[Message]:
+    if message.seq is None:
+        return [message]
     low, high = message.seq - CONTEXT, message.seq + CONTEXT
     return [
-        m
+        message if m.pk == message.pk else m
         for m in around
         if m.group_id == message.group_id and m.seq is not None and low <= m.seq <= high
     ]
@@ -102,11 +126,12 @@ def record(user: Any) -> QuerySet[AuditEntry]:
     """What was decided about this person, with any appeal.
 
     Closing a report about them is not a decision about them, and showing it would
-    tell them they were reported.
+    tell them they were reported; nor is a moderator's read of their message.
     """
     return (
         AuditEntry.objects.filter(target_user=user)
         .exclude(action__startswith="report_")
+        .exclude(action__startswith="read_")
         .select_related("group", "appeal")
         .order_by("-created_at", "-id")
     )

@@ -16,8 +16,9 @@ from community.errors import Refused
 from groups import permissions as group_permissions
 from groups.models import AuditEntry, Membership, Message
 from groups.permissions import NotFound
+from groups.selectors import readable
 from moderation import permissions, selectors
-from moderation.actions import appeals, filters, members, reports, rooms
+from moderation.actions import appeals, filters, members, reads, reports, rooms
 from moderation.actions import messages as message_actions
 from moderation.forms import (
     AppealForm,
@@ -67,6 +68,10 @@ def _moderator_or_404(request: HttpRequest) -> None:
 def queue(request: HttpRequest) -> HttpResponse:
     _moderator_or_404(request)
     items = selectors.queue(request.user)
+    reads.record_reads(
+        actor=request.user,
+        reads=[(i.message, i.via) for i in items if i.message and not i.message.withheld],
+    )
     return render(
         request,
         "moderation/queue.html",
@@ -102,17 +107,30 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A message -----------------------------------------------------------------------
 
 
-def _moderated_message(request: HttpRequest, pk: int) -> Message:
-    message = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
-    if not permissions.can_moderate_group(request.user, message.group):
+def _item_id(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 16 else None
+
+
+def _moderated_message(request: HttpRequest, pk: int) -> permissions.MessageAccess:
+    return permissions.access_message_for_moderator(
+        request.user, pk, report=_item_id(request, "report"), appeal=_item_id(request, "appeal")
+    )
+
+
+def _acted_on_message(request: HttpRequest, pk: int) -> Message:
+    """A message of a group the person moderates, to act on (the action judges who may)."""
+    target = get_object_or_404(Message.objects.select_related("group"), pk=pk)
+    if not permissions.can_moderate_group(request.user, target.group):
         raise NotFound("No page here.")
-    return message
+    return target
 
 
 @login_required
 def message(request: HttpRequest, pk: int) -> HttpResponse:
-    """One message with its context and the actions a facilitator can take."""
-    target = _moderated_message(request, pk)
+    """One message with the actions a facilitator can take, read as the rules allow."""
+    access = _moderated_message(request, pk)
+    target = access.message
     clauses = selectors.clause_choices(target.group)
     if request.method == "POST":
         form = ClauseForm(request.POST, clauses=clauses)
@@ -123,25 +141,27 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "Hidden. Members see that a facilitator removed it.",
         ):
-            return _back(request, reverse("moderation:message", args=[pk]))
+            return _back(request, request.get_full_path())
     else:
         form = ClauseForm(clauses=clauses)
+    # Earlier words (before an edit, or withdrawn by the author) are for the group's
+    # facilitators, and only while an item about the message is open.
+    item = access.via or (permissions.open_item_about(target) if access.facilitator else "")
+    revisions = list(target.revisions.all()) if access.facilitator and item else []
+    readable([target], reader=access.reader, moderator=access.through_item or access.facilitator)
+    if access.through_item or revisions:
+        reads.record_reads(actor=request.user, reads=[(target, item)])
     return render(
         request,
         "moderation/message.html",
-        {
-            "target": target,
-            "group": target.group,
-            "form": form,
-            "revisions": target.revisions.all(),
-        },
+        {"target": target, "group": target.group, "form": form, "revisions": revisions},
     )
 
 
 @login_required
 @require_POST
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
-    target = _moderated_message(request, pk)
+    target = _acted_on_message(request, pk)
     _attempt(
         request,
         lambda: message_actions.restore(actor=request.user, message_id=target.pk),
@@ -153,7 +173,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
-    target = _moderated_message(request, pk)
+    target = _acted_on_message(request, pk)
     if request.POST.get("decision") == "approve":
         _attempt(
             request,
@@ -574,11 +594,12 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
 
 
 def _readable_message(request: HttpRequest, pk: int) -> Message:
+    """A message of the person's own room, as the room shows it to them."""
     target = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
-    group_permissions.access_group_for_reader(request.user, target.group.slug)
+    _, membership = group_permissions.access_group_for_reader(request.user, target.group.slug)
     if target.held:
         raise NotFound("No page here.")
-    return target
+    return readable([target], reader=membership)[0]
 
 
 @login_required
