@@ -11,36 +11,15 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
+# Site-wide standing, asked through this module too.
+from community.permissions import is_in_good_standing as is_in_good_standing
+from community.permissions import is_organizer as is_organizer
+from community.permissions import is_verified as is_verified
 from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Role
 
 
 class NotFound(Http404):
     """Raised for both a missing group and one the person may not see."""
-
-
-def is_verified(user: Any) -> bool:
-    """Return True when the user has confirmed an email address (cached per object)."""
-    if not user.is_authenticated:
-        return False
-    cached = getattr(user, "_hearth_verified", None)
-    if cached is None:
-        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
-        user._hearth_verified = cached
-    return cached
-
-
-def is_in_good_standing(user: Any) -> bool:
-    """Signed in, active, verified and not suspended."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and not getattr(user, "is_suspended", False)
-        and is_verified(user)
-    )
-
-
-def is_organizer(user: Any) -> bool:
-    return is_in_good_standing(user) and bool(getattr(user, "is_organizer", False))
 
 
 def membership_for(user: Any, group: Group) -> Membership | None:
@@ -209,11 +188,14 @@ def can_publish_resource(
 
 
 def can_suggest_resource(user: Any, group: Group, membership: Membership | None) -> bool:
-    """A suggestion is writing to the group: members who agreed to the current version."""
+    """A suggestion is writing to the group: members who agreed to the current version
+    and whose posting is not paused."""
     return (
         not group.archived
         and can_read(user, group, membership)
         and not needs_consent(group, membership)
+        and membership is not None
+        and not membership.is_muted
     )
 
 

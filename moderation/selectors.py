@@ -5,7 +5,18 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 
 from groups.models import AuditEntry, Clause, Group, Membership, MembershipStatus, Message, Role
 from groups.selectors import readable
@@ -20,7 +31,9 @@ from moderation.models import (
     ReportStatus,
 )
 
-CONTEXT = 2  # messages shown before and after a reported one
+CONTEXT = 2
+# Logged, but not decisions about the person: kept out of their record.
+NOT_DECISIONS = ("read_message", "account_lookup")  # messages shown before and after a reported one
 
 
 def clause_choices(group: Group) -> list[tuple[str, str]]:
@@ -107,8 +120,15 @@ def log(
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEntry]:
-    """Audit entries the person may read, newest first, filtered."""
-    entries = AuditEntry.objects.select_related("actor", "target_user", "group")
+    """Audit entries the person may read, newest first, filtered.
+
+    People are named as their group knows them (`actor_name`, `target_name`): a
+    pseudonym stays a pseudonym here too, for organizers as well (the account
+    behind one is a separate, audited lookup).
+    """
+    entries = AuditEntry.objects.select_related("group").annotate(
+        actor_name=_name_in_group("actor"), target_name=_name_in_group("target_user")
+    )
     if not permissions.is_organizer(actor):
         entries = entries.filter(group__in=permissions.moderated_groups(actor))
     if group:
@@ -122,16 +142,29 @@ def log(
     return entries.order_by("-created_at", "-id")
 
 
+def _name_in_group(person: str) -> Coalesce:
+    """The name `person` goes by in the entry's group, or their display name site-wide."""
+    pseudonym = Membership.objects.filter(group=OuterRef("group"), user=OuterRef(person)).values(
+        "pseudonym"
+    )[:1]
+    return Coalesce(
+        NullIf(Subquery(pseudonym), Value("")),
+        F(f"{person}__display_name"),
+        output_field=CharField(),
+    )
+
+
 def record(user: Any) -> QuerySet[AuditEntry]:
     """What was decided about this person, with any appeal.
 
     Closing a report about them is not a decision about them, and showing it would
-    tell them they were reported; nor is a moderator's read of their message.
+    tell them they were reported; nor is a moderator's read of their message or look
+    at the account behind their name.
     """
     return (
         AuditEntry.objects.filter(target_user=user)
         .exclude(action__startswith="report_")
-        .exclude(action__startswith="read_")
+        .exclude(action__in=NOT_DECISIONS)
         .select_related("group", "appeal")
         .order_by("-created_at", "-id")
     )

@@ -203,7 +203,22 @@ def _moderated_member(request: HttpRequest, pk: int) -> Membership:
 
 @login_required
 def member(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_page(request, _moderated_member(request, pk))
+
+
+@login_required
+@require_POST
+def member_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """Organizers: who is behind this name (each look is written to the log)."""
     target = _moderated_member(request, pk)
+    try:
+        account = members.look_up_account(actor=request.user, membership=target)
+    except Refused:
+        raise NotFound("No page here.") from None
+    return _member_page(request, target, account=account)
+
+
+def _member_page(request: HttpRequest, target: Membership, account: Any = None) -> HttpResponse:
     clauses = selectors.clause_choices(target.group)
     return render(
         request,
@@ -212,14 +227,16 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "group": target.group,
             "allowed": permissions.can_act_on(request.user, target.group, target),
+            "may_look_up": permissions.is_organizer(request.user),
+            "account": account,
             # Three forms on one page: give each its own ids, so each label names its field.
             "mute_form": MuteForm(clauses=clauses, auto_id="mute-%s"),
             "nudge_form": NudgeForm(clauses=clauses, auto_id="nudge-%s"),
             "clause_form": ClauseForm(clauses=clauses, auto_id="end-%s"),
             "templates": selectors.nudge_templates(),
-            "history": AuditEntry.objects.filter(
-                group=target.group, target_user=target.user
-            ).select_related("actor")[:20],
+            "history": AuditEntry.objects.filter(group=target.group, target_user=target.user)
+            .exclude(action__in=selectors.NOT_DECISIONS)
+            .select_related("actor")[:20],
         },
     )
 
@@ -511,8 +528,8 @@ def log_csv(request: HttpRequest) -> StreamingHttpResponse:
                     for v in (
                         e.created_at.isoformat(),
                         e.action,
-                        e.actor,
-                        e.target_user,
+                        e.actor_name,
+                        e.target_name,
                         e.group.name if e.group else "",
                         e.target_message_id or "",
                         e.clause,

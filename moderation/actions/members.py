@@ -159,6 +159,15 @@ def lift_ban(*, actor: Any, membership: Membership, reason: str = "") -> Members
 
 
 @transaction.atomic
+def look_up_account(*, actor: Any, membership: Membership) -> Any:
+    """The account behind a member's name in a group: organizers only, and logged."""
+    require(permissions.is_organizer(actor))
+    target = Membership.objects.select_related("user", "group").get(pk=membership.pk)
+    audit.record("account_lookup", actor=actor, group=target.group, target_user=target.user)
+    return target.user
+
+
+@transaction.atomic
 def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
     """Suspend an account site-wide (organizers). `days=None` means until lifted."""
     require(permissions.can_suspend(actor, user))

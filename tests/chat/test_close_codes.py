@@ -39,12 +39,12 @@ async def test_stale_session_cookie_is_closed_4401(room):
     from channels.testing import WebsocketCommunicator
 
     from community.asgi import application
-    from tests.chat.conftest import ORIGIN
+    from tests.chat.conftest import HOST, ORIGIN
 
     communicator = WebsocketCommunicator(
         application,
         f"/ws/groups/{room['group'].slug}/",
-        [ORIGIN, (b"cookie", b"sessionid=no-such-session")],
+        [HOST, ORIGIN, (b"cookie", b"sessionid=no-such-session")],
     )
     connected, _ = await communicator.connect(timeout=3)
     assert connected

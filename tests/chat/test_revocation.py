@@ -26,7 +26,7 @@ from community.models import User
 from groups import standing
 from groups.models import MembershipStatus
 from tests.chat import state
-from tests.chat.conftest import ORIGIN, Socket, release_sync_thread_connection, session_cookie
+from tests.chat.conftest import HOST, ORIGIN, Socket, release_sync_thread_connection, session_cookie
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +47,7 @@ class Browsers:
 
         cookie = f"{settings.SESSION_COOKIE_NAME}={key}".encode()
         communicator = WebsocketCommunicator(
-            application, f"/ws/groups/{group.slug}/", [ORIGIN, (b"cookie", cookie)]
+            application, f"/ws/groups/{group.slug}/", [HOST, ORIGIN, (b"cookie", cookie)]
         )
         self.opened.append(communicator)
         connected, code = await communicator.connect(timeout=3)
