@@ -1,6 +1,7 @@
 """Request and response guards: private pages stay private, NUL bytes stay out."""
 
 from collections.abc import Callable
+from functools import wraps
 from inspect import iscoroutinefunction
 from typing import Any
 
@@ -11,13 +12,31 @@ from django.utils.decorators import sync_and_async_middleware
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
 
 
+def _keep_private(response: HttpResponseBase) -> HttpResponseBase:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def _apply(response: HttpResponseBase, user: Any) -> HttpResponseBase:
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     if user is not None and user.is_authenticated:
         # Signed-in pages may show who belongs to which group: never cache or index.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        _keep_private(response)
     return response
+
+
+def private_page[**P, R: HttpResponseBase](view: Callable[P, R]) -> Callable[P, R]:
+    """Never cache or index this page, for visitors too: it names a group (or an
+    invitation to one), and a search result or a shared cache must not."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        response = view(*args, **kwargs)
+        _keep_private(response)
+        return response
+
+    return wrapped
 
 
 @sync_and_async_middleware

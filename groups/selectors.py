@@ -175,8 +175,8 @@ def readable[M: Message](
     """
     shown = list(messages)
     for message in shown:
-        message.withheld = text_withheld(message, reader=reader, moderator=moderator)  # type: ignore[attr-defined]
-        if message.withheld:  # type: ignore[attr-defined]
+        message.withheld = text_withheld(message, reader=reader, moderator=moderator)
+        if message.withheld:
             message.body = message.body_html = message.content_warning = ""
             message.resource = None
     return shown

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from community import selectors as community_selectors
 from community.errors import Refused
+from community.middleware import private_page
 from groups import chat_views, permissions, selectors
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -95,6 +96,7 @@ def _landing(
     return render(request, "groups/landing.html", context, status=status)
 
 
+@private_page
 def group(request: HttpRequest, slug: str) -> HttpResponse:
     """The landing page for visitors and non-members; the group home for members."""
     group = permissions.get_group(slug)
@@ -174,6 +176,7 @@ def withdraw_request(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("home")
 
 
+@private_page
 def invite(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation: the landing page with the agreement and a way to accept."""
     invite = get_object_or_404(Invite.objects.select_related("group"), token=token)

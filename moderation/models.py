@@ -56,6 +56,9 @@ class Report(models.Model):
     )
     resolution = models.CharField(max_length=500, blank=True)
 
+    # Not stored: how the audit log names a read through this item (selectors.queue).
+    via: str = ""
+
     class Meta:
         ordering = ["status", "urgency", "created_at"]
         constraints = [

@@ -90,7 +90,7 @@ def queue(actor: Any, *, limit: int = 50) -> list[Report]:
         )
     for report in reports:
         named = readable([report.message], reader=None, moderator=True) if report.message else []
-        report.via = f"report {report.pk}"  # type: ignore[attr-defined]
+        report.via = f"report {report.pk}"
         report.context = (  # type: ignore[attr-defined]
             _context(named[0], around) if named and report.group_id in facilitating else named
         )

@@ -54,6 +54,9 @@ class Message(models.Model):
     # Reaction counts by kind, kept beside the message so reads are one query.
     reactions = models.JSONField(default=dict, blank=True)
 
+    # Not stored: set by groups.selectors.readable when the words were taken out.
+    withheld: bool = False
+
     class Meta:
         ordering = ["group", "seq"]
         constraints = [
