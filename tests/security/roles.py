@@ -27,6 +27,7 @@ from moderation.actions import reports
 from moderation.models import Report
 
 CLAUSE = "Honor boundaries"
+VICTIMS = ("to_mute", "to_remove", "to_ban")
 
 ROLES = (
     "visitor",
@@ -84,6 +85,7 @@ class Roles:
     join_request: JoinRequest | None = None
     author: Membership | None = None  # the pseudonymous member
     hidden: Message | None = None
+    held_too: Message | None = None
     clients: dict[str, Any] = field(default_factory=dict)  # a browser per role, if wanted
 
     def membership(self, role: str) -> Membership:
@@ -114,9 +116,12 @@ def build_roles() -> Roles:
     reporter = _person("Rae Reporter")
     newcomer = _person("Nell Newcomer")
     people.update(author=author, reporter=reporter, newcomer=newcomer)
+    # Members a facilitator's frames act on (one each, so the order of frames is free).
+    for victim in VICTIMS:
+        people[victim] = _person(victim.replace("_", " ").title())
 
     in_a = ("stale", "member", "muted", "removed", "banned", "suspended", "unverified")
-    for role in (*in_a, "facilitator", "reporter", "newcomer"):
+    for role in (*in_a, "facilitator", "reporter", "newcomer", *VICTIMS):
         member_actions.join_group(user=people[role], group=a, agreement_version=1)
     world.author = member_actions.join_group(
         user=author, group=a, agreement_version=1, pseudonym=PSEUDONYM
@@ -141,9 +146,12 @@ def build_roles() -> Roles:
     world.report = reports.report_message(
         reporter=reporter, message_id=world.reported.pk, clause=CLAUSE, note=NOTE
     )
-    Group.objects.filter(pk=a.pk).update(hold_first_messages=1)
+    Group.objects.filter(pk=a.pk).update(hold_first_messages=2)
     a.refresh_from_db()
     world.held = chat.send_message(user=newcomer, group=a, client_id="h", body=HELD_WORDS).message
+    world.held_too = chat.send_message(
+        user=newcomer, group=a, client_id="h2", body=HELD_WORDS
+    ).message
     Group.objects.filter(pk=a.pk).update(hold_first_messages=0)
     world.resource = resources.create(
         actor=people["facilitator"], group=a, title=RESOURCE_TITLE, body="For us."
@@ -171,7 +179,7 @@ def build_roles() -> Roles:
         Membership.objects.filter(group=a, user=people[role]).update(
             consented_version=a.agreement_version
         )
-    for key in ("author", "reporter", "newcomer"):
+    for key in ("author", "reporter", "newcomer", *VICTIMS):
         Membership.objects.filter(group=a, user=people[key]).update(
             consented_version=a.agreement_version
         )
