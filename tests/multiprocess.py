@@ -15,14 +15,17 @@ output goes to a log file; it is printed when a server fails to start, and
 `assert_clean_logs()` fails on a traceback.
 """
 
+import re
 import signal
 import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
@@ -220,7 +223,7 @@ class AsgiServer:
 def asgi_servers(count: int = 1, **options: Any) -> Iterator[list[AsgiServer]]:
     """Start `count` servers (each on its own free port); stop them all at the end."""
     log_dir = Path(tempfile.mkdtemp(prefix="hearth-servers-"))
-    env = server_env()
+    env = options.pop("env", None) or server_env()
     servers = [
         AsgiServer(env=env, log_dir=log_dir, name=f"server-{chr(ord('a') + i)}", **options)
         for i in range(count)
@@ -262,6 +265,44 @@ def _wait_for_database_clients_to_leave(timeout: float = 5.0) -> None:
             if not row or not row[0]:
                 return
             time.sleep(0.05)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def submit(
+    server: AsgiServer, page: str, action: str, cookie: str, fields: dict[str, Any]
+) -> tuple[int, str]:
+    """Use a form of `server` as a browser would: GET `page` (for its CSRF token),
+    then POST `fields` to `action`. Returns the status and any redirect target."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(
+        urllib.request.Request(f"{server.url}{page}", headers={"Cookie": cookie}), timeout=10
+    ) as response:
+        html = response.read().decode()
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, f"{page} has no form"
+    jar = SimpleCookie()
+    for header in set_cookies:
+        jar.load(header)
+    request = urllib.request.Request(
+        f"{server.url}{action}",
+        data=urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), **fields}).encode(),
+        headers={
+            "Cookie": f"{cookie}; csrftoken={jar['csrftoken'].value}",
+            "Origin": server.origin,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        method="POST",
+    )
+    try:
+        with opener.open(request, timeout=10) as answer:
+            return answer.status, answer.headers.get("Location", "")
+    except urllib.error.HTTPError as answer:  # a redirect, kept unfollowed
+        return answer.code, answer.headers.get("Location", "")
 
 
 def session_cookie_header(user: Any) -> str:

@@ -9,13 +9,8 @@ process, as the Django admin does) applies to the very next message on both.
 
 import asyncio
 import json
-import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
@@ -28,7 +23,7 @@ from moderation import screening
 from moderation.models import WordFilter
 from tests import services
 from tests.moderation.conftest import CLAUSE, World, build_world
-from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
+from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header, submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -69,39 +64,11 @@ async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dic
                 return event
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def post_member_form(server: AsgiServer, membership_id: int, action: str, cookie: str) -> int:
     """Use the member page on `server` as a browser would: GET it, then POST its form."""
-    opener = urllib.request.build_opener(NoRedirect)
-    page_url = f"{server.url}/moderation/members/{membership_id}/"
-    page = opener.open(urllib.request.Request(page_url, headers={"Cookie": cookie}), timeout=10)
-    html = page.read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert token, "the member page has no form"
-    jar = SimpleCookie()
-    for header in page.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    request = urllib.request.Request(
-        f"{page_url}{action}/",
-        data=urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": token.group(1), "clause": CLAUSE, "reason": ""}
-        ).encode(),
-        headers={
-            "Cookie": f"{cookie}; csrftoken={jar['csrftoken'].value}",
-            "Origin": server.origin,
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        method="POST",
-    )
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as answer:  # the redirect back, kept unfollowed
-        return answer.code
+    page = f"/moderation/members/{membership_id}/"
+    status, _ = submit(server, page, f"{page}{action}/", cookie, {"clause": CLAUSE, "reason": ""})
+    return status
 
 
 @database_sync_to_async
