@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 LIMITS: dict[str, Any] = settings.HEARTH_CHAT
 TYPING_EVERY = 3.0
 SESSION_GRACE = 0.5
+SYNC_FRESH = 0.5  # seconds a standing read at connect still counts for a `sync`
 READ_EVERY = 2.0
 
 CLOSE_NOT_SIGNED_IN = 4401
@@ -532,7 +533,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         after_change = frames.integer(frame, "after_change", required=False)
         # History is the most a socket can read at once: judge it on fresh rows, unless
         # they were read a moment ago (a reconnect reads them at connect).
-        if time.monotonic() - self.checked_at > 1.0 and not await self.refresh_standing():
+        if time.monotonic() - self.checked_at > SYNC_FRESH and not await self.refresh_standing():
             return
         await self.send_json(await sync_batch(self.group, self.membership, after_seq, after_change))
 

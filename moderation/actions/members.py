@@ -114,8 +114,10 @@ def _end_membership(
         else "You may ask to come back later, by request or invitation. You can also appeal "
         "from your record."
     )
-    tell(target.user, None, kind=status, title="About one of your groups", text=text)
+    # The sockets re-check first: nothing (a `sync` between the two) reaches the room's
+    # socket after the person has heard they are out of it.
     events.recheck_user(target.user_id, group_id=target.group_id)
+    tell(target.user, None, kind=status, title="About one of your groups", text=text)
     return target
 
 

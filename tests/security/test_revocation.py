@@ -23,7 +23,7 @@ from django.test import Client
 from django.utils import timezone
 
 from community.models import User
-from groups import standing
+from groups import consumers, standing
 from groups.models import MembershipStatus
 from tests.chat import state
 from tests.chat.conftest import HOST, ORIGIN, Socket, release_sync_thread_connection, session_cookie
@@ -232,7 +232,7 @@ async def test_sync_rereads_membership_when_the_signal_was_lost(room, connect):
     await sync_to_async(state.send_many)(room["members"][1], group, 3)
     sock = await connect(member, group)
     await sync_to_async(state.update_membership)(member, group, status=MembershipStatus.REMOVED)
-    await asyncio.sleep(1.1)  # past the moment the connect's own read still counts
+    await asyncio.sleep(consumers.SYNC_FRESH + 0.1)  # past when the connect's read still counts
     await sock.send({"type": "sync", "after_seq": 0})
     heard = []
     while (output := await sock.communicator.receive_output(2))["type"] != "websocket.close":
