@@ -83,7 +83,11 @@ def parser_calls() -> Iterator[tuple[str, str, str]]:
                         and len(node.args) == 2
                         and isinstance(node.args[1], ast.Constant)
                     ):
-                        yield f"{module}:{function.name}", PARSERS[node.func.attr], node.args[1].value
+                        yield (
+                            f"{module}:{function.name}",
+                            PARSERS[node.func.attr],
+                            node.args[1].value,
+                        )
 
 
 def view_of(callback: Any) -> str:
