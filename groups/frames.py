@@ -32,6 +32,12 @@ def _too_deep(value: Any, depth: int = 1) -> bool:
     return any(_too_deep(child, depth + 1) for child in children)
 
 
+def too_big(text: str, limit: int) -> bool:
+    """True when the frame is over `limit` bytes of UTF-8, as uvicorn counts it."""
+    # "surrogatepass": a lone surrogate is refused later, as `invalid_text`, not here.
+    return len(text.encode("utf-8", "surrogatepass")) > limit
+
+
 def parse(text: str) -> dict[str, Any]:
     """Decode a JSON object frame with a string `type`, or refuse with a reason."""
     try:
