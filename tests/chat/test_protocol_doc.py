@@ -7,8 +7,10 @@ without documenting it fails here, and so does a documented one that is gone.
 """
 
 import ast
+import inspect
 import json
 import re
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from channels.security.websocket import WebsocketDenier
 from community.routing import websocket_urlpatterns
 from groups import consumers as chat
 from moderation import consumers as moderation
+from tests.chat.text_frames import NAMES, TEXT_FRAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "protocol.md"
@@ -127,6 +130,25 @@ def close_codes() -> set[int]:
     return codes
 
 
+def handler_text_fields() -> dict[str, set[str]]:
+    """The text fields each frame's handler reads, by `frames.text(frame, "x")` or
+    `frames.texts(frame, form, "x", "y")`."""
+    found: dict[str, set[str]] = {}
+    for kind, handler in moderation.RoomConsumer.HANDLERS.items():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and called(node) in {"text", "texts"}:
+                skip = 1 if called(node) == "text" else 2  # the frame (and the form)
+                names |= {
+                    a.value
+                    for a in node.args[skip:]
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                }
+        found[kind] = names
+    return found
+
+
 # --- What the document says -----------------------------------------------------------
 
 
@@ -213,6 +235,23 @@ def test_every_error_code_is_documented_and_every_documented_one_exists() -> Non
     assert {"blocked", "server_error", "bad_json"} <= codes  # the scan itself works
     assert codes - quoted(text) == set(), "error codes the code uses but the doc omits"
     assert table_keys(text) <= codes, "the doc's error tables name codes nothing raises"
+
+
+def test_every_text_field_of_every_frame_is_in_the_text_table() -> None:
+    """A new text field, or a new frame with text, joins tests/chat/text_frames.py (and
+    so the socket test of bad text) before this passes."""
+    fields = handler_text_fields()
+    assert fields["message.send"] >= {"body", "client_id"}  # the scan itself works
+    for kind, names in fields.items():
+        assert names - NAMES == set(TEXT_FRAMES.get(kind, {})), kind
+
+
+def test_invalid_text_is_documented_for_every_frame_that_carries_text() -> None:
+    rows = re.findall(r"^\| `invalid_text` \|([^\n]+)$", section("Errors"), flags=re.MULTILINE)
+    documented = quoted(" ".join(rows))
+    for kind, limits in TEXT_FRAMES.items():
+        assert kind in documented, f"invalid_text is not documented for {kind}"
+        assert set(limits) <= documented, f"a text field of {kind} is not named"
 
 
 def test_every_close_code_is_documented_and_every_documented_one_exists() -> None:

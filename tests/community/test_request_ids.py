@@ -80,14 +80,10 @@ def parser_calls() -> Iterator[tuple[str, str, str]]:
                         isinstance(node, ast.Call)
                         and isinstance(node.func, ast.Attribute)
                         and node.func.attr in PARSERS
-                        and len(node.args) == 2
-                        and isinstance(node.args[1], ast.Constant)
                     ):
-                        yield (
-                            f"{module}:{function.name}",
-                            PARSERS[node.func.attr],
-                            node.args[1].value,
-                        )
+                        [_, name] = node.args
+                        assert isinstance(name, ast.Constant) and isinstance(name.value, str)
+                        yield f"{module}:{function.name}", PARSERS[node.func.attr], name.value
 
 
 def view_of(callback: Any) -> str:

@@ -21,7 +21,7 @@ from groups.actions import chat
 from groups.models import AuditEntry, Group, Membership, Message, MessageRevision
 from moderation.models import Report, ReportNote
 from tests.chat import state
-from tests.chat.conftest import errors, server_log  # noqa: F401 (the fixture)
+from tests.chat.conftest import errors
 from tests.chat.text_frames import TEXT_FRAMES
 from tests.moderation.conftest import CLAUSE, World
 from tests.moderation.live import http_form, over_socket, post_form
@@ -47,7 +47,7 @@ def frame_for(kind: str, world: World, held_id: int) -> dict[str, Any]:
     """A frame of `kind` that would work, about Tamsin (a member) or her message."""
     message = world.messages["t_member"].pk
     member = world.membership("t_member").pk
-    return {
+    frames: dict[str, dict[str, Any]] = {
         "message.send": {"client_id": "t1", "body": "Hello", "content_warning": ""},
         "message.edit": {"id": world.messages["member"].pk, "body": "Hello again"},
         "report.message": {"id": message, "clause": CLAUSE, "note": ""},
@@ -59,7 +59,8 @@ def frame_for(kind: str, world: World, held_id: int) -> dict[str, Any]:
         "moderation.remove": {"member": member, "clause": CLAUSE, "reason": ""},
         "moderation.ban": {"member": member, "clause": CLAUSE, "reason": ""},
         "moderation.pause": {"minutes": 5, "message": ""},
-    }[kind]
+    }
+    return frames[kind]
 
 
 def sender(kind: str) -> str:
