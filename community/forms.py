@@ -41,7 +41,8 @@ class ProfileForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. Shown to people in your groups. Simple formatting such as "
+        help_text="Optional. Shown beside your name on the member list of your groups "
+        "(not in a group where you use a different name). Simple formatting such as "
         "*emphasis* and links works.",
     )
     region = forms.ChoiceField(

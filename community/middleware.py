@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from django.utils.decorators import sync_and_async_middleware
+from django.views.defaults import bad_request
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
 
@@ -73,23 +75,31 @@ def _has_nul(request: HttpRequest) -> bool:
     return False
 
 
+def _refused(request: HttpRequest) -> HttpResponseBase | None:
+    """The site's 400 page for a request with a NUL, or a form Django can't read."""
+    try:
+        refuse = _has_nul(request)
+    except (BadRequest, MultiPartParserError):
+        # A form in another charset than UTF-8, or a broken multipart body. Answered
+        # here, not raised: the debug page would read the form again and fail again.
+        refuse = True
+    return bad_request(request, BadRequest("unreadable request")) if refuse else None
+
+
 @sync_and_async_middleware
 def RejectNulMiddleware(
     get_response: Callable,
 ) -> Callable:
-    """Answer 400 to any request whose address or form carries a NUL byte."""
+    """Answer 400 to a request whose address or form carries a NUL, or whose form
+    can't be read; with the site's page, raising nothing."""
     if iscoroutinefunction(get_response):
 
         async def amiddleware(request: HttpRequest) -> HttpResponseBase:
-            if _has_nul(request):
-                raise BadRequest("NUL byte in request")
-            return await get_response(request)
+            return _refused(request) or await get_response(request)
 
         return amiddleware
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
-        if _has_nul(request):
-            raise BadRequest("NUL byte in request")
-        return get_response(request)
+        return _refused(request) or get_response(request)
 
     return middleware

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from community import params
 from community.errors import Refused
 from groups import permissions, selectors
 from groups.actions import chat
@@ -24,21 +25,16 @@ from groups.payloads import me_payload, message_payload
 LIMITS: dict[str, Any] = settings.HEARTH_CHAT
 
 
-def _before(request: HttpRequest) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() and len(value) < 16 else None
-
-
 def room(
     request: HttpRequest,
     group: Group,
     membership: Membership,
     *,
+    before: int | None = None,
     form: MessageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The group home: the latest messages, the composer, and who is here."""
-    before = _before(request)
+    """The group home: the latest messages (or those before `before`), the composer."""
     page = selectors.latest_messages(group, membership, before=before, limit=LIMITS["HISTORY_PAGE"])
     if before is None:
         chat.mark_read(user=request.user, group=group, seq=group.last_seq)
@@ -84,7 +80,7 @@ def history(request: HttpRequest, slug: str) -> JsonResponse:
     page = selectors.latest_messages(
         group,
         membership,
-        before=_before(request) or group.last_seq + 1,
+        before=params.query_cursor(request, "before") or group.last_seq + 1,
         limit=LIMITS["HISTORY_PAGE"],
     )
     reveal = membership.is_facilitator

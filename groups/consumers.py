@@ -41,12 +41,14 @@ SESSION_GRACE = 0.5
 SYNC_FRESH = 0.5  # seconds a standing read at connect still counts for a `sync`
 READ_EVERY = 2.0
 
+# Application closes are 4000 + the nearest HTTP status: daphne refuses to send any
+# code but 1000 and 3000-4999, so 1008, 1009, 1011 and 1013 would fail under it.
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
-CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
-CLOSE_TRY_AGAIN = 1013
-CLOSE_SERVER_ERROR = 1011
+CLOSE_TOO_BIG = 4413
+CLOSE_POLICY = 4429
+CLOSE_TRY_AGAIN = 4503
+CLOSE_SERVER_ERROR = 4500
 
 # Names each socket of this process in the presence store (`<hub channel>!<n>`).
 SOCKET_NUMBERS = itertools.count(1)
@@ -426,7 +428,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self.send_error(Refused("bad_frame", "Please send text frames only."))
             return
-        if len(text_data) > LIMITS["MAX_FRAME_BYTES"]:
+        if frames.too_big(text_data, LIMITS["MAX_FRAME_BYTES"]):
             await self.shut(CLOSE_TOO_BIG)
             return
         frame: dict[str, Any] = {}

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from community import params
 from community.errors import Refused
 from groups import permissions as group_permissions
 from groups.models import AuditEntry, Membership, Message
@@ -107,14 +108,12 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A message -----------------------------------------------------------------------
 
 
-def _item_id(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 16 else None
-
-
 def _moderated_message(request: HttpRequest, pk: int) -> permissions.MessageAccess:
     return permissions.access_message_for_moderator(
-        request.user, pk, report=_item_id(request, "report"), appeal=_item_id(request, "appeal")
+        request.user,
+        pk,
+        report=params.query_cursor(request, "report"),
+        appeal=params.query_cursor(request, "appeal"),
     )
 
 
@@ -353,7 +352,9 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
                     "The filter is on.",
                 )
         elif what == "unfilter":
-            word_filter = get_object_or_404(WordFilter, pk=request.POST.get("filter"), group=group)
+            word_filter = get_object_or_404(
+                WordFilter, pk=params.posted_id(request, "filter"), group=group
+            )
             _attempt(
                 request,
                 lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
@@ -401,7 +402,9 @@ def site(request: HttpRequest) -> HttpResponse:
                     "The site-wide filter is on.",
                 )
         elif what == "unfilter":
-            word_filter = get_object_or_404(WordFilter, pk=request.POST.get("filter"), group=None)
+            word_filter = get_object_or_404(
+                WordFilter, pk=params.posted_id(request, "filter"), group=None
+            )
             _attempt(
                 request,
                 lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
@@ -416,7 +419,7 @@ def site(request: HttpRequest) -> HttpResponse:
                     "Added to the crisis phrases.",
                 )
         elif what == "unphrase":
-            phrase = get_object_or_404(CrisisPhrase, pk=request.POST.get("phrase"))
+            phrase = get_object_or_404(CrisisPhrase, pk=params.posted_id(request, "phrase"))
             _attempt(
                 request,
                 lambda: filters.remove_crisis_phrase(actor=actor, crisis_phrase=phrase),
@@ -438,7 +441,7 @@ def site(request: HttpRequest) -> HttpResponse:
                         "The account is suspended. Its open windows were closed.",
                     )
         elif what == "unsuspend":
-            target = get_object_or_404(User, pk=request.POST.get("user"))
+            target = get_object_or_404(User, pk=params.posted_id(request, "user"))
             _attempt(
                 request,
                 lambda: members.unsuspend(actor=actor, user=target),
@@ -552,7 +555,7 @@ def record(request: HttpRequest) -> HttpResponse:
     """What was decided about me, and a way to appeal each decision once."""
     if request.method == "POST":
         entry = get_object_or_404(
-            AuditEntry, pk=request.POST.get("entry"), target_user=request.user
+            AuditEntry, pk=params.posted_id(request, "entry"), target_user=request.user
         )
         form = AppealForm(request.POST)
         if form.is_valid():
@@ -578,7 +581,7 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
     if not permissions.is_organizer(request.user):
         raise NotFound("No page here.")
     if request.method == "POST":
-        appeal = get_object_or_404(Appeal, pk=request.POST.get("appeal"))
+        appeal = get_object_or_404(Appeal, pk=params.posted_id(request, "appeal"))
         form = DecideAppealForm(request.POST)
         if form.is_valid():
             _attempt(

@@ -1,4 +1,5 @@
-"""Real ASGI server processes for tests: uvicorn serving `community.asgi:application`.
+"""Real ASGI server processes for tests: uvicorn serving `community.asgi:application`,
+or daphne as `manage.py runserver` (what `make run` serves in development).
 
 A test that needs what one process cannot show (two processes sharing Redis, a
 server that restarts under a browser) starts servers here. Each one runs in its
@@ -15,6 +16,8 @@ output goes to a log file; it is printed when a server fails to start, and
 `assert_clean_logs()` fails on a traceback.
 """
 
+import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -29,6 +32,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
+
+from django.conf import settings
+from websockets.asyncio.client import ClientConnection, connect
 
 from tests.processes import PYTHON, ROOT, clean_env, free_port
 
@@ -128,7 +134,8 @@ class AsgiServer:
             "--host", "127.0.0.1", "--port", str(self.port),
             "--lifespan", "off", "--no-access-log",
             "--ws", "community.wsprotocol:WebSocketProtocol",
-            "--ws-max-size", "16384", "--ws-per-message-deflate", "false",
+            "--ws-max-size", str(settings.HEARTH_CHAT["SERVER_FRAME_BYTES"]),
+            "--ws-per-message-deflate", "false",
             "--timeout-graceful-shutdown", "3",
             *self.extra_args,
         ]  # fmt: skip
@@ -217,6 +224,13 @@ class AsgiServer:
         assert "Traceback" not in text and " ERROR " not in text, (
             f"{self.name} logged an error:\n{text}"
         )
+
+
+class DaphneServer(AsgiServer):
+    """`manage.py runserver`, the development server: daphne, with DEBUG on."""
+
+    def command(self) -> list[str]:
+        return [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
 
 
 @contextmanager
@@ -310,3 +324,23 @@ def session_cookie_header(user: Any) -> str:
     from tests.chat.conftest import session_cookie
 
     return session_cookie(user).decode()
+
+
+async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientConnection, dict]:
+    """Connect as a browser on the site would (its Origin, its session cookie); read hello."""
+    socket = await connect(
+        server.ws_url(f"/ws/groups/{slug}/"),
+        additional_headers={"Cookie": cookie, "Origin": server.origin},
+        open_timeout=5,
+    )
+    hello = await next_of(socket, "hello")
+    return socket, hello
+
+
+async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
+    """Read events until one of type `kind` arrives."""
+    async with asyncio.timeout(within):
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] == kind:
+                return event

@@ -14,6 +14,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from community import ratelimit, rows
+from community.cleaning import check_text
 from community.errors import Refused
 from community.text import render_chat
 from groups import events, permissions
@@ -61,22 +62,6 @@ class _Taken(Exception):
 
 
 Outcome = Sent | Exception
-
-
-def clean_text(value: str, *, field: str, max_length: int, allow_empty: bool = False) -> str:
-    """Refuse text that cannot be stored or shown safely; strip the edges."""
-    if "\x00" in value:
-        raise Refused("invalid_text", f"The {field} contains a character we can't store.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Refused("invalid_text", f"The {field} contains broken characters.") from None
-    value = value.strip()
-    if not value and not allow_empty:
-        raise Refused("empty", f"The {field} is empty.")
-    if len(value) > max_length:
-        raise Refused("too_long", f"Please keep the {field} to {max_length:,} characters or fewer.")
-    return value
 
 
 def _writer(group: Group, membership: Membership | None) -> Membership:
@@ -323,14 +308,15 @@ def _clean(draft: Draft) -> None:
     """Refuse what no check of the room could let through; tidy the text."""
     if not CLIENT_ID.fullmatch(draft.client_id or ""):
         raise Refused("invalid_client_id", "The message id from your device is not valid.")
-    draft.body = clean_text(
+    draft.body = check_text(
         draft.body,
-        field="message",
+        field="body",
+        label="message",
         max_length=LIMITS["MAX_BODY"],
-        allow_empty=draft.resource_id is not None,
+        required=draft.resource_id is None,
     )
-    draft.content_warning = clean_text(
-        draft.content_warning, field="content warning", max_length=120, allow_empty=True
+    draft.content_warning = check_text(
+        draft.content_warning, field="content_warning", max_length=120
     )
     if draft.intent not in ("", *Intent.values):
         raise Refused("invalid_intent", "Please choose one of the offered intentions.")
@@ -433,7 +419,9 @@ def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, 
 @transaction.atomic
 def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Message:
     """Change the text of one's own message, within the edit window."""
-    body = clean_text(body, field="message", max_length=LIMITS["MAX_BODY"])
+    body = check_text(
+        body, field="body", label="message", max_length=LIMITS["MAX_BODY"], required=True
+    )
     group = Group.objects.select_for_update().get(pk=group.pk)
     _, message = _own_message(user, group, message_id)
     window = timedelta(seconds=LIMITS["EDIT_WINDOW_SECONDS"])

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from community.cleaning import check_text
 from community.errors import Refused
 from community.notices import notify
 from groups import audit, events
@@ -20,14 +21,14 @@ APPEALABLE = {"mute", "remove", "ban", "hide", "suspend", "decline_message", "nu
 @transaction.atomic
 def appeal(*, user: Any, entry: AuditEntry, text: str) -> Appeal:
     """Ask the organizers to look again at one decision about you."""
+    text = check_text(text, field="text", label="appeal", max_length=1500)
     if entry.target_user_id != user.pk or entry.action not in APPEALABLE:
         raise Refused("not_found", "That decision can't be appealed.")
-    text = text.strip()
     if not text:
         raise Refused("empty", "Please tell the organizers what you would like them to know.")
     try:
         with transaction.atomic():
-            return Appeal.objects.create(entry=entry, user=user, text=text[:1500])
+            return Appeal.objects.create(entry=entry, user=user, text=text)
     except IntegrityError:
         raise Refused("already_appealed", "You have already appealed this decision.") from None
 
@@ -57,6 +58,7 @@ def _reverse(entry: AuditEntry) -> None:
 @transaction.atomic
 def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> Appeal:
     """An organizer upholds or overturns a decision; both are logged."""
+    note = check_text(note, field="note", max_length=800, collapse=True)
     appeal = (
         Appeal.objects.select_for_update(of=("self",))
         .select_related("entry", "user")
@@ -67,7 +69,7 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
         raise Refused("closed", "This appeal has already been decided.")
     appeal.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     appeal.decided_at, appeal.decided_by = timezone.now(), actor
-    appeal.decision = " ".join(note.split())[:800]
+    appeal.decision = note
     appeal.save(update_fields=["status", "decided_at", "decided_by", "decision"])
     if overturn:
         _reverse(appeal.entry)

@@ -4,17 +4,30 @@ from typing import Any
 
 from django.urls import reverse
 
+from community.cleaning import check_text
 from community.errors import Refused
 from community.notices import notify
 from groups import events
 from groups.models import Group
 
 FORBIDDEN = Refused("forbidden", "You can't take that action here.")
+CLAUSE_MAX = 80  # the clause columns: a report's, the audit log's, a hidden message's
+REASON_MAX = 500  # the audit log's reason
 
 
 def require(allowed: bool) -> None:
     if not allowed:
         raise FORBIDDEN
+
+
+def clause_text(clause: str) -> str:
+    """A clause as given, trimmed; refused if the rows can't hold it."""
+    return check_text(clause, field="clause", max_length=CLAUSE_MAX)
+
+
+def reason_text(reason: str) -> str:
+    """A reason for the log, trimmed; refused if the log can't hold it."""
+    return check_text(reason, field="reason", max_length=REASON_MAX)
 
 
 def clause_phrase(clause: str) -> str:

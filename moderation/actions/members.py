@@ -7,14 +7,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from community.cleaning import check_text
 from community.errors import Refused
 from groups import audit, events
 from groups.models import Membership, MembershipStatus, Role
 from moderation import permissions
-from moderation.actions.common import clause_phrase, require, tell
+from moderation.actions.common import clause_phrase, clause_text, reason_text, require, tell
 
 MUTE_CHOICES = {10: "10 minutes", 60: "1 hour", 24 * 60: "24 hours", 7 * 24 * 60: "7 days"}
 MAX_MUTE_MINUTES = 30 * 24 * 60
+NUDGE_MAX = 800  # a notice holds 1,500; the form allows 800
 
 
 def _target(membership: Membership) -> Membership:
@@ -33,11 +35,12 @@ def _when(moment: Any) -> str:
 @transaction.atomic
 def nudge(*, actor: Any, membership: Membership, clause: str, text: str) -> None:
     """Send a private, warm note citing a clause. Nothing else changes."""
+    clause = clause_text(clause)
+    text = check_text(text, field="text", label="note", max_length=NUDGE_MAX, collapse=True)
+    if not text:
+        raise Refused("empty", "Please write the note, or choose a template.", field="text")
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
-    text = " ".join(text.split())[:800]
-    if not text:
-        raise Refused("empty", "Please write the note, or choose a template.")
     audit.record("nudge", actor=actor, group=target.group, target_user=target.user, clause=clause)
     tell(target.user, target.group, kind="nudge", title="A note from a facilitator", text=text)
 
@@ -47,6 +50,7 @@ def mute(
     *, actor: Any, membership: Membership, minutes: int, clause: str, reason: str = ""
 ) -> Membership:
     """Pause a member from posting for a while. It lifts by itself."""
+    clause, reason = clause_text(clause), reason_text(reason)
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     if not 1 <= minutes <= MAX_MUTE_MINUTES:
@@ -76,6 +80,7 @@ def mute(
 
 @transaction.atomic
 def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
+    reason = reason_text(reason)
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     target.muted_until, target.mute_reason = None, ""
@@ -95,6 +100,7 @@ def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membershi
 def _end_membership(
     *, actor: Any, membership: Membership, status: str, clause: str, reason: str
 ) -> Membership:
+    clause, reason = clause_text(clause), reason_text(reason)
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     target.status, target.role, target.left_at = status, Role.MEMBER, timezone.now()
@@ -148,6 +154,7 @@ def ban(*, actor: Any, membership: Membership, clause: str, reason: str = "") ->
 @transaction.atomic
 def lift_ban(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
     """Let a banned person return (by the usual ways in)."""
+    reason = reason_text(reason)
     target = (
         Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
     )
@@ -172,6 +179,7 @@ def look_up_account(*, actor: Any, membership: Membership) -> Any:
 @transaction.atomic
 def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
     """Suspend an account site-wide (organizers). `days=None` means until lifted."""
+    reason = reason_text(reason)
     require(permissions.can_suspend(actor, user))
     if days is not None and not 1 <= days <= 365:
         raise Refused("invalid", "A suspension lasts from one day to a year, or until lifted.")
@@ -194,6 +202,7 @@ def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
 
 @transaction.atomic
 def unsuspend(*, actor: Any, user: Any, reason: str = "") -> Any:
+    reason = reason_text(reason)
     require(permissions.can_suspend(actor, user))
     user.suspended_until = None
     user.save(update_fields=["suspended_until"])

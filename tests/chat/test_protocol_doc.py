@@ -7,15 +7,20 @@ without documenting it fails here, and so does a documented one that is gone.
 """
 
 import ast
+import inspect
 import json
 import re
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from channels.security.websocket import WebsocketDenier
+
 from community.routing import websocket_urlpatterns
 from groups import consumers as chat
 from moderation import consumers as moderation
+from tests.chat.text_frames import NAMES, TEXT_FRAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "protocol.md"
@@ -79,7 +84,8 @@ def client_frame_types() -> set[str]:
     consumers = {
         getattr(pattern.callback, "consumer_class", None) for pattern in websocket_urlpatterns
     }
-    assert consumers == {moderation.RoomConsumer}
+    # The last route turns away every path the room's does not serve.
+    assert consumers == {moderation.RoomConsumer, WebsocketDenier}
     assert issubclass(moderation.RoomConsumer, chat.RoomConsumer)
     assert set(chat.RoomConsumer.HANDLERS) <= set(moderation.RoomConsumer.HANDLERS)
     return set(moderation.RoomConsumer.HANDLERS)
@@ -122,6 +128,25 @@ def close_codes() -> set[int]:
                     if isinstance(argument, ast.Constant) and isinstance(argument.value, int):
                         codes.add(argument.value)
     return codes
+
+
+def handler_text_fields() -> dict[str, set[str]]:
+    """The text fields each frame's handler reads, by `frames.text(frame, "x")` or
+    `frames.texts(frame, form, "x", "y")`."""
+    found: dict[str, set[str]] = {}
+    for kind, handler in moderation.RoomConsumer.HANDLERS.items():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and called(node) in {"text", "texts"}:
+                skip = 1 if called(node) == "text" else 2  # the frame (and the form)
+                names |= {
+                    a.value
+                    for a in node.args[skip:]
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                }
+        found[kind] = names
+    return found
 
 
 # --- What the document says -----------------------------------------------------------
@@ -212,10 +237,28 @@ def test_every_error_code_is_documented_and_every_documented_one_exists() -> Non
     assert table_keys(text) <= codes, "the doc's error tables name codes nothing raises"
 
 
+def test_every_text_field_of_every_frame_is_in_the_text_table() -> None:
+    """A new text field, or a new frame with text, joins tests/chat/text_frames.py (and
+    so the socket test of bad text) before this passes."""
+    fields = handler_text_fields()
+    assert fields["message.send"] >= {"body", "client_id"}  # the scan itself works
+    for kind, names in fields.items():
+        assert names - NAMES == set(TEXT_FRAMES.get(kind, {})), kind
+
+
+def test_invalid_text_is_documented_for_every_frame_that_carries_text() -> None:
+    rows = re.findall(r"^\| `invalid_text` \|([^\n]+)$", section("Errors"), flags=re.MULTILINE)
+    documented = quoted(" ".join(rows))
+    for kind, limits in TEXT_FRAMES.items():
+        assert kind in documented, f"invalid_text is not documented for {kind}"
+        assert set(limits) <= documented, f"a text field of {kind} is not named"
+
+
 def test_every_close_code_is_documented_and_every_documented_one_exists() -> None:
     text = section("Close codes")
     codes = close_codes()
-    assert codes == {4401, 4403, 1008, 1009, 1011, 1013}
+    assert codes == {4401, 4403, 4413, 4429, 4500, 4503}
+    assert all(4000 <= code <= 4999 for code in codes)  # what daphne and uvicorn both send
     assert {int(key) for key in table_keys(text) if key.isdigit()} == codes
 
 

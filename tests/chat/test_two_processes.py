@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus, Message
 from tests import services
 from tests.chat.conftest import make_room
-from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
+from tests.multiprocess import AsgiServer, asgi_servers, next_of, open_room, session_cookie_header
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -44,26 +44,6 @@ def circle(transactional_db: None) -> dict[str, Any]:
     people = make_room(members=2, facilitators=0)
     people["cookies"] = {person.pk: session_cookie_header(person) for person in people["members"]}
     return people
-
-
-async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientConnection, dict]:
-    """Connect as a browser on the site would (its Origin, its session cookie); read hello."""
-    socket = await connect(
-        server.ws_url(f"/ws/groups/{slug}/"),
-        additional_headers={"Cookie": cookie, "Origin": server.origin},
-        open_timeout=5,
-    )
-    hello = await next_of(socket, "hello")
-    return socket, hello
-
-
-async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
-    """Read events until one of type `kind` arrives."""
-    async with asyncio.timeout(within):
-        while True:
-            event = json.loads(await socket.recv())
-            if event["type"] == kind:
-                return event
 
 
 async def collect(socket: ClientConnection, seconds: float) -> list[dict[str, Any]]:

@@ -60,9 +60,16 @@ async def test_a_missing_origin_is_refused(path):
 @pytest.mark.parametrize("origin", ["http://testserver", "http://TestServer:80"])
 async def test_our_own_origin_gets_past_the_check(origin):
     # The control for the tests above: with our own origin the handshake is not
-    # refused at the door but reaches the router, which knows no such route.
-    with pytest.raises(ValueError, match="No route found"):
-        await handshake(NOWHERE_PATH, origin)
+    # refused at the door but reaches the room, which accepts and then closes
+    # (4401: nobody is signed in).
+    communicator = WebsocketCommunicator(
+        application, CHAT_PATH, headers=[(b"host", b"testserver"), (b"origin", origin.encode())]
+    )
+    try:
+        assert await communicator.connect() == (True, None)
+        assert (await communicator.receive_output())["code"] == 4401
+    finally:
+        await communicator.disconnect()
 
 
 async def test_the_origin_must_match_the_port_the_socket_was_opened_on():
@@ -90,3 +97,12 @@ async def test_a_trusted_origin_listed_by_the_operator_gets_past(settings):
     settings.CSRF_TRUSTED_ORIGINS = ["https://app.hearth.example"]
     headers = [(b"host", b"10.0.0.5:8000"), (b"origin", b"https://app.hearth.example")]
     assert same_origin({"scheme": "ws", "headers": headers})
+
+
+@pytest.mark.parametrize("path", [NOWHERE_PATH, "/ws/groups/ünïcødé/", "/ws/groups/", "/ws/"])
+async def test_a_path_no_route_serves_is_refused_at_the_handshake(path, caplog):
+    """Past the origin check, a path the room does not serve is refused (HTTP 403 on
+    a real server; tests/chat/test_servers_agree.py) without an exception."""
+    connected, code = await handshake(path, "http://testserver")
+    assert (connected, code) == (False, 1000)
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
