@@ -75,17 +75,17 @@ class Roles:
     a: Group
     b: Group
     people: dict[str, User] = field(default_factory=dict)
-    words: Message | None = None
-    reported: Message | None = None
-    held: Message | None = None
-    report: Report | None = None
-    resource: Resource | None = None
-    community_resource: Resource | None = None
-    invite: Invite | None = None
-    join_request: JoinRequest | None = None
-    author: Membership | None = None  # the pseudonymous member
-    hidden: Message | None = None
-    held_too: Message | None = None
+    words: Message = field(init=False)
+    reported: Message = field(init=False)
+    held: Message = field(init=False)
+    report: Report = field(init=False)
+    resource: Resource = field(init=False)
+    community_resource: Resource = field(init=False)
+    invite: Invite = field(init=False)
+    join_request: JoinRequest = field(init=False)
+    author: Membership = field(init=False)  # the pseudonymous member
+    hidden: Message = field(init=False)
+    held_too: Message = field(init=False)
     clients: dict[str, Any] = field(default_factory=dict)  # a browser per role, if wanted
 
     def membership(self, role: str) -> Membership:

@@ -225,10 +225,10 @@ async def answer(socket: Socket, *, probe: bool = True) -> tuple[str | None, lis
 
     A ping follows each frame: when the pong comes first, the frame had no answer.
     """
-    if probe:
-        await socket.send({"type": "ping"})
-    else:
-        return "pong", [(await socket.receive_type("pong", skip=SKIP)) and ""]
+    if not probe:  # the frame is a ping itself: its pong is the answer
+        await socket.receive_type("pong", skip=SKIP)
+        return "pong", []
+    await socket.send({"type": "ping"})
     heard: list[str] = []
     found: str | None = None
     while True:
