@@ -108,15 +108,6 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A message -----------------------------------------------------------------------
 
 
-def _moderated_message(request: HttpRequest, pk: int) -> permissions.MessageAccess:
-    return permissions.access_message_for_moderator(
-        request.user,
-        pk,
-        report=params.query_cursor(request, "report"),
-        appeal=params.query_cursor(request, "appeal"),
-    )
-
-
 def _acted_on_message(request: HttpRequest, pk: int) -> Message:
     """A message of a group the person moderates, to act on (the action judges who may)."""
     target = get_object_or_404(Message.objects.select_related("group"), pk=pk)
@@ -128,7 +119,12 @@ def _acted_on_message(request: HttpRequest, pk: int) -> Message:
 @login_required
 def message(request: HttpRequest, pk: int) -> HttpResponse:
     """One message with the actions a facilitator can take, read as the rules allow."""
-    access = _moderated_message(request, pk)
+    access = permissions.access_message_for_moderator(
+        request.user,
+        pk,
+        report=params.query_cursor(request, "report"),
+        appeal=params.query_cursor(request, "appeal"),
+    )
     target = access.message
     clauses = selectors.clause_choices(target.group)
     if request.method == "POST":
