@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus
@@ -23,7 +23,14 @@ from moderation import screening
 from moderation.models import WordFilter
 from tests import services
 from tests.moderation.conftest import CLAUSE, World, build_world
-from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header, submit
+from tests.multiprocess import (
+    AsgiServer,
+    asgi_servers,
+    next_of,
+    open_room,
+    session_cookie_header,
+    submit,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -46,24 +53,6 @@ def circle(transactional_db: None) -> tuple[World, dict[str, str], dict[str, int
     return world, cookies, ids
 
 
-async def open_room(server: AsgiServer, slug: str, cookie: str) -> ClientConnection:
-    socket = await connect(
-        server.ws_url(f"/ws/groups/{slug}/"),
-        additional_headers={"Cookie": cookie, "Origin": server.origin},
-        open_timeout=5,
-    )
-    await next_of(socket, "hello")
-    return socket
-
-
-async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
-    async with asyncio.timeout(within):
-        while True:
-            event = json.loads(await socket.recv())
-            if event["type"] == kind:
-                return event
-
-
 def post_member_form(server: AsgiServer, membership_id: int, action: str, cookie: str) -> int:
     """Use the member page on `server` as a browser would: GET it, then POST its form."""
     page = f"/moderation/members/{membership_id}/"
@@ -82,8 +71,8 @@ async def test_a_mute_through_one_process_disables_the_member_on_the_other(
     a, b = two_servers
     world, cookies, ids = circle
     slug = world.group.slug
-    facilitator = await open_room(a, slug, cookies["facilitator"])
-    member = await open_room(b, slug, cookies["member"])
+    facilitator, _ = await open_room(a, slug, cookies["facilitator"])
+    member, _ = await open_room(b, slug, cookies["member"])
     try:
         await facilitator.send(
             json.dumps(
@@ -116,8 +105,8 @@ async def test_a_ban_posted_to_one_process_closes_the_members_socket_on_the_othe
     a, b = two_servers
     world, cookies, ids = circle
     slug = world.group.slug
-    member = await open_room(b, slug, cookies["member"])
-    bystander = await open_room(b, slug, cookies["bystander"])
+    member, _ = await open_room(b, slug, cookies["member"])
+    bystander, _ = await open_room(b, slug, cookies["bystander"])
     try:
         status = await asyncio.to_thread(
             post_member_form, a, ids["member"], "ban", cookies["facilitator"]
@@ -155,8 +144,8 @@ async def test_a_filter_saved_anywhere_applies_within_a_second_on_every_process(
     a, b = two_servers
     world, cookies, _ = circle
     sockets = [
-        await open_room(a, world.group.slug, cookies["member"]),
-        await open_room(b, world.group.slug, cookies["bystander"]),
+        (await open_room(a, world.group.slug, cookies["member"]))[0],
+        (await open_room(b, world.group.slug, cookies["bystander"]))[0],
     ]
     try:
         for n, socket in enumerate(sockets):  # each process now holds the rules in memory

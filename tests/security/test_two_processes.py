@@ -29,8 +29,15 @@ from community.models import User
 from groups.models import Membership, MembershipStatus
 from tests import services
 from tests.moderation.conftest import World, build_world
-from tests.moderation.test_two_processes import next_of, open_room
-from tests.multiprocess import AsgiServer, asgi_servers, server_env, session_cookie_header, submit
+from tests.multiprocess import (
+    AsgiServer,
+    asgi_servers,
+    next_of,
+    open_room,
+    server_env,
+    session_cookie_header,
+    submit,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -102,7 +109,7 @@ async def test_deactivating_the_account_closes_its_socket_on_another_process(
     _, b = two_servers
     world, cookies = circle
     member = world.people["member"]
-    socket = await open_room(b, world.group.slug, cookies["member"])
+    socket, _ = await open_room(b, world.group.slug, cookies["member"])
     try:
         await deactivate(member)
         code, took = await closed_within(socket, 1.0)
@@ -118,7 +125,7 @@ async def test_a_suspension_through_one_process_closes_the_socket_on_the_other(
     a, b = two_servers
     world, cookies = circle
     member = world.people["member"]
-    socket = await open_room(b, world.group.slug, cookies["member"])
+    socket, _ = await open_room(b, world.group.slug, cookies["member"])
     try:
         status, _ = await asyncio.to_thread(
             submit,
@@ -143,9 +150,9 @@ async def test_signing_out_on_one_process_closes_that_sessions_socket_on_the_oth
     a, b = two_servers
     world, cookies = circle
     member = world.people["member"]
-    here = await open_room(b, world.group.slug, cookies["member"])
+    here, _ = await open_room(b, world.group.slug, cookies["member"])
     phone_cookie = await database_sync_to_async(session_cookie_header)(member)
-    phone = await open_room(b, world.group.slug, phone_cookie)  # another device
+    phone, _ = await open_room(b, world.group.slug, phone_cookie)  # another device
     try:
         status, location = await asyncio.to_thread(
             submit, a, "/settings/profile/", "/accounts/logout/", cookies["member"], {}
@@ -167,7 +174,7 @@ async def test_a_removal_whose_signal_was_lost_closes_the_socket_by_the_fallback
     _, b = two_servers
     world, cookies = circle
     member = world.people["member"]
-    socket = await open_room(b, world.group.slug, cookies["member"])
+    socket, _ = await open_room(b, world.group.slug, cookies["member"])
     try:
         # A queryset update sends no event: as if the removal's signal had been lost.
         await database_sync_to_async(
