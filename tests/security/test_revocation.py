@@ -19,6 +19,7 @@ from allauth.account.models import EmailAddress
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
@@ -182,6 +183,19 @@ async def test_a_password_change_signs_out_the_other_sessions_sockets(room, sess
     await reopened.send({"type": "message.send", "client_id": "c1", "body": "Changed it"})
     assert (await reopened.receive_type("message.ack"))["seq"] == 1
     assert await sessions.refused(other_key, group) == 4401
+
+
+async def test_a_session_deleted_from_the_database_closes_its_sockets_at_once(
+    room, sessions, settings
+):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    group, member = room["group"], room["members"][0]
+    sock, key = await sessions.open(member, group)
+    other, _ = await sessions.open(member, group)
+    await sync_to_async(Session.objects.filter(session_key=key).delete)()  # as clearsessions does
+    code, took = await closed_within(sock, 1.0)
+    assert code == 4401 and took < 1.0
+    assert await other.nothing(timeout=0.3)
 
 
 # --- The fallback, for a lost signal --------------------------------------------------
