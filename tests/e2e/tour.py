@@ -179,8 +179,15 @@ def stops() -> list[Stop]:
         Stop("suggestions", lambda d: g(d, GRIEF) + "resources/suggestions/", ("facilitator",)),
         # Moderation
         Stop("moderation queue", lambda d: "/moderation/", FACILITATING, prepare=open_details),
-        Stop("hidden message", lambda d: f"/moderation/messages/{d.ids['hidden']}/", FACILITATING),
-        Stop("message", lambda d: f"/moderation/messages/{d.ids['welcome']}/", ("organizer",)),
+        Stop(
+            "hidden message", lambda d: f"/moderation/messages/{d.ids['hidden']}/", ("facilitator",)
+        ),
+        # An organizer outside the group reads a message only through the item that names it.
+        Stop(
+            "message, through its item",
+            lambda d: f"/moderation/messages/{d.ids['held']}/?report={d.ids['held_item']}",
+            ("organizer",),
+        ),
         Stop(
             "member",
             lambda d: f"/moderation/members/{d.ids['jun']}/",
