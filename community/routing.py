@@ -2,10 +2,15 @@
 
 The room's consumer comes from `moderation`, which extends the chat consumer of
 `groups` with report and moderation frames (groups never imports moderation).
+The personal socket (ws/me/) keeps the navigation's counts live on every page.
 """
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
+from groups.personal import PersonalConsumer
 from moderation.routing import websocket_urlpatterns as room_routes
 
-websocket_urlpatterns: list[URLPattern | URLResolver] = [*room_routes]
+websocket_urlpatterns: list[URLPattern | URLResolver] = [
+    *room_routes,
+    path("ws/me/", PersonalConsumer.as_asgi()),
+]

@@ -5,8 +5,9 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet, Subquery
 
+from community.navigation import count_of
 from groups.models import AuditEntry, Clause, Group, Message
 from moderation import permissions
 from moderation.models import (
@@ -15,8 +16,10 @@ from moderation.models import (
     AppealStatus,
     NudgeTemplate,
     Report,
+    ReportKind,
     ReportNote,
     ReportStatus,
+    Urgency,
 )
 
 CONTEXT = 2  # messages shown before and after a reported one
@@ -30,14 +33,41 @@ def clause_choices(group: Group) -> list[tuple[str, str]]:
     return [(title, title) for title in titles] + [(SAFETY_CLAUSE, SAFETY_CLAUSE)]
 
 
-def queue(actor: Any, *, limit: int = 50) -> list[Report]:
-    """Open items in the person's groups, urgent first then oldest, with bounded context."""
-    reports: list[Report] = list(
+def open_items(actor: Any) -> QuerySet[Report]:
+    """The open items the person may act on: in their groups, never about themselves."""
+    return (
         Report.objects.filter(
             status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
         )
         # Nobody reviews reports about themselves (or reads the notes written about them).
-        .exclude(member__user=actor)
+        .exclude(member__user=actor.pk)
+    )
+
+
+def navigation(actor: Any) -> dict[str, Any]:
+    """What the site's navigation counts for the safety queue (community/navigation.py).
+
+    `moderates`: the person keeps at least one group's queue; `urgent` and `held`:
+    its open urgent items and messages waiting for review; `urgent_item` and
+    `urgent_group`: the newest urgent item's id and its group's id (numbers only:
+    the navigation shows on every page, so no group's name goes into it).
+    """
+    items = open_items(actor)
+    urgent = items.filter(urgency=Urgency.URGENT).order_by("-created_at", "-pk")
+    return {
+        "moderates": Exists(permissions.moderated_groups(actor)),
+        "urgent": count_of(urgent),
+        # As the room's bar shows them: a message its author withdrew waits for nobody.
+        "held": count_of(items.filter(kind=ReportKind.HELD, message__deleted_at__isnull=True)),
+        "urgent_item": Subquery(urgent.values("pk")[:1]),
+        "urgent_group": Subquery(urgent.values("group_id")[:1]),
+    }
+
+
+def queue(actor: Any, *, limit: int = 50) -> list[Report]:
+    """Open items in the person's groups, urgent first then oldest, with bounded context."""
+    reports: list[Report] = list(
+        open_items(actor)
         .select_related("group", "message__author__user", "member__user")
         .prefetch_related(Prefetch("notes", queryset=ReportNote.objects.order_by("created_at")))
         .annotate(reporter_count=Count("notes"))

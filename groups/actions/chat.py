@@ -18,6 +18,7 @@ from community.text import render_chat
 from groups import events, permissions
 from groups.models import (
     Group,
+    HeldReason,
     Intent,
     Membership,
     Message,
@@ -387,9 +388,20 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
             + (f" (“{verdict.clause}”)" if verdict.clause else "")
             + ". You're welcome to say it another way.",
         )
-    held = verdict.action == "hold" or (
+    newcomer = (
         membership.role != "facilitator" and membership.published_count < group.hold_first_messages
     )
+    held = verdict.action == "hold" or newcomer
+    # The most pressing reason first: crisis words, then a filter, then a newcomer's turn.
+    reason = ""
+    if held:
+        reason = (
+            HeldReason.CRISIS
+            if verdict.crisis
+            else HeldReason.FILTER
+            if verdict.action == "hold"
+            else HeldReason.NEWCOMER
+        )
     message = Message(
         group=group,
         author=membership,
@@ -401,6 +413,7 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
         intent=draft.intent,
         content_warning=draft.content_warning,
         held=held,
+        held_reason=reason,
         resource=resource,
     )
     return message, verdict
