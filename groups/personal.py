@@ -80,7 +80,6 @@ class PersonalConsumer(AsyncWebsocketConsumer):
     __slots__ = (
         "base_send",
         "closed",
-        "groups",
         "hub",
         "key",
         "person",
@@ -91,6 +90,9 @@ class PersonalConsumer(AsyncWebsocketConsumer):
         "timer",
         "values",
     )
+
+    def __init__(self) -> None:
+        """Nothing to set up: channels' layer groups are not used (the hub is)."""
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # As the room's consumer: no layer channel of its own (its events come from the
