@@ -112,3 +112,36 @@ async def test_the_async_path_shows_the_same_zone() -> None:
     await client.aforce_login(member)
     home = text_of((await client.get("/")).content.decode())
     assert HERE in home and "UTC" not in home
+
+
+def test_notes_written_before_keep_no_clock_and_learn_when_they_ended(circle: World) -> None:
+    """The migration that takes the UTC times out of older words (moderation 0002)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from groups import audit
+
+    migration = import_module("moderation.migrations.0002_held_label_and_timeless_notes")
+    member = circle.people["member"]
+    old = (
+        "A facilitator paused your posting because a message touched the agreement's "
+        "“Honor boundaries”. You can keep reading, and post again after 22 November, 21:14 UTC."
+    )
+    Notice.objects.filter(user=member).delete()
+    with time_machine.travel(MOMENT, tick=False):
+        note = Notice.objects.create(
+            user=member, kind="mute", title="Posting paused for a while", text=old,
+            link=circle.group.get_absolute_url(),
+        )  # fmt: skip
+        Membership.objects.filter(group=circle.group, user=member).update(mute_reason=old)
+    with time_machine.travel(MOMENT + timedelta(minutes=20), tick=False):
+        audit.record("unmute", actor=circle.people["facilitator"], group=circle.group,
+                     target_user=member)  # fmt: skip
+    migration.forget_clock_times(apps, None)
+    note.refresh_from_db()
+    assert note.until == MOMENT + timedelta(minutes=20)  # lifted early, by hand
+    assert note.ended_title == "Your posting was paused for a while"
+    assert note.text.endswith("You can keep reading, and post again when the pause lifts.")
+    reason = Membership.objects.get(group=circle.group, user=member).mute_reason
+    assert "UTC" not in reason and reason.endswith("when the pause lifts.")
