@@ -84,11 +84,14 @@
   // "today, 21:40", "yesterday, 08:05", "3 March, 10:12": a time a person reads at a glance,
   // in their own time zone (their profile's, as on every page; else the browser's).
   // The exact moment stays in the <time datetime> attribute.
-  var zone = document.documentElement.dataset.tz || undefined;
-  try { new Date().toLocaleString(undefined, { timeZone: zone }); } catch (err) { zone = undefined; }
-  function day(d) { return d.toLocaleDateString("en-CA", { timeZone: zone }); } // 2026-03-03
+  function timeZone() { // read when used: the page's first messages are formatted early
+    var zone = document.documentElement.dataset.tz || undefined;
+    try { new Date().toLocaleString(undefined, { timeZone: zone }); } catch (err) { zone = undefined; }
+    return zone;
+  }
   function formatTime(iso) {
-    var d = new Date(iso);
+    var d = new Date(iso), zone = timeZone();
+    function day(x) { return x.toLocaleDateString("en-CA", { timeZone: zone }); } // 2026-03-03
     var clock = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", timeZone: zone });
     var today = day(new Date()).split("-");
     var yesterday = new Date(Date.UTC(+today[0], today[1] - 1, today[2] - 1)).toISOString().slice(0, 10);

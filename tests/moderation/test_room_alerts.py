@@ -175,7 +175,7 @@ def test_the_navigation_and_the_room_tell_keepers_of_an_urgent_item(circle: Worl
     for key in ("facilitator", "organizer"):
         for path in ("/", "/crisis/", "/resources/", "/notes/"):
             html = client_for(circle.people[key]).get(path).content.decode()
-            assert nav_safety(html) == "Safety queue · : 1 urgent"  # read: "Safety queue: 1 urgent"
+            assert nav_safety(html) == "Safety queue · 1 urgent"  # read: "Safety queue 1 urgent"
     member_home = client_for(circle.people["member"]).get("/").content.decode()
     assert nav_safety(member_home) is None
 
@@ -219,6 +219,6 @@ def test_the_navigation_costs_one_query_however_much_waits(circle: World) -> Non
     busy = queries()
     assert busy == quiet
     html = client.get("/crisis/").content.decode()
-    assert nav_safety(html) == "Safety queue · : 2 urgent"
+    assert nav_safety(html) == "Safety queue · 2 urgent"
     # session*, user, the navigation (one query), the crisis lines
     assert busy == quiet
