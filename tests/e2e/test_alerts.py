@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 from community.models import Notice, User
 from groups.models import Message
 from tests import services
+from tests.e2e import tour
 from tests.e2e.conftest import open_page
 from tests.e2e.seeded import off_the_loop, sign_in
 from tests.live_server import LiveServer
@@ -104,6 +105,11 @@ def test_a_crisis_phrase_reaches_the_facilitators_home_page_and_room_within_a_se
     assert time.monotonic() - started < 1.5
     assert room.locator("#urgent-alert").get_attribute("aria-live") == "assertive"
     assert room.evaluate("window.notReloaded === true")
+    # Accessible in both colour schemes, as every page is (tests/e2e/tour.py).
+    assert tour.axe_lines(room) == []
+    room.emulate_media(color_scheme="dark")
+    assert tour.axe_lines(room, tour.COLOUR_OPTIONS) == []
+    room.emulate_media(color_scheme="light")
     # Non-blocking: the room goes on; the banner links to the item and can be hidden.
     expect(room.get_by_label("Your message")).to_be_enabled()
     item = banner.get_by_role("link", name="Open it").get_attribute("href")

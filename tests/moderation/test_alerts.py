@@ -301,3 +301,15 @@ async def test_a_socket_keeps_little_and_leaves_the_hub_when_it_closes(
     await asyncio.sleep(0.05)
     assert events.alerts_channel(user.pk) not in hub.groups
     assert events.user_channel(user.pk) not in hub.groups
+
+
+async def test_only_the_sites_own_pages_may_open_it(circle: World) -> None:
+    from community.asgi import application
+
+    cookie = await sync_to_async(session_cookie)(circle.people["facilitator"])
+    for origin in ((b"origin", b"https://elsewhere.example"), None):
+        headers = [(b"cookie", cookie)] + ([origin] if origin else [])
+        communicator = WebsocketCommunicator(application, "/ws/me/", headers)
+        connected, _ = await communicator.connect(timeout=3)
+        assert not connected  # refused at the handshake, before any count is read
+        await communicator.disconnect()
