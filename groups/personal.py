@@ -201,7 +201,8 @@ class PersonalConsumer(AsyncWebsocketConsumer):
                 if values != self.values and not self.closed:
                     self.values = values
                     await self.send(text_data=events.dumps({"type": "alerts", **values}))
-            self.recheck_later()
+            if not self.closed:  # a closed socket keeps no timer (it would keep the socket)
+                self.recheck_later()
         except asyncio.CancelledError:
             raise
         except OSError:  # the client left while we wrote
