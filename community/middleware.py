@@ -1,13 +1,16 @@
-"""Request and response guards: private pages stay private, NUL bytes stay out."""
+"""Request and response guards: private pages stay private, NUL bytes stay out; and
+every time is shown in the reader's own time zone."""
 
 from collections.abc import Callable
 from functools import wraps
 from inspect import iscoroutinefunction
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
 from django.views.defaults import bad_request
 
@@ -101,5 +104,56 @@ def RejectNulMiddleware(
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
         return _refused(request) or get_response(request)
+
+    return middleware
+
+
+def zone_of(user: Any) -> ZoneInfo | None:
+    """The person's own time zone, or None (UTC) while it is not known."""
+    name = getattr(user, "time_zone", "") or ""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine does not know
+        return None
+
+
+def _activate(user: Any) -> None:
+    zone = zone_of(user)
+    if zone is None:
+        timezone.deactivate()
+    else:
+        timezone.activate(zone)
+
+
+@sync_and_async_middleware
+def TimeZoneMiddleware(
+    get_response: Callable,
+) -> Callable:
+    """Show every time in the signed-in person's zone: templates and forms follow it."""
+    if iscoroutinefunction(get_response):
+
+        async def amiddleware(request: HttpRequest) -> HttpResponseBase:
+            auser = getattr(request, "auser", None)
+            if auser is None:
+                return await get_response(request)
+            user = await auser()
+            # The view gets the person already read: one query for both, not one each.
+            request.user = user
+            _activate(user)
+            try:
+                return await get_response(request)
+            finally:
+                timezone.deactivate()
+
+        return amiddleware
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        _activate(getattr(request, "user", None))
+        try:
+            return get_response(request)
+        finally:
+            timezone.deactivate()
 
     return middleware

@@ -63,6 +63,15 @@ def session_holds(key: str | None, user: Any) -> bool:
     return bool(stored) and any(constant_time_compare(stored, h) for h in hashes)
 
 
+@db_call
+def account_if_signed_in(key: str | None, user_id: int) -> Any | None:
+    """The account `user_id` as it is now, if the session `key` still signs it in."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return user if user is not None and session_holds(key, user) else None
+
+
 class SessionAuthMiddleware:
     """Put the signed-in user (or an anonymous one) and the session key in the scope."""
 

@@ -41,6 +41,8 @@ def room(
     mine = selectors.my_reactions(membership, [m.pk for m in page])
     can_post = permissions.can_post(request.user, group, membership)
     reveal = membership.is_facilitator
+    can_facilitate = permissions.can_facilitate(request.user, group, membership)
+    keeps_room = can_facilitate or permissions.is_organizer(request.user)
     first_seq = next((m.seq for m in page if m.seq is not None), None)
     return render(
         request,
@@ -62,7 +64,9 @@ def room(
             "needs_consent": permissions.needs_consent(group, membership),
             "can_post": can_post,
             "me": me_payload(group, membership, can_post=can_post),
-            "can_facilitate": permissions.can_facilitate(request.user, group, membership),
+            "can_facilitate": can_facilitate,
+            # The bar of messages waiting for review (groups/_room_alerts.html).
+            "held_waiting": selectors.held_for_review(group, membership) if keeps_room else [],
             "form": form or MessageForm(initial={"client_id": uuid.uuid4().hex}),
             "reactions": ReactionKind.choices,
             "intents": Intent.choices,
@@ -93,6 +97,18 @@ def history(request: HttpRequest, slug: str) -> JsonResponse:
             ],
             "has_more": bool(page) and (page[0].seq or 0) > 1,
         }
+    )
+
+
+@login_required
+@require_GET
+def held(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room's bar of messages waiting for review, for static/js/alerts.js to refresh."""
+    group, membership = permissions.access_group_for_facilitator(request.user, slug)
+    return render(
+        request,
+        "groups/_held_bar.html",
+        {"group": group, "held_waiting": selectors.held_for_review(group, membership)},
     )
 
 

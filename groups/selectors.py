@@ -207,6 +207,17 @@ def latest_messages(
     return readable(page, reader=viewer)
 
 
+def held_for_review(group: Group, viewer: Membership | None, *, limit: int = 20) -> list[Message]:
+    """Messages waiting for a facilitator in the room, oldest first (never the viewer's own:
+    nobody decides on their own message)."""
+    waiting = Message.objects.filter(
+        group=group, held=True, hidden_at__isnull=True, deleted_at__isnull=True
+    )
+    if viewer is not None:
+        waiting = waiting.exclude(author=viewer)
+    return list(waiting.select_related("author__user").order_by("created_at", "pk")[:limit])
+
+
 def messages_after(group: Group, viewer: Membership, after_seq: int, cap: int) -> list[Message]:
     """Messages after `after_seq` in order, at most `cap + 1` (the extra one says "more")."""
     return readable(

@@ -46,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 if m.consented_version and permissions.needs_consent(m.group, m)
             ],
             "requests": selectors.my_requests(request.user),
-            "notices": community_selectors.recent_notices(request.user),
+            "notices": community_selectors.notices_for_home(request.user),
         },
     )
 

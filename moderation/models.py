@@ -13,7 +13,8 @@ class ReportKind(models.TextChoices):
     CRISIS = "crisis", "Crisis words"
     WORRY = "worry", "A member is worried"
     FILTER = "filter", "Word filter"
-    HELD = "held", "New member's message"
+    # Labelled in the queue by why it is held (groups.models.HeldReason).
+    HELD = "held", "A message waiting for review"
 
 
 class ReportStatus(models.TextChoices):

@@ -8,7 +8,8 @@ organizer. Nobody acts on themselves.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, QuerySet
 
 from groups import permissions as group_permissions
 from groups.models import Group, Membership, MembershipStatus, Message, Role
@@ -58,16 +59,31 @@ def can_decide_appeal(actor: Any, appeal: Any) -> bool:
 
 
 def moderated_groups(actor: Any) -> QuerySet[Group]:
-    """The groups whose queue and log this person may see."""
-    if is_organizer(actor):
-        return Group.objects.all()
-    if not group_permissions.is_in_good_standing(actor):
+    """The groups whose queue and log this person may see.
+
+    A queryset that asks nothing until it is evaluated: whether the person's email is
+    verified (the one part of good standing the user row does not hold) is part of
+    its SQL unless already known, so the navigation can count the queue in the same
+    single query on every page.
+    """
+    if not (
+        actor.is_authenticated and actor.is_active and not getattr(actor, "is_suspended", False)
+    ):
         return Group.objects.none()
-    return Group.objects.filter(
-        memberships__user=actor,
-        memberships__role=Role.FACILITATOR,
-        memberships__status=MembershipStatus.ACTIVE,
-    )
+    verified = getattr(actor, "_hearth_verified", None)
+    if verified is False:
+        return Group.objects.none()
+    if getattr(actor, "is_organizer", False):
+        groups = Group.objects.all()
+    else:
+        groups = Group.objects.filter(
+            memberships__user=actor.pk,
+            memberships__role=Role.FACILITATOR,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+    if verified is None:
+        groups = groups.filter(Exists(EmailAddress.objects.filter(user=actor.pk, verified=True)))
+    return groups
 
 
 def can_use_queue(actor: Any) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -18,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 
+from community.navigation import count_of
 from groups.models import AuditEntry, Clause, Group, Membership, MembershipStatus, Message, Role
 from groups.selectors import readable
 from moderation import permissions
@@ -27,11 +29,15 @@ from moderation.models import (
     AppealStatus,
     NudgeTemplate,
     Report,
+    ReportKind,
     ReportNote,
     ReportStatus,
+    Urgency,
 )
 
 CONTEXT = 2
+# Items that ask for care, not a judgement about the person (see `open_items`).
+CARE = (ReportKind.CRISIS, ReportKind.WORRY)
 # Logged, but not decisions about the person: kept out of their record.
 NOT_DECISIONS = ("read_message", "account_lookup")  # messages shown before and after a reported one
 
@@ -44,27 +50,59 @@ def clause_choices(group: Group) -> list[tuple[str, str]]:
     return [(title, title) for title in titles] + [(SAFETY_CLAUSE, SAFETY_CLAUSE)]
 
 
+def open_items(actor: Any) -> QuerySet[Report]:
+    """The open items the person may act on: in their groups, never about themselves.
+
+    A complaint or a flag about a facilitator is for the organizers (only they act on
+    facilitators), and one about an organizer for the site's administrators. Care is
+    for everyone who keeps the group: crisis words or a worry about a facilitator
+    reach their co-facilitators too, since at night they may be the ones awake.
+    (The roles are read from the row as it is; standing is in `moderated_groups`.)
+    """
+    items = Report.objects.filter(
+        status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
+    )
+    # Nobody reviews reports about themselves (or reads the notes written about them).
+    items = items.exclude(member__user=actor.pk)
+    judgement = ~Q(kind__in=CARE)
+    if not getattr(actor, "is_superuser", False):
+        items = items.exclude(
+            judgement & (Q(member__user__is_organizer=True) | Q(member__user__is_superuser=True))
+        )
+    if not getattr(actor, "is_organizer", False):
+        items = items.exclude(judgement & Q(member__role=Role.FACILITATOR))
+    return items
+
+
+def navigation(actor: Any) -> dict[str, Any]:
+    """What the site's navigation counts for the safety queue (community/navigation.py).
+
+    `moderates`: the person keeps at least one group's queue; `urgent` and `held`:
+    its open urgent items and messages waiting for review; `urgent_item` and
+    `urgent_group`: the newest urgent item's id and its group's id (numbers only:
+    the navigation shows on every page, so no group's name goes into it).
+    """
+    items = open_items(actor)
+    urgent = items.filter(urgency=Urgency.URGENT).order_by("-created_at", "-pk")
+    return {
+        "moderates": Exists(permissions.moderated_groups(actor)),
+        "urgent": count_of(urgent),
+        # As the room's bar shows them: a message its author withdrew waits for nobody.
+        "held": count_of(items.filter(kind=ReportKind.HELD, message__deleted_at__isnull=True)),
+        "urgent_item": Subquery(urgent.values("pk")[:1]),
+        "urgent_group": Subquery(urgent.values("group_id")[:1]),
+    }
+
+
 def queue(actor: Any, *, limit: int = 50) -> list[Report]:
     """Open items the person may act on, urgent first then oldest, with bounded context.
 
     Each item's own message is readable through the item (`item.via`); the messages
     around it only to the group's facilitators, who read the room anyway.
     """
-    items = Report.objects.filter(
-        status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
-    )
-    # Nobody reviews reports about themselves (or reads the notes written about them),
-    # and only those who may act on the person see items about them: reports about a
-    # facilitator go to organizers, about an organizer to the site's administrators.
-    items = items.exclude(member__user=actor)
-    if not permissions.is_superuser(actor):
-        items = items.exclude(member__user__is_organizer=True).exclude(
-            member__user__is_superuser=True
-        )
-    if not permissions.is_organizer(actor):
-        items = items.exclude(member__role=Role.FACILITATOR)
     reports: list[Report] = list(
-        items.select_related("group", "message__author__user", "member__user")
+        open_items(actor)
+        .select_related("group", "message__author__user", "member__user")
         .prefetch_related(Prefetch("notes", queryset=ReportNote.objects.order_by("created_at")))
         .annotate(reporter_count=Count("notes"))
         .order_by("urgency", "created_at")[:limit]

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -168,21 +168,26 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
+    """Post a held message to the room, or not: from the queue, or the room's bar."""
     target = _acted_on_message(request, pk)
-    if request.POST.get("decision") == "approve":
-        _attempt(
-            request,
-            lambda: message_actions.approve_held(actor=request.user, message_id=target.pk),
-            "Posted to the room.",
+    approve = request.POST.get("decision") == "approve"
+
+    def decide() -> Any:
+        if approve:
+            return message_actions.approve_held(actor=request.user, message_id=target.pk)
+        return message_actions.decline_held(
+            actor=request.user, message_id=target.pk, clause=request.POST.get("clause", "")
         )
-    else:
-        _attempt(
-            request,
-            lambda: message_actions.decline_held(
-                actor=request.user, message_id=target.pk, clause=request.POST.get("clause", "")
-            ),
-            "Not posted. Its author was told kindly.",
-        )
+
+    done = "Posted to the room." if approve else "Not posted. Its author was told kindly."
+    if request.headers.get("Accept") == "application/json":
+        # The room's bar (static/js/alerts.js): the answer goes to the page, not a flash.
+        try:
+            decide()
+        except Refused as refusal:
+            return JsonResponse({"ok": False, "detail": refusal.message}, status=409)
+        return JsonResponse({"ok": True, "detail": done})
+    _attempt(request, decide, done)
     return _back(request, reverse("moderation:queue"))
 
 

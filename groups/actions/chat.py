@@ -20,6 +20,7 @@ from community.text import render_chat
 from groups import events, permissions
 from groups.models import (
     Group,
+    HeldReason,
     Intent,
     Membership,
     Message,
@@ -383,10 +384,21 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
             + (f" (“{verdict.clause}”)" if verdict.clause else "")
             + ". You're welcome to say it another way.",
         )
-    held = verdict.action == "hold" or (
+    newcomer = (
         membership.role != Role.FACILITATOR
         and membership.published_count < group.hold_first_messages
     )
+    held = verdict.action == "hold" or newcomer
+    # The most pressing reason first: crisis words, then a filter, then a newcomer's turn.
+    reason = ""
+    if held:
+        reason = (
+            HeldReason.CRISIS
+            if verdict.crisis
+            else HeldReason.FILTER
+            if verdict.action == "hold"
+            else HeldReason.NEWCOMER
+        )
     message = Message(
         group=group,
         author=membership,
@@ -398,6 +410,7 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
         intent=draft.intent,
         content_warning=draft.content_warning,
         held=held,
+        held_reason=reason,
         resource=resource,
     )
     return message, verdict

@@ -7,11 +7,11 @@ from django.utils import timezone
 
 from community.cleaning import check_text
 from community.errors import Refused
-from community.notices import notify
+from community.notices import end_notices
 from groups import audit, events
 from groups.models import AuditEntry, Membership, MembershipStatus
 from moderation import permissions
-from moderation.actions.common import require
+from moderation.actions.common import group_link, leave_note, require
 from moderation.actions.messages import restore_on_appeal
 from moderation.models import Appeal, AppealStatus
 
@@ -44,6 +44,7 @@ def _reverse(entry: AuditEntry) -> None:
         if entry.action == "mute":
             membership.muted_until, membership.mute_reason = None, ""
             membership.save(update_fields=["muted_until", "mute_reason"])
+            end_notices(membership.user, kind="mute", link=group_link(membership.group))
             events.recheck_user(membership.user_id, group_id=membership.group_id)
         elif membership.status in {MembershipStatus.REMOVED, MembershipStatus.BANNED}:
             membership.status = MembershipStatus.LEFT
@@ -53,6 +54,7 @@ def _reverse(entry: AuditEntry) -> None:
     elif entry.action == "suspend" and entry.target_user is not None:
         entry.target_user.suspended_until = None
         entry.target_user.save(update_fields=["suspended_until"])
+        end_notices(entry.target_user, kind="suspend")
 
 
 @transaction.atomic
@@ -83,7 +85,7 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
         message_id=appeal.entry.target_message_id,
         reason=appeal.decision,
     )
-    notify(
+    leave_note(
         appeal.user,
         kind="appeal",
         title="Your appeal was decided",

@@ -5,14 +5,21 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from community.cleaning import check_text
 from community.errors import Refused
+from community.notices import end_notices
 from groups import audit, events
 from groups.models import Membership, MembershipStatus, Role
 from moderation import permissions
-from moderation.actions.common import clause_phrase, clause_text, reason_text, require, tell
+from moderation.actions.common import (
+    clause_phrase,
+    clause_text,
+    group_link,
+    reason_text,
+    require,
+    tell,
+)
 
 MUTE_CHOICES = {10: "10 minutes", 60: "1 hour", 24 * 60: "24 hours", 7 * 24 * 60: "7 days"}
 MAX_MUTE_MINUTES = 30 * 24 * 60
@@ -26,10 +33,6 @@ def _target(membership: Membership) -> Membership:
     if locked.status != MembershipStatus.ACTIVE:
         raise Refused("not_member", "That person is no longer in the group.")
     return locked
-
-
-def _when(moment: Any) -> str:
-    return date_format(timezone.localtime(moment), "j F, H:i") + " UTC"
 
 
 @transaction.atomic
@@ -56,9 +59,10 @@ def mute(
     if not 1 <= minutes <= MAX_MUTE_MINUTES:
         raise Refused("invalid", "A pause can last from one minute to thirty days.")
     until = timezone.now() + timedelta(minutes=minutes)
+    # No time in the words: each page shows `until` in the reader's own time zone.
     explanation = (
         f"A facilitator paused your posting because a message touched {clause_phrase(clause)}. "
-        f"You can keep reading, and post again after {_when(until)}."
+        "You can keep reading, and post again when the pause lifts."
     )
     target.muted_until, target.mute_reason = until, explanation
     target.save(update_fields=["muted_until", "mute_reason"])
@@ -71,8 +75,15 @@ def mute(
         reason=reason,
         expires_at=until,
     )
+    end_notices(target.user, kind="mute", link=group_link(target.group))  # a new pause replaces it
     tell(
-        target.user, target.group, kind="mute", title="Posting paused for a while", text=explanation
+        target.user,
+        target.group,
+        kind="mute",
+        title="Posting paused for a while",
+        text=explanation,
+        until=until,
+        ended_title="Your posting was paused for a while",
     )
     events.recheck_user(target.user_id, group_id=target.group_id)
     return target
@@ -86,6 +97,7 @@ def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membershi
     target.muted_until, target.mute_reason = None, ""
     target.save(update_fields=["muted_until", "mute_reason"])
     audit.record("unmute", actor=actor, group=target.group, target_user=target.user, reason=reason)
+    end_notices(target.user, kind="mute", link=group_link(target.group))
     tell(
         target.user,
         target.group,
@@ -120,6 +132,7 @@ def _end_membership(
         else "You may ask to come back later, by request or invitation. You can also appeal "
         "from your record."
     )
+    end_notices(target.user, kind="mute", link=group_link(target.group))  # no posting to pause
     # The sockets re-check first: nothing (a `sync` between the two) reaches the room's
     # socket after the person has heard they are out of it.
     events.recheck_user(target.user_id, group_id=target.group_id)
@@ -189,12 +202,15 @@ def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
     audit.record(
         "suspend", actor=actor, target_user=user, reason=reason, expires_at=until if days else None
     )
+    end_notices(user, kind="suspend")
     tell(
         user,
         None,
         kind="suspend",
         title="Your account is paused",
         text="An organizer paused your account. You can read your record and appeal there.",
+        until=until if days else None,
+        ended_title="Your account was paused",
     )
     events.recheck_user(user.pk)
     return user
@@ -207,6 +223,7 @@ def unsuspend(*, actor: Any, user: Any, reason: str = "") -> Any:
     user.suspended_until = None
     user.save(update_fields=["suspended_until"])
     audit.record("unsuspend", actor=actor, target_user=user, reason=reason)
+    end_notices(user, kind="suspend")
     tell(
         user,
         None,

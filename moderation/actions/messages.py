@@ -10,7 +10,7 @@ from groups import audit, events
 from groups.actions.chat import take_change, take_seq
 from groups.models import Group, Membership, Message, Role
 from groups.payloads import message_payload
-from moderation import permissions
+from moderation import alerts, permissions
 from moderation.actions.common import clause_phrase, clause_text, reason_text, require, tell
 from moderation.models import Report, ReportKind, ReportStatus
 
@@ -134,6 +134,7 @@ def _close_held_report(actor: Any, message: Message, outcome: str) -> None:
         resolved_by=actor,
         resolution=outcome,
     )
+    alerts.queue_changed(message.group_id)  # one message fewer waits for them
 
 
 @transaction.atomic

@@ -9,13 +9,12 @@ from django.utils import timezone
 from community import ratelimit
 from community.cleaning import check_text
 from community.errors import Refused
-from community.notices import notify
 from community.selectors import crisis_lines_for
 from groups import audit, events
 from groups import permissions as group_permissions
 from groups.models import Membership, Message
-from moderation import permissions
-from moderation.actions.common import clause_text, require
+from moderation import alerts, permissions
+from moderation.actions.common import clause_text, leave_note, require
 from moderation.models import (
     SAFETY_CLAUSE,
     Report,
@@ -84,9 +83,13 @@ def _file(
                 )
         except IntegrityError:
             report = Report.objects.select_for_update().get(**lookup)
+        else:
+            if urgent or kind == ReportKind.HELD:  # what the navigation counts
+                alerts.queue_changed(group.pk)
     elif urgent and report.urgency != Urgency.URGENT:
         report.urgency = Urgency.URGENT
         report.save(update_fields=["urgency"])
+        alerts.queue_changed(group.pk)
     if reporter is not None:
         ReportNote.objects.get_or_create(
             report=report,
@@ -160,7 +163,7 @@ def crisis_card(user: Any, group: Any, *, after: Message | None = None) -> None:
         "It sounds like things might be really hard right now. You don't have to carry it "
         "alone: these lines are open, and the people here care about you."
     )
-    notify(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
+    leave_note(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
     card: dict[str, Any] = {
         "type": "notice",
         "kind": "crisis",
@@ -259,6 +262,8 @@ def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = ""
     report.resolved_at, report.resolved_by = timezone.now(), actor
     report.resolution = note
     report.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    if report.urgency == Urgency.URGENT or report.kind == ReportKind.HELD:
+        alerts.queue_changed(report.group_id)
     audit.record(
         "report_dismissed" if dismiss else "report_resolved",
         actor=actor,
@@ -270,7 +275,7 @@ def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = ""
     )
     for reporter_note in report.notes.select_related("reporter"):
         if reporter_note.reporter is not None:
-            notify(
+            leave_note(
                 reporter_note.reporter,
                 kind="report_outcome",
                 title="Your report was reviewed",

@@ -17,8 +17,10 @@ from typing import Any
 
 from channels.security.websocket import WebsocketDenier
 
+from community import navigation
 from community.routing import websocket_urlpatterns
 from groups import consumers as chat
+from groups import personal
 from moderation import consumers as moderation
 from tests.chat.text_frames import NAMES, TEXT_FRAMES
 
@@ -30,6 +32,9 @@ PACKAGES = ("groups", "moderation", "community")
 ENVELOPES = {"room.event", "user.event", "user.recheck", "user.signed_out", "room.overflow"}
 # Layer messages that never touch a room socket, by where they are sent.
 NOT_ROOM = {"healthz": "community/views.py"}  # the /healthz/ probe of the layer
+# The personal socket (ws/me/): the envelope that pokes it, and the frame it sends.
+PERSONAL_ENVELOPES = {"alerts.changed": "groups/events.py"}
+PERSONAL_FRAMES = {"alerts": "groups/personal.py"}
 
 
 # --- What the code says ---------------------------------------------------------------
@@ -79,13 +84,21 @@ def literal_values(key: str) -> dict[str, set[str]]:
     return found
 
 
+def routed() -> dict[str, Any]:
+    return {
+        str(pattern.pattern): getattr(pattern.callback, "consumer_class", None)
+        for pattern in websocket_urlpatterns
+    }
+
+
 def client_frame_types() -> set[str]:
     """The `type`s the routed room consumer handles."""
-    consumers = {
-        getattr(pattern.callback, "consumer_class", None) for pattern in websocket_urlpatterns
+    # The last route turns away every path the room's and the personal socket's do not serve.
+    assert routed() == {
+        "ws/groups/<slug:slug>/": moderation.RoomConsumer,
+        "ws/me/": personal.PersonalConsumer,
+        "^": WebsocketDenier,
     }
-    # The last route turns away every path the room's does not serve.
-    assert consumers == {moderation.RoomConsumer, WebsocketDenier}
     assert issubclass(moderation.RoomConsumer, chat.RoomConsumer)
     assert set(chat.RoomConsumer.HANDLERS) <= set(moderation.RoomConsumer.HANDLERS)
     return set(moderation.RoomConsumer.HANDLERS)
@@ -96,9 +109,9 @@ def server_frame_types() -> set[str]:
     for envelope in ENVELOPES:
         assert envelope in found, f"{envelope} is no longer sent: drop it from ENVELOPES"
         assert callable(getattr(moderation.RoomConsumer, envelope.replace(".", "_"), None))
-    for kind, path in NOT_ROOM.items():
-        assert found.get(kind) == {path}, f"update NOT_ROOM: {kind} is sent from {found.get(kind)}"
-    return set(found) - ENVELOPES - set(NOT_ROOM)
+    for kind, path in {**NOT_ROOM, **PERSONAL_ENVELOPES, **PERSONAL_FRAMES}.items():
+        assert found.get(kind) == {path}, f"update the test: {kind} is sent from {found.get(kind)}"
+    return set(found) - ENVELOPES - set(NOT_ROOM) - set(PERSONAL_ENVELOPES) - set(PERSONAL_FRAMES)
 
 
 def error_codes() -> set[str]:
@@ -263,7 +276,7 @@ def test_every_close_code_is_documented_and_every_documented_one_exists() -> Non
 
 
 def test_examples_are_json_of_known_frames_and_full_messages_have_every_key() -> None:
-    known = client_frame_types() | server_frame_types()
+    known = client_frame_types() | server_frame_types() | set(PERSONAL_FRAMES)
     message_keys = returned_keys(ROOT / "groups" / "payloads.py", "message_payload")
     card_keys = returned_keys(ROOT / "groups" / "payloads.py", "resource_card")
     me_keys = returned_keys(ROOT / "groups" / "payloads.py", "me_payload") | {"id", "name", "role"}
@@ -287,3 +300,21 @@ def test_examples_are_json_of_known_frames_and_full_messages_have_every_key() ->
                 assert set(frame) == state_keys, frame
                 seen["state"] += 1
     assert all(seen.values()), seen
+
+
+def test_the_personal_socket_is_documented_with_every_value_it_sends() -> None:
+    text = section("The personal socket")
+    assert table_keys(text) == set(PERSONAL_FRAMES)
+    # The values are exactly what the navigation counts (every registered provider's).
+    from community.models import User
+
+    values = set(navigation.expressions(User(pk=1, is_active=True)))
+    documented = [f for v in examples() for f in objects(v) if f.get("type") == "alerts"]
+    assert documented and all(set(f) == values | {"type"} for f in documented), documented
+    assert quoted(text) >= values | set(PERSONAL_ENVELOPES) | {"user.recheck"}
+    # Its close codes are the room's, and each is explained.
+    for code in (personal.CLOSE_NOT_SIGNED_IN, personal.CLOSE_POLICY, personal.CLOSE_SERVER_ERROR):
+        assert str(code) in text
+    # The layer event that pokes it is handled by it (and never reaches a room's handlers).
+    assert "alerts.changed" in inspect.getsource(personal.PersonalConsumer.deliver)
+    assert not hasattr(moderation.RoomConsumer, "alerts_changed")

@@ -5,6 +5,8 @@ member's composer is disabled (a `me` event) within a second. A ban posted
 through process A's form closes the member's socket on process B with 4403
 within a second. A word filter saved anywhere (here: a plain save in a third
 process, as the Django admin does) applies to the very next message on both.
+A crisis phrase posted on process B moves the urgent count of a facilitator whose
+only open page (its personal socket) is on process A, within a second.
 """
 
 import asyncio
@@ -15,12 +17,12 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus
 from moderation import screening
-from moderation.models import WordFilter
+from moderation.models import CrisisPhrase, WordFilter
 from tests import services
 from tests.moderation.conftest import CLAUSE, World, build_world
 from tests.multiprocess import (
@@ -166,3 +168,33 @@ async def test_a_filter_saved_anywhere_applies_within_a_second_on_every_process(
     finally:
         for socket in sockets:
             await socket.close()
+
+
+async def test_an_urgent_item_written_on_one_process_reaches_a_facilitators_page_on_the_other(
+    two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
+) -> None:
+    """The facilitator has only the home page open (its personal socket, ws/me/) on A."""
+    a, b = two_servers
+    world, cookies, _ = circle
+    await database_sync_to_async(CrisisPhrase.objects.create)(phrase="want to die")
+    await asyncio.sleep(screening.VERSION_EVERY + 0.2)  # each process looks once a second
+    facilitator = await connect(
+        a.ws_url("/ws/me/"),
+        additional_headers={"Cookie": cookies["facilitator"], "Origin": a.origin},
+        open_timeout=5,
+    )
+    member, _ = await open_room(b, world.group.slug, cookies["member"])
+    try:
+        first = await next_of(facilitator, "alerts")
+        assert first["urgent"] == 0 and first["moderates"] is True
+        await member.send(
+            json.dumps({"type": "message.send", "client_id": "hard", "body": "I want to die"})
+        )
+        await next_of(member, "message.ack")
+        sent = time.monotonic()
+        alerts = await next_of(facilitator, "alerts", within=1.0)
+        assert time.monotonic() - sent < 1.0
+        assert alerts["urgent"] == 1 and alerts["urgent_group"] == world.group.pk
+    finally:
+        await facilitator.close()
+        await member.close()
