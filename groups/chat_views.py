@@ -42,7 +42,7 @@ def room(
     can_post = permissions.can_post(request.user, group, membership)
     reveal = membership.is_facilitator
     can_facilitate = permissions.can_facilitate(request.user, group, membership)
-    keeps_room = can_facilitate or permissions.is_organizer(request.user)
+    keeps_room = permissions.keeps_room(request.user, group, membership)
     first_seq = next((m.seq for m in page if m.seq is not None), None)
     return render(
         request,
@@ -103,8 +103,14 @@ def history(request: HttpRequest, slug: str) -> JsonResponse:
 @login_required
 @require_GET
 def held(request: HttpRequest, slug: str) -> HttpResponse:
-    """The room's bar of messages waiting for review, for static/js/alerts.js to refresh."""
-    group, membership = permissions.access_group_for_facilitator(request.user, slug)
+    """The room's bar of messages waiting for review, for static/js/alerts.js to refresh.
+
+    For those who keep the room from inside it, as the room shows the bar: an organizer
+    outside the group reads held messages through the queue's items instead.
+    """
+    group, membership = permissions.access_group_for_reader(request.user, slug)
+    if not permissions.keeps_room(request.user, group, membership):
+        raise permissions.NotFound("No group here.")
     return render(
         request,
         "groups/_held_bar.html",

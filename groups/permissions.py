@@ -97,6 +97,13 @@ def can_facilitate(user: Any, group: Group, membership: Membership | None) -> bo
     )
 
 
+def keeps_room(user: Any, group: Group, membership: Membership | None) -> bool:
+    """Moderates the room from inside it: its facilitator, or an organizer who is a member."""
+    return can_facilitate(user, group, membership) or (
+        is_organizer(user) and can_read(user, group, membership)
+    )
+
+
 def can_manage_group(user: Any) -> bool:
     """Create, edit and archive groups; appoint facilitators; publish agreements."""
     return is_organizer(user)

@@ -209,13 +209,15 @@ def latest_messages(
 
 def held_for_review(group: Group, viewer: Membership | None, *, limit: int = 20) -> list[Message]:
     """Messages waiting for a facilitator in the room, oldest first (never the viewer's own:
-    nobody decides on their own message)."""
+    nobody decides on their own message). For those who keep the room
+    (`permissions.keeps_room`, checked by the caller)."""
     waiting = Message.objects.filter(
         group=group, held=True, hidden_at__isnull=True, deleted_at__isnull=True
     )
     if viewer is not None:
         waiting = waiting.exclude(author=viewer)
-    return list(waiting.select_related("author__user").order_by("created_at", "pk")[:limit])
+    found = waiting.select_related("author__user").order_by("created_at", "pk")[:limit]
+    return readable(found, reader=viewer, moderator=True)
 
 
 def messages_after(group: Group, viewer: Membership, after_seq: int, cap: int) -> list[Message]:

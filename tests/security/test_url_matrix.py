@@ -101,6 +101,26 @@ ROWS: dict[str, list[Row]] = {
     "crisis": [Row(lambda w: "/crisis/", EVERYONE, visitor=200)],
     "healthz": [Row(lambda w: "/healthz", EVERYONE, ok=frozenset({200, 503}), visitor=200)],
     "profile": [Row(lambda w: "/settings/profile/", SIGNED_IN)],
+    "detected_time_zone": [
+        Row(
+            lambda w: "/settings/time-zone/",
+            SIGNED_IN,
+            method="POST",
+            data=lambda w: {"time_zone": "Europe/Madrid"},
+            ok=frozenset({204}),
+        )
+    ],
+    "notes": [Row(lambda w: "/notes/", SIGNED_IN)],
+    "dismiss_notes": [Row(lambda w: "/notes/put-down/", SIGNED_IN, method="POST", ok=REDIRECT)],
+    # Someone else's note is simply not there to put down: the page comes back, unchanged.
+    "dismiss_note": [
+        Row(
+            lambda w: reverse("dismiss_note", args=[w.people["muted"].notices.get(kind="mute").pk]),
+            SIGNED_IN,
+            method="POST",
+            ok=REDIRECT,
+        )
+    ],
     "groups:directory": [Row(lambda w: "/groups/", EVERYONE, visitor=200)],
     "groups:new": [Row(lambda w: "/groups/new/", ORGANIZERS)],
     "groups:withdraw": [
@@ -117,6 +137,8 @@ ROWS: dict[str, list[Row]] = {
     ],
     "groups:group": [Row(G("groups:group", slug), EVERYONE, ok=frozenset({200, 302}), visitor=200)],
     "groups:history": [Row(G("groups:history", slug), READERS)],
+    # The room's bar of held messages: for those who keep the room from inside it.
+    "groups:held": [Row(G("groups:held", slug), frozenset({"facilitator"}))],
     "groups:post": [
         Row(
             G("groups:post", slug),
