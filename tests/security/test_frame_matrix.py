@@ -22,6 +22,8 @@ from tests.security.roles import (
     CLAUSE,
     HELD_WORDS,
     HIDDEN_WORDS,
+    MODERATORS,
+    QUEUE_USERS,
     READERS,
     ROLES,
     WORDS,
@@ -215,6 +217,38 @@ async def test_only_readers_may_open_the_rooms_socket(world: Roles) -> None:
             else:
                 expected = 4401 if role == "visitor" else 4403
                 assert first == {"type": "websocket.close", "code": expected}, role
+        finally:
+            await communicator.disconnect()
+    await release_sync_thread_connection()
+
+
+async def test_everyone_signed_in_may_open_the_personal_socket_and_hears_only_numbers(
+    world: Roles,
+) -> None:
+    """ws/me/ carries counts, never words: the keepers of a queue see theirs, others none."""
+    from channels.testing import WebsocketCommunicator
+
+    from community.asgi import application
+    from tests.chat.conftest import HOST, ORIGIN, session_cookie
+
+    for role in ROLES:
+        headers = [HOST, ORIGIN]
+        if role != "visitor":
+            cookie = await sync_to_async(session_cookie)(world.people[role])
+            headers.append((b"cookie", cookie))
+        communicator = WebsocketCommunicator(application, "/ws/me/", headers)
+        try:
+            assert (await communicator.connect(timeout=3))[0], role
+            first = await communicator.receive_output(timeout=3)
+            if role == "visitor":
+                assert first == {"type": "websocket.close", "code": 4401}
+                continue
+            alerts = json.loads(first["text"])
+            assert alerts["type"] == "alerts", role
+            assert alerts["moderates"] is (role in QUEUE_USERS), role
+            assert all(isinstance(v, int | bool | None) for v in alerts.values() if v != "alerts")
+            if role not in MODERATORS:
+                assert alerts["urgent"] == alerts["held"] == 0, role
         finally:
             await communicator.disconnect()
     await release_sync_thread_connection()
