@@ -162,7 +162,7 @@ def uvicorn_cmd(app: str, port: int, workers: int) -> list[str]:
         PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--lifespan", "off", "--no-access-log",
         "--ws", "community.wsprotocol:WebSocketProtocol",
-        "--ws-max-size", "16384", "--ws-per-message-deflate", "false", "--log-level", "warning",
+        "--ws-max-size", "65536", "--ws-per-message-deflate", "false", "--log-level", "warning",
     ]  # fmt: skip
 
 

@@ -1,16 +1,35 @@
 """Writes with rules for site-wide things: profiles."""
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from community.models import User
 from community.names import validate_name
 from community.text import render_markdown
 
 
-def update_profile(*, user: User, display_name: str, pronouns: str, bio: str, region: str) -> User:
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA zones a person may choose, in name order (read from the system once)."""
+    return tuple(sorted(zone for zone in available_timezones() if "/" in zone or zone == "UTC"))
+
+
+def update_profile(
+    *, user: User, display_name: str, pronouns: str, bio: str, region: str, time_zone: str = ""
+) -> User:
     """Save a person's profile, cleaning the name and rendering the bio."""
     user.display_name = validate_name(display_name)
     user.pronouns = " ".join(pronouns.split())[:40]
     user.bio = bio.strip()
     user.bio_html = render_markdown(user.bio)
     user.region = region
-    user.save(update_fields=["display_name", "pronouns", "bio", "bio_html", "region"])
+    user.time_zone = time_zone if time_zone in time_zones() else ""
+    user.save(update_fields=["display_name", "pronouns", "bio", "bio_html", "region", "time_zone"])
     return user
+
+
+def adopt_time_zone(*, user: User, name: str) -> bool:
+    """Take the browser's zone as the person's, unless they already have one. True if taken."""
+    if user.time_zone or name not in time_zones():
+        return False
+    return bool(User.objects.filter(pk=user.pk, time_zone="").update(time_zone=name))

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
 from community.models import CrisisLine, User
+from community.permissions import is_organizer, may_use_admin
 
 
 @admin.register(User)
@@ -30,8 +31,8 @@ class OrganizerAdmin(admin.ModelAdmin):
     """Admin pages that organizers (staff, not superusers) may use in full."""
 
     def _organizer(self, request: HttpRequest) -> bool:
-        user = request.user
-        return bool(user.is_active and user.is_staff and getattr(user, "is_organizer", False))
+        # An organizer in good standing: a suspension takes the admin's powers too.
+        return may_use_admin(request.user) and is_organizer(request.user)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._organizer(request) or super().has_module_permission(request)

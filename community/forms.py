@@ -3,6 +3,7 @@
 from django import forms
 from django.http import HttpRequest
 
+from community.actions import time_zones
 from community.models import Region, User
 from community.names import MAX_NAME_LENGTH, validate_name
 
@@ -16,6 +17,13 @@ class SignupDetailsForm(forms.Form):
         help_text="How others will see you. You can change it later, and groups may "
         "let you choose a different name inside them.",
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        required=False,
+        choices=lambda: [("", "This device's time zone"), *((z, z) for z in time_zones())],
+        help_text="Every time on Hearth is shown in it. Leave it on “This device's time "
+        "zone” and we take the one your browser uses the next time you open a page.",
     )
 
     def clean_display_name(self) -> str:
@@ -41,13 +49,21 @@ class ProfileForm(forms.Form):
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. Shown to people in your groups. Simple formatting such as "
+        help_text="Optional. Shown beside your name on the member list of your groups "
+        "(not in a group where you use a different name). Simple formatting such as "
         "*emphasis* and links works.",
     )
     region = forms.ChoiceField(
         label="Where you are",
         choices=Region.choices,
         help_text="Only used to show you the right crisis lines first.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        required=False,
+        choices=lambda: [("", "This device's time zone"), *((z, z) for z in time_zones())],
+        help_text="Every time on Hearth is shown in it. Leave it on “This device's time "
+        "zone” and we take the one your browser uses the next time you open a page.",
     )
 
     def clean_display_name(self) -> str:

@@ -1,23 +1,47 @@
-"""Request and response guards: private pages stay private, NUL bytes stay out."""
+"""Request and response guards: private pages stay private, NUL bytes stay out; and
+every time is shown in the reader's own time zone."""
 
 from collections.abc import Callable
+from functools import wraps
 from inspect import iscoroutinefunction
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
+from django.views.defaults import bad_request
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
+
+
+def _keep_private(response: HttpResponseBase) -> HttpResponseBase:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def _apply(response: HttpResponseBase, user: Any) -> HttpResponseBase:
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     if user is not None and user.is_authenticated:
         # Signed-in pages may show who belongs to which group: never cache or index.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        _keep_private(response)
     return response
+
+
+def private_page[**P, R: HttpResponseBase](view: Callable[P, R]) -> Callable[P, R]:
+    """Never cache or index this page, for visitors too: it names a group (or an
+    invitation to one), and a search result or a shared cache must not."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        response = view(*args, **kwargs)
+        _keep_private(response)
+        return response
+
+    return wrapped
 
 
 @sync_and_async_middleware
@@ -54,23 +78,82 @@ def _has_nul(request: HttpRequest) -> bool:
     return False
 
 
+def _refused(request: HttpRequest) -> HttpResponseBase | None:
+    """The site's 400 page for a request with a NUL, or a form Django can't read."""
+    try:
+        refuse = _has_nul(request)
+    except (BadRequest, MultiPartParserError):
+        # A form in another charset than UTF-8, or a broken multipart body. Answered
+        # here, not raised: the debug page would read the form again and fail again.
+        refuse = True
+    return bad_request(request, BadRequest("unreadable request")) if refuse else None
+
+
 @sync_and_async_middleware
 def RejectNulMiddleware(
     get_response: Callable,
 ) -> Callable:
-    """Answer 400 to any request whose address or form carries a NUL byte."""
+    """Answer 400 to a request whose address or form carries a NUL, or whose form
+    can't be read; with the site's page, raising nothing."""
     if iscoroutinefunction(get_response):
 
         async def amiddleware(request: HttpRequest) -> HttpResponseBase:
-            if _has_nul(request):
-                raise BadRequest("NUL byte in request")
-            return await get_response(request)
+            return _refused(request) or await get_response(request)
 
         return amiddleware
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
-        if _has_nul(request):
-            raise BadRequest("NUL byte in request")
-        return get_response(request)
+        return _refused(request) or get_response(request)
+
+    return middleware
+
+
+def zone_of(user: Any) -> ZoneInfo | None:
+    """The person's own time zone, or None (UTC) while it is not known."""
+    name = getattr(user, "time_zone", "") or ""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine does not know
+        return None
+
+
+def _activate(user: Any) -> None:
+    zone = zone_of(user)
+    if zone is None:
+        timezone.deactivate()
+    else:
+        timezone.activate(zone)
+
+
+@sync_and_async_middleware
+def TimeZoneMiddleware(
+    get_response: Callable,
+) -> Callable:
+    """Show every time in the signed-in person's zone: templates and forms follow it."""
+    if iscoroutinefunction(get_response):
+
+        async def amiddleware(request: HttpRequest) -> HttpResponseBase:
+            auser = getattr(request, "auser", None)
+            if auser is None:
+                return await get_response(request)
+            user = await auser()
+            # The view gets the person already read: one query for both, not one each.
+            request.user = user
+            _activate(user)
+            try:
+                return await get_response(request)
+            finally:
+                timezone.deactivate()
+
+        return amiddleware
+
+    def middleware(request: HttpRequest) -> HttpResponseBase:
+        _activate(getattr(request, "user", None))
+        try:
+            return get_response(request)
+        finally:
+            timezone.deactivate()
 
     return middleware

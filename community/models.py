@@ -53,6 +53,9 @@ class User(AbstractUser):
     bio = models.TextField(max_length=500, blank=True)
     bio_html = models.TextField(blank=True, editable=False)
     region = models.CharField(max_length=8, choices=Region.choices, default=Region.OTHER)
+    # An IANA zone name ("Europe/London"); empty until the browser's is detected at the
+    # first signed-in page (community/middleware.py shows every time in it).
+    time_zone = models.CharField(max_length=64, blank=True)
     is_organizer = models.BooleanField(
         default=False, help_text="Organizers open groups and keep the community's resources."
     )
@@ -138,10 +141,29 @@ class Notice(models.Model):
     text = models.TextField(max_length=1500)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    # When what it tells of stops being true (a pause on posting lifts): from then on
+    # the note is history, worded in the past and no longer counted as unread.
+    until = models.DateTimeField(null=True, blank=True)
+    ended_title = models.CharField(max_length=120, blank=True)  # the title, once it is over
+    # When the person put it down; it stays on their notes page.
+    dismissed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "dismissed_at"], name="notice_unread_idx")]
 
     def __str__(self) -> str:
         return f"Notice {self.pk}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.until is None or self.until > timezone.now()
+
+    @property
+    def is_unread(self) -> bool:
+        return self.dismissed_at is None and self.is_current
+
+    @property
+    def heading(self) -> str:
+        """The title as it reads now: in the past once what it tells of is over."""
+        return self.title if self.is_current else self.ended_title or self.title

@@ -2,10 +2,19 @@
 
 The room's consumer comes from `moderation`, which extends the chat consumer of
 `groups` with report and moderation frames (groups never imports moderation).
+The personal socket (ws/me/) keeps the navigation's counts live on every page.
+A path no route serves is refused at the handshake (HTTP 403, as a foreign
+origin is), instead of failing inside the router with a traceback.
 """
 
-from django.urls import URLPattern, URLResolver
+from channels.security.websocket import WebsocketDenier
+from django.urls import URLPattern, URLResolver, path, re_path
 
+from groups.personal import PersonalConsumer
 from moderation.routing import websocket_urlpatterns as room_routes
 
-websocket_urlpatterns: list[URLPattern | URLResolver] = [*room_routes]
+websocket_urlpatterns: list[URLPattern | URLResolver] = [
+    *room_routes,
+    path("ws/me/", PersonalConsumer.as_asgi()),
+    re_path(r"^", WebsocketDenier.as_asgi()),
+]

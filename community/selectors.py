@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from community.models import CrisisLine, Notice
@@ -27,10 +27,24 @@ def crisis_card_lines(region: str) -> list[CrisisLine]:
     return list(crisis_lines_for(region).filter(region__in=[region, "INTL"])[:3])
 
 
-def recent_notices(user: Any, *, limit: int = 5) -> list[Notice]:
-    """The person's latest private notices; showing them marks them read."""
-    notices = list(Notice.objects.filter(user=user).order_by("-created_at")[:limit])
-    unread = [n.pk for n in notices if n.read_at is None]
-    if unread:
-        Notice.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    return notices
+def unread_notices(user: Any) -> QuerySet[Notice]:
+    """Notes the person has not put down and that are still true, newest first.
+
+    A note whose moment has passed (a pause on posting that has lifted) is history:
+    it stays on the notes page, worded in the past, but no longer waits on home.
+    """
+    return Notice.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=timezone.now()),
+        user=user.pk,
+        dismissed_at__isnull=True,
+    ).order_by("-created_at", "-pk")
+
+
+def notices_for_home(user: Any, *, limit: int = 3) -> list[Notice]:
+    """The newest few unread notes; showing them changes nothing."""
+    return list(unread_notices(user)[:limit])
+
+
+def all_notices(user: Any, *, limit: int = 100) -> list[Notice]:
+    """The person's notes, newest first: the history on the notes page."""
+    return list(Notice.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])

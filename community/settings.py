@@ -46,13 +46,15 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First, so its `runserver` wraps daphne's and leaves static files to WhiteNoise
+    # in development too: one way of serving them (a `..` path is a 404 in both).
+    "whitenoise.runserver_nostatic",
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "channels",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "community.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "community.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -94,6 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "community.navigation.context",
             ],
         },
     },
@@ -179,7 +183,7 @@ if REDIS_URL:
 else:
     # The in-memory layer silently drops group messages for a socket whose inbox
     # holds `capacity` (default 100): a busy room's burst passes that. A socket that
-    # truly falls behind is closed (1013) by the consumer's lag check instead.
+    # truly falls behind is closed (4503) by the consumer's lag check instead.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
@@ -294,6 +298,8 @@ STATIC_URL = "/static/"
 # Where collectstatic writes and WhiteNoise serves from (the image builds it in place).
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Without collectstatic (development, tests), WhiteNoise serves from the source folders.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -321,7 +327,10 @@ HEARTH_QUICK_EXIT_URL = os.environ.get(
 # --- Chat limits ---------------------------------------------------------------
 HEARTH_CHAT: dict[str, Any] = {
     "MAX_BODY": 4000,
+    # The room closes (4413) a text frame over this many bytes of UTF-8; the servers'
+    # own cap is higher, so that under uvicorn and daphne alike the room is what closes.
     "MAX_FRAME_BYTES": 16 * 1024,
+    "SERVER_FRAME_BYTES": 64 * 1024,
     "HISTORY_PAGE": 50,
     "SYNC_CAP": 500,
     # Token bucket per member: a burst of `BURST`, refilled at `RATE` per second.
@@ -330,12 +339,19 @@ HEARTH_CHAT: dict[str, Any] = {
     # Frames refused in a row within a short window before a socket is closed.
     "FLOOD_LIMIT": 40,
     "EDIT_WINDOW_SECONDS": 15 * 60,
-    # Close (1013) a socket whose events arrive this many seconds late.
+    # Close (4503) a socket whose events arrive this many seconds late.
     "MAX_LAG_SECONDS": 15.0,
-    # Close (1013) a socket with this many events waiting for it (a client that
+    # Every open room socket re-reads its standing (account, session, membership)
+    # at least this often, in case a revocation's signal was lost (docs/security.md).
+    "RECHECK_SECONDS": float(os.environ.get("CHAT_RECHECK_SECONDS", "30")),
+    # Close (4503) a socket with this many events waiting for it (a client that
     # stopped reading): it resyncs from the database when it comes back.
     "MAX_OUTBOX": 1000,
 }
+
+# `runserver` (daphne) caps WebSocket frames as bin/serve (uvicorn) does.
+DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = HEARTH_CHAT["SERVER_FRAME_BYTES"]
+DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = HEARTH_CHAT["SERVER_FRAME_BYTES"]
 
 # --- Logging: no message text or group names, ever -----------------------------
 LOGGING = {

@@ -1,11 +1,20 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest
 from django.urls import include, path
 
 from community import views
+from community.permissions import may_use_admin
 from groups import views as group_views
 
+
+def may_use_admin_site(request: HttpRequest) -> bool:
+    return may_use_admin(request.user)
+
+
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# A suspended account keeps no admin powers (superusers included).
+admin.site.has_permission = may_use_admin_site  # type: ignore[method-assign]
 admin.site.site_header = "Hearth administration"
 
 urlpatterns = [
@@ -15,6 +24,10 @@ urlpatterns = [
     path("resources/", include("groups.resource_urls")),
     path("crisis/", views.crisis, name="crisis"),
     path("settings/profile/", views.profile, name="profile"),
+    path("settings/time-zone/", views.detected_time_zone, name="detected_time_zone"),
+    path("notes/", views.notes, name="notes"),
+    path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),
+    path("notes/<int:pk>/put-down/", views.dismiss_note, name="dismiss_note"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

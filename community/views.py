@@ -11,9 +11,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from community import actions, selectors
+from community import actions, notices, selectors
 from community.forms import ProfileForm
 from community.models import Region
 
@@ -52,9 +52,56 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "pronouns": user.pronouns,  # type: ignore[union-attr]
                 "bio": user.bio,  # type: ignore[union-attr]
                 "region": user.region,  # type: ignore[union-attr]
+                "time_zone": user.time_zone,  # type: ignore[union-attr]
             }
         )
     return render(request, "community/profile.html", {"form": form})
+
+
+@login_required
+def notes(request: HttpRequest) -> HttpResponse:
+    """Every note the person was left: those still open, then the earlier ones."""
+    found = selectors.all_notices(request.user)
+    return render(
+        request,
+        "community/notes.html",
+        {
+            "open_notes": [n for n in found if n.is_unread],
+            "earlier_notes": [n for n in found if not n.is_unread],
+        },
+    )
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+@require_POST
+def dismiss_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put one note down; it stays on the notes page."""
+    if notices.dismiss(user=request.user, notice_id=pk):
+        messages.success(request, "Put down. You can still find it on your notes page.")
+    return _back(request, "notes")
+
+
+@login_required
+@require_POST
+def dismiss_notes(request: HttpRequest) -> HttpResponse:
+    notices.dismiss_all(user=request.user)
+    messages.success(request, "All put down. They stay on this page.")
+    return redirect("notes")
+
+
+@login_required
+@require_POST
+def detected_time_zone(request: HttpRequest) -> HttpResponse:
+    """The browser's time zone, sent once by static/js/alerts.js while none is chosen."""
+    actions.adopt_time_zone(user=request.user, name=request.POST.get("time_zone", ""))  # type: ignore[arg-type]
+    return HttpResponse(status=204)
 
 
 def _database_ok() -> bool:

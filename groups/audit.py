@@ -16,6 +16,7 @@ def record(
     clause: str = "",
     reason: str = "",
     expires_at: datetime | None = None,
+    via: str = "",
 ) -> AuditEntry:
     """Append an entry to the audit log."""
     return AuditEntry.objects.create(
@@ -27,4 +28,5 @@ def record(
         clause=clause[:80],
         reason=reason[:500],
         expires_at=expires_at,
+        via=via,
     )

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from community import params
 from community.errors import Refused
 from community.selectors import crisis_card_lines
 from groups import permissions, selectors
@@ -25,21 +26,16 @@ from groups.payloads import me_payload, message_payload
 LIMITS: dict[str, Any] = settings.HEARTH_CHAT
 
 
-def _before(request: HttpRequest) -> int | None:
-    value = request.GET.get("before", "")
-    return int(value) if value.isdigit() and len(value) < 16 else None
-
-
 def room(
     request: HttpRequest,
     group: Group,
     membership: Membership,
     *,
+    before: int | None = None,
     form: MessageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The group home: the latest messages, the composer, and who is here."""
-    before = _before(request)
+    """The group home: the latest messages (or those before `before`), the composer."""
     page = selectors.latest_messages(group, membership, before=before, limit=LIMITS["HISTORY_PAGE"])
     # The room opens where the reader left off: before the first message published
     # since their read marker (the top of the page when more than a page is unread).
@@ -55,6 +51,8 @@ def room(
     mine = selectors.my_reactions(membership, [m.pk for m in page])
     can_post = permissions.can_post(request.user, group, membership)
     reveal = membership.is_facilitator
+    can_facilitate = permissions.can_facilitate(request.user, group, membership)
+    keeps_room = permissions.keeps_room(request.user, group, membership)
     first_seq = next((m.seq for m in page if m.seq is not None), None)
     return render(
         request,
@@ -77,7 +75,9 @@ def room(
             "needs_consent": permissions.needs_consent(group, membership),
             "can_post": can_post,
             "me": me_payload(group, membership, can_post=can_post),
-            "can_facilitate": permissions.can_facilitate(request.user, group, membership),
+            "can_facilitate": can_facilitate,
+            # The bar of messages waiting for review (groups/_room_alerts.html).
+            "held_waiting": selectors.held_for_review(group, membership) if keeps_room else [],
             "form": form or MessageForm(initial={"client_id": uuid.uuid4().hex}),
             "reactions": ReactionKind.choices,
             "intents": Intent.choices,
@@ -96,7 +96,7 @@ def history(request: HttpRequest, slug: str) -> JsonResponse:
     page = selectors.latest_messages(
         group,
         membership,
-        before=_before(request) or group.last_seq + 1,
+        before=params.query_cursor(request, "before") or group.last_seq + 1,
         limit=LIMITS["HISTORY_PAGE"],
     )
     reveal = membership.is_facilitator
@@ -109,6 +109,24 @@ def history(request: HttpRequest, slug: str) -> JsonResponse:
             ],
             "has_more": bool(page) and (page[0].seq or 0) > 1,
         }
+    )
+
+
+@login_required
+@require_GET
+def held(request: HttpRequest, slug: str) -> HttpResponse:
+    """The room's bar of messages waiting for review, for static/js/alerts.js to refresh.
+
+    For those who keep the room from inside it, as the room shows the bar: an organizer
+    outside the group reads held messages through the queue's items instead.
+    """
+    group, membership = permissions.access_group_for_reader(request.user, slug)
+    if not permissions.keeps_room(request.user, group, membership):
+        raise permissions.NotFound("No group here.")
+    return render(
+        request,
+        "groups/_held_bar.html",
+        {"group": group, "held_waiting": selectors.held_for_review(group, membership)},
     )
 
 

@@ -1,16 +1,17 @@
 """The group room's WebSocket consumer: parse a frame, call an action, send the result.
 
 Authorization is read at connect and re-read when the layer says the person's
-standing changed (and, as a safety net for a lost signal, every `RECHECK_SECONDS`
-or so), so every frame and every forwarded event is checked against a cached,
-current answer.
+standing changed (and, as a safety net for a lost signal, at least every
+`RECHECK_SECONDS`: groups/standing.py), so every frame and every forwarded event
+is checked against a cached, current answer. A re-read judges the account, its
+session and the membership as the database has them now; the writes a frame asks
+for judge the fresh rows they read themselves (docs/security.md).
 """
 
 import asyncio
 import contextlib
 import itertools
 import logging
-import random
 import time
 from collections import deque
 from datetime import datetime
@@ -24,27 +25,30 @@ from django.utils import timezone
 
 from community.errors import Refused
 from community.offloop import db_call
+from community.wsauth import session_holds, session_tag
 from groups import events, frames, permissions, selectors, sending
 from groups.actions import chat
 from groups.hub import get_hub
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, message_payload
 from groups.presence import get_presence
+from groups.standing import get_sweeper, recheck_interval
 
 log = logging.getLogger(__name__)
 LIMITS: dict[str, Any] = settings.HEARTH_CHAT
-# Each socket re-reads its standing after RECHECK_SECONDS plus up to as much again
-# at random: sockets that connected together must not all query at the same moment.
-RECHECK_SECONDS = 60.0
 TYPING_EVERY = 3.0
+SESSION_GRACE = 0.5
+SYNC_FRESH = 0.5  # seconds a standing read at connect still counts for a `sync`
 READ_EVERY = 2.0
 
+# Application closes are 4000 + the nearest HTTP status: daphne refuses to send any
+# code but 1000 and 3000-4999, so 1008, 1009, 1011 and 1013 would fail under it.
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_NOT_ALLOWED = 4403
-CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
-CLOSE_TRY_AGAIN = 1013
-CLOSE_SERVER_ERROR = 1011
+CLOSE_TOO_BIG = 4413
+CLOSE_POLICY = 4429
+CLOSE_TRY_AGAIN = 4503
+CLOSE_SERVER_ERROR = 4500
 
 # Names each socket of this process in the presence store (`<hub channel>!<n>`).
 SOCKET_NUMBERS = itertools.count(1)
@@ -53,25 +57,30 @@ SOCKET_NUMBERS = itertools.count(1)
 # --- Database work: one thing per call --------------------------------------------
 
 
+Standing = tuple[Group, Membership, bool, bool]
+
+
 @db_call
-def load_standing(user: Any, slug: str) -> tuple[Group, Membership, bool, bool] | None:
-    """The group, the person's membership and whether they may read and post."""
+def load_standing(user: Any, slug: str, session: str | None = None) -> Standing | int:
+    """The group, the person's membership and whether they may read and post; or the
+    close code that says why this socket may not stay.
+
+    With `session` (a re-check), the socket's session must still sign the person in:
+    not signed out, not expired, not from before a password change.
+    """
     # The long texts a room never shows are left in the database: each socket keeps
     # its own copies of these rows for as long as it is open.
     group = Group.objects.filter(slug=slug).defer("description", "description_html").first()
     if group is None:
-        return None
-    membership = (
-        Membership.objects.select_related("user")
-        .defer("user__bio", "user__bio_html")
-        .filter(group=group, user=user)
-        .first()
-    )
+        return CLOSE_NOT_ALLOWED
+    membership = permissions.membership_with_person(group, user)
     # Judge the person as the database has them now (read with the membership), not
     # as the socket saw them at connect: a suspension or an unverified address counts.
     person = membership.user if membership is not None else user
+    if session is not None and not session_holds(session, person):
+        return CLOSE_NOT_SIGNED_IN
     if not permissions.can_read(person, group, membership) or membership is None:
-        return None
+        return CLOSE_NOT_ALLOWED
     return group, membership, True, permissions.can_post(person, group, membership)
 
 
@@ -143,10 +152,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "membership",
         "outbox",
         "private",
-        "recheck_spread",
+        "recheck_every",
         "refusals",
         "room",
         "scope",
+        "session",
         "user",
     )
     group: Group
@@ -227,14 +237,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
         standing = await load_standing(self.user, self.scope["url_route"]["kwargs"]["slug"])
-        if standing is None:
+        if isinstance(standing, int):
             await self.accept()
-            await self.close(code=CLOSE_NOT_ALLOWED)
+            await self.close(code=standing)
             return
         self.group, self.membership, self.can_read, self.can_post = standing
         self.user = self.membership.user  # as the database has the person now
+        self.session = self.scope.get("session_key")
         self.checked_at = time.monotonic()
-        self.recheck_spread = 1 + random.random()
+        self.recheck_every = recheck_interval()
         self.room = events.group_channel(self.group.pk)
         self.private = events.user_channel(self.user.pk)
         self.frames_allowance = 60.0
@@ -260,6 +271,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         await self.announce_presence()
         self.schedule_expiry()
+        get_sweeper().add(self)
 
     async def disconnect(self, code: int) -> None:
         if not self.can_read and not hasattr(self, "room"):
@@ -267,6 +279,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.expiry is not None:
             self.expiry.cancel()
         self.can_read = False
+        get_sweeper().discard(self)
         await self.unfollow()
         try:
             await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
@@ -302,9 +315,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def send_error(self, refusal: Refused, **extra: Any) -> None:
         await self.send_json({**refusal.as_event(), **extra})
 
-    async def deny(self) -> None:
-        await self.shut(CLOSE_NOT_ALLOWED)
-
     async def shut(self, code: int) -> None:
         """Close for good: frames already on their way and room events are then ignored."""
         self.can_read = False
@@ -331,10 +341,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def refresh_standing(self) -> bool:
         """Re-read whether this socket may stay; close it if not. Returns True to go on."""
-        standing = await load_standing(self.user, self.group.slug)
+        standing = await load_standing(self.user, self.group.slug, self.session or "")
+        if standing == CLOSE_NOT_SIGNED_IN:
+            # A password changed in this very session is saved a moment after the
+            # account (whose save told us to re-check): look once more before closing.
+            await asyncio.sleep(SESSION_GRACE)
+            standing = await load_standing(self.user, self.group.slug, self.session or "")
         self.checked_at = time.monotonic()
-        if standing is None:
-            await self.deny()
+        if isinstance(standing, int):
+            await self.shut(standing)
             return False
         was = me_payload(self.group, self.membership, can_post=self.can_post)
         self.group, self.membership, self.can_read, self.can_post = standing
@@ -385,7 +400,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.schedule_expiry()
 
     def due_for_recheck(self) -> bool:
-        return time.monotonic() - self.checked_at > RECHECK_SECONDS * self.recheck_spread
+        return time.monotonic() - self.checked_at > self.recheck_every
 
     async def still_allowed(self) -> bool:
         if not self.can_read:
@@ -413,7 +428,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if text_data is None:
             await self.send_error(Refused("bad_frame", "Please send text frames only."))
             return
-        if len(text_data) > LIMITS["MAX_FRAME_BYTES"]:
+        if frames.too_big(text_data, LIMITS["MAX_FRAME_BYTES"]):
             await self.shut(CLOSE_TOO_BIG)
             return
         frame: dict[str, Any] = {}
@@ -518,6 +533,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def on_sync(self, frame: dict[str, Any]) -> None:
         after_seq = frames.integer(frame, "after_seq")
         after_change = frames.integer(frame, "after_change", required=False)
+        # History is the most a socket can read at once: judge it on fresh rows, unless
+        # they were read a moment ago (a reconnect reads them at connect).
+        if time.monotonic() - self.checked_at > SYNC_FRESH and not await self.refresh_standing():
+            return
         await self.send_json(await sync_batch(self.group, self.membership, after_seq, after_change))
 
     async def on_read(self, frame: dict[str, Any]) -> None:
@@ -571,3 +590,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """The person's standing changed somewhere: re-read it now."""
         if self.can_read and event.get("group_id") in (None, self.group.pk):
             await self.refresh_standing()
+
+    async def user_signed_out(self, event: dict[str, Any]) -> None:
+        """A session of this person ended: close this socket if it was opened by it."""
+        if self.can_read and event.get("session") == session_tag(self.session):
+            await self.shut(CLOSE_NOT_SIGNED_IN)

@@ -4,10 +4,11 @@ Each event's JSON is built once here and handed as text to every socket, so the
 broadcast handler does no database work and no per-member serialization.
 """
 
+import functools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,6 +26,11 @@ def group_channel(group_id: int) -> str:
 
 def user_channel(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def alerts_channel(user_id: int) -> str:
+    """A person's personal sockets (ws/me/), which keep the navigation's counts live."""
+    return f"alerts.{user_id}"
 
 
 def dumps(payload: dict[str, Any]) -> str:
@@ -83,6 +89,27 @@ def recheck_user(user_id: int, *, group_id: int | None = None) -> None:
     """After commit, make a person's sockets re-read their standing (and close if revoked)."""
     message = {"type": "user.recheck", "group_id": group_id}
     transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
+
+
+def signed_out(user_id: int, session_tag: str) -> None:
+    """After commit, close the person's sockets that were opened by the session ended.
+
+    Sent by name (community.wsauth.session_tag), never the session key itself.
+    """
+    message = {"type": "user.signed_out", "session": session_tag}
+    transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
+
+
+def alerts_changed(user_ids: Iterable[int]) -> None:
+    """After commit, tell these people's personal sockets that their counts moved.
+
+    The event carries nothing but its type: each socket reads the person's counts
+    again (groups/personal.py), so it never says more than that person may see.
+    """
+    message = {"type": "alerts.changed"}
+    for user_id in set(user_ids):
+        send = functools.partial(_send, alerts_channel(user_id), message)
+        transaction.on_commit(send, robust=True)
 
 
 def room_state(group: Group) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 import json
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
+
+from community.cleaning import check_storable
 from community.errors import Refused
 
 MAX_INT = 2**53 - 1  # what a browser can count exactly
@@ -30,6 +34,12 @@ def _too_deep(value: Any, depth: int = 1) -> bool:
     if depth > MAX_DEPTH:
         return True
     return any(_too_deep(child, depth + 1) for child in children)
+
+
+def too_big(text: str, limit: int) -> bool:
+    """True when the frame is over `limit` bytes of UTF-8, as uvicorn counts it."""
+    # "surrogatepass": a lone surrogate is refused later, as `invalid_text`, not here.
+    return len(text.encode("utf-8", "surrogatepass")) > limit
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -68,3 +78,30 @@ def integer(frame: dict[str, Any], name: str, *, required: bool = True) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
         raise Refused("bad_field", f"“{name}” must be a whole number.", field=name)
     return value
+
+
+def texts(frame: dict[str, Any], form: forms.Form, *names: str) -> dict[str, Any]:
+    """The frame's text fields, each cleaned by the field of that name in `form`: the
+    form the same action's page posts, so the limits, trimming and choices are its."""
+    cleaned = {}
+    for name in names:
+        value = check_storable(text(frame, name, required=False), field=name)
+        try:
+            cleaned[name] = form.fields[name].clean(value)
+        except ValidationError as error:
+            raise _refusal(name, error.error_list[0]) from None
+    return cleaned
+
+
+def _refusal(name: str, error: ValidationError) -> Refused:
+    label = name.replace("_", " ")
+    if error.code == "required":
+        return Refused("empty", f"Please fill in the {label}.", field=name)
+    if error.code == "max_length":
+        limit = (error.params or {}).get("limit_value", 0)
+        return Refused(
+            "too_long", f"Please keep the {label} to {limit:,} characters or fewer.", field=name
+        )
+    if error.code == "invalid_choice":
+        return Refused("invalid_choice", f"That {label} isn't one of the choices here.", field=name)
+    return Refused("bad_field", f"Please check the {label}.", field=name)

@@ -8,8 +8,13 @@ member-only page never reveals whether a group exists.
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
+# Site-wide standing, asked through this module too.
+from community.permissions import is_in_good_standing as is_in_good_standing
+from community.permissions import is_organizer as is_organizer
+from community.permissions import is_verified as is_verified
 from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Role
 
 
@@ -17,36 +22,36 @@ class NotFound(Http404):
     """Raised for both a missing group and one the person may not see."""
 
 
-def is_verified(user: Any) -> bool:
-    """Return True when the user has confirmed an email address (cached per object)."""
-    if not user.is_authenticated:
-        return False
-    cached = getattr(user, "_hearth_verified", None)
-    if cached is None:
-        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
-        user._hearth_verified = cached
-    return cached
-
-
-def is_in_good_standing(user: Any) -> bool:
-    """Signed in, active, verified and not suspended."""
-    return (
-        user.is_authenticated
-        and user.is_active
-        and not getattr(user, "is_suspended", False)
-        and is_verified(user)
-    )
-
-
-def is_organizer(user: Any) -> bool:
-    return is_in_good_standing(user) and bool(getattr(user, "is_organizer", False))
-
-
 def membership_for(user: Any, group: Group) -> Membership | None:
     """Return the person's membership row in `group` (any status), or None."""
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(group=group, user=user).first()
+
+
+def membership_with_person(group: Group, user: Any) -> Membership | None:
+    """The person's membership read together with their account as it is now.
+
+    Decisions about a socket's frames judge `membership.user` from this read, never
+    the user the socket cached at connect: a deactivation, a suspension or a lost
+    verification counts at once (the verified flag comes in the same query).
+    """
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.select_related("user")
+        .defer("user__bio", "user__bio_html")
+        .annotate(
+            person_verified=Exists(
+                EmailAddress.objects.filter(user=OuterRef("user_id"), verified=True)
+            )
+        )
+        .filter(group=group, user=user)
+        .first()
+    )
+    if membership is not None:
+        membership.user._hearth_verified = membership.person_verified  # type: ignore[attr-defined]
+    return membership
 
 
 def is_member(membership: Membership | None) -> bool:
@@ -89,6 +94,13 @@ def can_facilitate(user: Any, group: Group, membership: Membership | None) -> bo
         and is_member(membership)
         and membership is not None
         and membership.role == Role.FACILITATOR
+    )
+
+
+def keeps_room(user: Any, group: Group, membership: Membership | None) -> bool:
+    """Moderates the room from inside it: its facilitator, or an organizer who is a member."""
+    return can_facilitate(user, group, membership) or (
+        is_organizer(user) and can_read(user, group, membership)
     )
 
 
@@ -183,11 +195,14 @@ def can_publish_resource(
 
 
 def can_suggest_resource(user: Any, group: Group, membership: Membership | None) -> bool:
-    """A suggestion is writing to the group: members who agreed to the current version."""
+    """A suggestion is writing to the group: members who agreed to the current version
+    and whose posting is not paused."""
     return (
         not group.archived
         and can_read(user, group, membership)
         and not needs_consent(group, membership)
+        and membership is not None
+        and not membership.is_muted
     )
 
 

@@ -1,5 +1,6 @@
 """Reads that pages and sockets use, each with a fixed number of queries."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +146,42 @@ def agreement_changes(group: Group, since_version: int) -> list[ClauseChange]:
 # --- Chat ----------------------------------------------------------------------
 
 
+def text_withheld(message: Message, *, reader: Membership | None, moderator: bool = False) -> bool:
+    """Whether `message`'s words must not be shown to this reader.
+
+    Nobody reads an author-deleted message (its earlier words are revisions, shown
+    elsewhere by rule). A hidden message is read by the group's facilitators, or by a
+    moderator through an item that names it; a held one by those and its author.
+    """
+    if message.is_deleted:
+        return True
+    facilitator = moderator or (
+        reader is not None and reader.group_id == message.group_id and reader.is_facilitator
+    )
+    if message.is_hidden and not facilitator:
+        return True
+    author = reader is not None and reader.pk == message.author_id
+    return message.held and not (facilitator or author)
+
+
+def readable[M: Message](
+    messages: Iterable[M], *, reader: Membership | None, moderator: bool = False
+) -> list[M]:
+    """The messages as this reader may see them: withheld words taken out.
+
+    Every read of message text for a page, an event or an export goes through here,
+    so a surface that forgets a rule shows a placeholder, never the words. The
+    instances are for showing only (`withheld` says which were cleared): never save one.
+    """
+    shown = list(messages)
+    for message in shown:
+        message.withheld = text_withheld(message, reader=reader, moderator=moderator)
+        if message.withheld:
+            message.body = message.body_html = message.content_warning = ""
+            message.resource = None
+    return shown
+
+
 def _visible_messages(group: Group, viewer: Membership) -> QuerySet[Message]:
     """Published messages plus the viewer's own held ones, with their authors."""
     return (
@@ -167,13 +204,27 @@ def latest_messages(
         # The viewer's own messages still waiting for a facilitator (not the declined).
         waiting = _visible_messages(group, viewer).filter(held=True, hidden_at__isnull=True)
         page.extend(waiting.order_by("created_at"))
-    return page
+    return readable(page, reader=viewer)
+
+
+def held_for_review(group: Group, viewer: Membership | None, *, limit: int = 20) -> list[Message]:
+    """Messages waiting for a facilitator in the room, oldest first (never the viewer's own:
+    nobody decides on their own message). For those who keep the room
+    (`permissions.keeps_room`, checked by the caller)."""
+    waiting = Message.objects.filter(
+        group=group, held=True, hidden_at__isnull=True, deleted_at__isnull=True
+    )
+    if viewer is not None:
+        waiting = waiting.exclude(author=viewer)
+    found = waiting.select_related("author__user").order_by("created_at", "pk")[:limit]
+    return readable(found, reader=viewer, moderator=True)
 
 
 def messages_after(group: Group, viewer: Membership, after_seq: int, cap: int) -> list[Message]:
     """Messages after `after_seq` in order, at most `cap + 1` (the extra one says "more")."""
-    return list(
-        _visible_messages(group, viewer).filter(seq__gt=after_seq).order_by("seq")[: cap + 1]
+    return readable(
+        _visible_messages(group, viewer).filter(seq__gt=after_seq).order_by("seq")[: cap + 1],
+        reader=viewer,
     )
 
 
@@ -181,10 +232,11 @@ def changed_since(
     group: Group, viewer: Membership, after_change: int, upto_seq: int, cap: int
 ) -> list[Message]:
     """Earlier messages edited, removed or reacted to after change number `after_change`."""
-    return list(
+    return readable(
         _visible_messages(group, viewer)
         .filter(change__gt=after_change, seq__lte=upto_seq)
-        .order_by("change")[: cap + 1]
+        .order_by("change")[: cap + 1],
+        reader=viewer,
     )
 
 

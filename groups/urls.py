@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:slug>/", views.group, name="group"),
     path("<slug:slug>/messages/", chat_views.history, name="history"),
     path("<slug:slug>/messages/post/", chat_views.post_message, name="post"),
+    path("<slug:slug>/messages/held/", chat_views.held, name="held"),
     path("<slug:slug>/messages/<int:pk>/react/", chat_views.react, name="react"),
     path("<slug:slug>/messages/<int:pk>/delete/", chat_views.delete, name="delete"),
     path("<slug:slug>/resources/", resources.library, name="resources"),

@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from community import params
 from community import selectors as community_selectors
 from community.errors import Refused
+from community.middleware import private_page
 from groups import chat_views, permissions, selectors
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -44,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 if m.consented_version and permissions.needs_consent(m.group, m)
             ],
             "requests": selectors.my_requests(request.user),
-            "notices": community_selectors.recent_notices(request.user),
+            "notices": community_selectors.notices_for_home(request.user),
         },
     )
 
@@ -95,6 +97,7 @@ def _landing(
     return render(request, "groups/landing.html", context, status=status)
 
 
+@private_page
 def group(request: HttpRequest, slug: str) -> HttpResponse:
     """The landing page for visitors and non-members; the group home for members."""
     group = permissions.get_group(slug)
@@ -102,14 +105,9 @@ def group(request: HttpRequest, slug: str) -> HttpResponse:
     if permissions.is_member(membership) and membership is not None:
         if not permissions.can_read(request.user, group, membership):
             return redirect("groups:agreement", slug=slug)
-        return chat_views.room(request, group, membership)
+        before = params.query_cursor(request, "before")
+        return chat_views.room(request, group, membership, before=before)
     return _landing(request, group)
-
-
-def _posted_id(request: HttpRequest, name: str) -> int | None:
-    """An id from a posted form, or None when it is missing or not a number."""
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _already_member(request: HttpRequest, group: Any) -> HttpResponse:
@@ -174,6 +172,7 @@ def withdraw_request(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("home")
 
 
+@private_page
 def invite(request: HttpRequest, token: str) -> HttpResponse:
     """An invitation: the landing page with the agreement and a way to accept."""
     invite = get_object_or_404(Invite.objects.select_related("group"), token=token)
@@ -279,7 +278,7 @@ def requests(request: HttpRequest, slug: str) -> HttpResponse:
     group, _ = permissions.access_group_for_facilitator(request.user, slug)
     if request.method == "POST":
         join_request = get_object_or_404(
-            JoinRequest, pk=_posted_id(request, "request"), group=group
+            JoinRequest, pk=params.posted_id(request, "request"), group=group
         )
         approve = request.POST.get("decision") == "approve"
         try:
@@ -423,8 +422,7 @@ def facilitators(request: HttpRequest, slug: str) -> HttpResponse:
             else None
         )
     else:
-        user_id = _posted_id(request, "user")
-        person = User.objects.filter(pk=user_id).first() if user_id is not None else None
+        person = User.objects.filter(pk=params.posted_id(request, "user")).first()
     try:
         if person is None:
             raise Refused("not_member", "That person needs to be a member of the group first.")

@@ -6,4 +6,7 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
-        from moderation import signals  # noqa: F401 (connects the receivers)
+        from community import navigation
+        from moderation import selectors, signals  # noqa: F401 (connects the receivers)
+
+        navigation.register(selectors.navigation)  # the safety queue's counts

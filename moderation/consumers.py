@@ -1,14 +1,19 @@
 """The room consumer with moderation frames: reports and worries from members, and
-facilitators' actions. Each frame calls the same action as the HTTP forms."""
+facilitators' actions. Each frame calls the same action as the HTTP forms, its text
+cleaned by the same form fields."""
 
 from typing import Any
+
+from django.contrib.auth import get_user_model
 
 from community.errors import Refused
 from community.offloop import db_call
 from groups import frames
 from groups.consumers import RoomConsumer as BaseRoomConsumer
-from groups.models import Membership, Message
+from groups.models import Group, Membership, Message
+from moderation import selectors
 from moderation.actions import members, messages, reports, rooms
+from moderation.forms import ClauseForm, MuteForm, NudgeForm, PauseForm, ReportForm
 
 
 @db_call
@@ -35,33 +40,58 @@ def _message_in_room(group_id: int, message_id: int) -> int:
     return message_id
 
 
+@db_call
+def _clauses(group: Group) -> list[tuple[str, str]]:
+    return selectors.clause_choices(group)
+
+
+# The arguments through which each action learns who is asking.
+_PERSON_ARGS = ("actor", "reporter", "member")
+
+
 def _run(function: Any) -> Any:
-    return db_call(function)
+    """`function` off the loop, judging the person who asks as their account is now.
+
+    The socket's user was read at connect (or its last re-check); a moderation power
+    lost since (a suspension, a role taken away) must not act from an open socket.
+    """
+
+    def fresh(**fields: Any) -> Any:
+        for name in _PERSON_ARGS:
+            if name in fields:
+                fields[name] = get_user_model().objects.get(pk=fields[name].pk)
+        return function(**fields)
+
+    return db_call(fresh)
 
 
 class RoomConsumer(BaseRoomConsumer):
     async def room_message(self, frame: dict[str, Any]) -> int:
         return await _message_in_room(self.group.pk, frames.integer(frame, "id"))
 
+    async def clauses(self) -> list[tuple[str, str]]:
+        """The clauses a frame may cite: those the pages' forms offer."""
+        return await _clauses(self.group)
+
     async def ack(self, action: str, **fields: Any) -> None:
         await self.send_json({"type": "moderation.ack", "action": action, **fields})
 
     async def on_report_message(self, frame: dict[str, Any]) -> None:
+        form = ReportForm(clauses=await self.clauses())
         await _run(reports.report_message)(
             reporter=self.user,
             message_id=await self.room_message(frame),
-            clause=frames.text(frame, "clause"),
-            note=frames.text(frame, "note", required=False),
+            **frames.texts(frame, form, "clause", "note"),
         )
         await self.send_json({"type": "report.ack", "detail": reports.THANKS})
 
     async def on_report_member(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
+        form = ReportForm(clauses=await self.clauses())
         await _run(reports.report_member)(
             reporter=self.user,
             membership_id=target.pk,
-            clause=frames.text(frame, "clause"),
-            note=frames.text(frame, "note", required=False),
+            **frames.texts(frame, form, "clause", "note"),
         )
         await self.send_json({"type": "report.ack", "detail": reports.THANKS})
 
@@ -79,11 +109,9 @@ class RoomConsumer(BaseRoomConsumer):
 
     async def on_hide(self, frame: dict[str, Any]) -> None:
         message_id = await self.room_message(frame)
+        form = ClauseForm(clauses=await self.clauses())
         await _run(messages.hide)(
-            actor=self.user,
-            message_id=message_id,
-            clause=frames.text(frame, "clause"),
-            reason=frames.text(frame, "reason", required=False),
+            actor=self.user, message_id=message_id, **frames.texts(frame, form, "clause", "reason")
         )
         await self.ack("hide", id=message_id)
 
@@ -108,22 +136,20 @@ class RoomConsumer(BaseRoomConsumer):
 
     async def on_nudge(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
+        form = NudgeForm(clauses=await self.clauses())
         await _run(members.nudge)(
-            actor=self.user,
-            membership=target,
-            clause=frames.text(frame, "clause"),
-            text=frames.text(frame, "text"),
+            actor=self.user, membership=target, **frames.texts(frame, form, "clause", "text")
         )
         await self.ack("nudge", member=target.pk)
 
     async def on_mute(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
+        form = MuteForm(clauses=await self.clauses())
         await _run(members.mute)(
             actor=self.user,
             membership=target,
             minutes=frames.integer(frame, "minutes"),
-            clause=frames.text(frame, "clause"),
-            reason=frames.text(frame, "reason", required=False),
+            **frames.texts(frame, form, "clause", "reason"),
         )
         await self.ack("mute", member=target.pk)
 
@@ -134,21 +160,17 @@ class RoomConsumer(BaseRoomConsumer):
 
     async def on_remove(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
+        form = ClauseForm(clauses=await self.clauses())
         await _run(members.remove)(
-            actor=self.user,
-            membership=target,
-            clause=frames.text(frame, "clause"),
-            reason=frames.text(frame, "reason", required=False),
+            actor=self.user, membership=target, **frames.texts(frame, form, "clause", "reason")
         )
         await self.ack("remove", member=target.pk)
 
     async def on_ban(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
+        form = ClauseForm(clauses=await self.clauses())
         await _run(members.ban)(
-            actor=self.user,
-            membership=target,
-            clause=frames.text(frame, "clause"),
-            reason=frames.text(frame, "reason", required=False),
+            actor=self.user, membership=target, **frames.texts(frame, form, "clause", "reason")
         )
         await self.ack("ban", member=target.pk)
 
@@ -163,7 +185,7 @@ class RoomConsumer(BaseRoomConsumer):
             actor=self.user,
             group=self.group,
             minutes=minutes,
-            message=frames.text(frame, "message", required=False),
+            **frames.texts(frame, PauseForm(), "message"),
         )
         await self.ack("pause")
 

@@ -3,16 +3,34 @@
 from typing import cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from moderation.actions.members import MUTE_CHOICES
+from moderation.actions.common import CLAUSE_MAX, REASON_MAX
+from moderation.actions.members import MUTE_CHOICES, NUDGE_MAX
+from moderation.actions.reports import NOTE_MAX
+from moderation.actions.rooms import PAUSE_MESSAGE_MAX
 from moderation.models import FilterAction
 
 
+class ClauseField(forms.ChoiceField):
+    """One of the agreement's clauses (the form is given them); a text too long to be
+    one is refused as too long, as over the socket (groups/frames.py)."""
+
+    def validate(self, value: str) -> None:
+        if len(value) > CLAUSE_MAX:
+            raise ValidationError(
+                f"Please keep the clause to {CLAUSE_MAX} characters or fewer.",
+                code="max_length",
+                params={"limit_value": CLAUSE_MAX},
+            )
+        super().validate(value)
+
+
 class ClauseForm(forms.Form):
-    clause = forms.ChoiceField(label="Which part of the agreement does it touch?")
+    clause = ClauseField(label="Which part of the agreement does it touch?")
     reason = forms.CharField(
         label="A short reason (for the log)",
-        max_length=500,
+        max_length=REASON_MAX,
         required=False,
         help_text="Don't copy the message here; the log never keeps message text.",
     )
@@ -23,10 +41,10 @@ class ClauseForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    clause = forms.ChoiceField(label="Which part of the agreement does it touch?")
+    clause = ClauseField(label="Which part of the agreement does it touch?")
     note = forms.CharField(
         label="Anything the facilitators should know (optional)",
-        max_length=1000,
+        max_length=NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only facilitators read this. The person you report never learns who reported.",
@@ -58,10 +76,10 @@ class MuteForm(ClauseForm):
 
 
 class NudgeForm(forms.Form):
-    clause = forms.ChoiceField(label="Which part of the agreement")
+    clause = ClauseField(label="Which part of the agreement")
     text = forms.CharField(
         label="Your note",
-        max_length=800,
+        max_length=NUDGE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Warm and plain: what you noticed, which promise it touches, what would help.",
     )
@@ -100,7 +118,7 @@ class PauseForm(forms.Form):
     )
     message = forms.CharField(
         label="A grounding message shown to everyone (optional)",
-        max_length=300,
+        max_length=PAUSE_MESSAGE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -13,7 +13,8 @@ class ReportKind(models.TextChoices):
     CRISIS = "crisis", "Crisis words"
     WORRY = "worry", "A member is worried"
     FILTER = "filter", "Word filter"
-    HELD = "held", "New member's message"
+    # Labelled in the queue by why it is held (groups.models.HeldReason).
+    HELD = "held", "A message waiting for review"
 
 
 class ReportStatus(models.TextChoices):
@@ -55,6 +56,9 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolution = models.CharField(max_length=500, blank=True)
+
+    # Not stored: how the audit log names a read through this item (selectors.queue).
+    via: str = ""
 
     class Meta:
         ordering = ["status", "urgency", "created_at"]

@@ -5,13 +5,16 @@ organizers may act on a facilitator, and nobody but a superuser acts on an
 organizer. Nobody acts on themselves.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, QuerySet
 
 from groups import permissions as group_permissions
-from groups.models import Group, Membership, MembershipStatus, Role
+from groups.models import Group, Membership, MembershipStatus, Message, Role
 from groups.permissions import NotFound, is_organizer
+from moderation.models import Appeal, AppealStatus, Report, ReportStatus
 
 
 def is_superuser(user: Any) -> bool:
@@ -56,16 +59,31 @@ def can_decide_appeal(actor: Any, appeal: Any) -> bool:
 
 
 def moderated_groups(actor: Any) -> QuerySet[Group]:
-    """The groups whose queue and log this person may see."""
-    if is_organizer(actor):
-        return Group.objects.all()
-    if not group_permissions.is_in_good_standing(actor):
+    """The groups whose queue and log this person may see.
+
+    A queryset that asks nothing until it is evaluated: whether the person's email is
+    verified (the one part of good standing the user row does not hold) is part of
+    its SQL unless already known, so the navigation can count the queue in the same
+    single query on every page.
+    """
+    if not (
+        actor.is_authenticated and actor.is_active and not getattr(actor, "is_suspended", False)
+    ):
         return Group.objects.none()
-    return Group.objects.filter(
-        memberships__user=actor,
-        memberships__role=Role.FACILITATOR,
-        memberships__status=MembershipStatus.ACTIVE,
-    )
+    verified = getattr(actor, "_hearth_verified", None)
+    if verified is False:
+        return Group.objects.none()
+    if getattr(actor, "is_organizer", False):
+        groups = Group.objects.all()
+    else:
+        groups = Group.objects.filter(
+            memberships__user=actor.pk,
+            memberships__role=Role.FACILITATOR,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+    if verified is None:
+        groups = groups.filter(Exists(EmailAddress.objects.filter(user=actor.pk, verified=True)))
+    return groups
 
 
 def can_use_queue(actor: Any) -> bool:
@@ -77,3 +95,59 @@ def access_moderated_group(actor: Any, slug: str) -> Group:
     if not can_moderate_group(actor, group):
         raise NotFound("No group here.")
     return group
+
+
+@dataclass(frozen=True)
+class MessageAccess:
+    """A message a moderator may open, and how: as a member of its room, or through an
+    item that names it (`via`, written to the audit log with the read)."""
+
+    message: Message
+    reader: Membership | None
+    via: str = ""
+    facilitator: bool = False
+
+    @property
+    def through_item(self) -> bool:
+        return bool(self.via)
+
+
+def access_message_for_moderator(
+    actor: Any, pk: int, *, report: int | None = None, appeal: int | None = None
+) -> MessageAccess:
+    """Fetch a message for the moderation page, or 404 exactly like a missing one.
+
+    Outside the room, nobody reads a message by its id alone: an organizer (or a
+    facilitator) comes through an open report or a pending appeal that names it. A
+    member of the room (its facilitators included) may open it as the room shows it.
+    """
+    message = Message.objects.select_related("group", "author__user").filter(pk=pk).first()
+    if message is None or not can_moderate_group(actor, message.group):
+        raise NotFound("No page here.")
+    group = message.group
+    membership = group_permissions.membership_for(actor, group)
+    facilitator = group_permissions.can_facilitate(actor, group, membership)
+    via = ""
+    if (
+        report is not None
+        and Report.objects.filter(pk=report, message=message, status=ReportStatus.OPEN).exists()
+    ):
+        via = f"report {report}"
+    elif (
+        appeal is not None
+        and is_organizer(actor)
+        and Appeal.objects.filter(
+            pk=appeal, status=AppealStatus.PENDING, entry__target_message_id=message.pk
+        ).exists()
+    ):
+        via = f"appeal {appeal}"
+    reader = membership if group_permissions.can_read(actor, group, membership) else None
+    if not via and reader is None:
+        raise NotFound("No page here.")
+    return MessageAccess(message, reader, via, facilitator)
+
+
+def open_item_about(message: Message) -> str:
+    """An open queue item about the message, named as the audit log names it, or ""."""
+    report = Report.objects.filter(message=message, status=ReportStatus.OPEN).first()
+    return f"report {report.pk}" if report is not None else ""

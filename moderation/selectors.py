@@ -5,9 +5,23 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 
-from groups.models import AuditEntry, Clause, Group, Message
+from community.navigation import count_of
+from groups.models import AuditEntry, Clause, Group, Membership, MembershipStatus, Message, Role
+from groups.selectors import readable
 from moderation import permissions
 from moderation.models import (
     SAFETY_CLAUSE,
@@ -15,11 +29,17 @@ from moderation.models import (
     AppealStatus,
     NudgeTemplate,
     Report,
+    ReportKind,
     ReportNote,
     ReportStatus,
+    Urgency,
 )
 
-CONTEXT = 2  # messages shown before and after a reported one
+CONTEXT = 2
+# Items that ask for care, not a judgement about the person (see `open_items`).
+CARE = (ReportKind.CRISIS, ReportKind.WORRY)
+# Logged, but not decisions about the person: kept out of their record.
+NOT_DECISIONS = ("read_message", "account_lookup")  # messages shown before and after a reported one
 
 
 def clause_choices(group: Group) -> list[tuple[str, str]]:
@@ -30,42 +50,97 @@ def clause_choices(group: Group) -> list[tuple[str, str]]:
     return [(title, title) for title in titles] + [(SAFETY_CLAUSE, SAFETY_CLAUSE)]
 
 
-def queue(actor: Any, *, limit: int = 50) -> list[Report]:
-    """Open items in the person's groups, urgent first then oldest, with bounded context."""
-    reports: list[Report] = list(
-        Report.objects.filter(
-            status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
+def open_items(actor: Any) -> QuerySet[Report]:
+    """The open items the person may act on: in their groups, never about themselves.
+
+    A complaint or a flag about a facilitator is for the organizers (only they act on
+    facilitators), and one about an organizer for the site's administrators. Care is
+    for everyone who keeps the group: crisis words or a worry about a facilitator
+    reach their co-facilitators too, since at night they may be the ones awake.
+    (The roles are read from the row as it is; standing is in `moderated_groups`.)
+    """
+    items = Report.objects.filter(
+        status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
+    )
+    # Nobody reviews reports about themselves (or reads the notes written about them).
+    items = items.exclude(member__user=actor.pk)
+    judgement = ~Q(kind__in=CARE)
+    if not getattr(actor, "is_superuser", False):
+        items = items.exclude(
+            judgement & (Q(member__user__is_organizer=True) | Q(member__user__is_superuser=True))
         )
-        # Nobody reviews reports about themselves (or reads the notes written about them).
-        .exclude(member__user=actor)
+    if not getattr(actor, "is_organizer", False):
+        items = items.exclude(judgement & Q(member__role=Role.FACILITATOR))
+    return items
+
+
+def navigation(actor: Any) -> dict[str, Any]:
+    """What the site's navigation counts for the safety queue (community/navigation.py).
+
+    `moderates`: the person keeps at least one group's queue; `urgent` and `held`:
+    its open urgent items and messages waiting for review; `urgent_item` and
+    `urgent_group`: the newest urgent item's id and its group's id (numbers only:
+    the navigation shows on every page, so no group's name goes into it).
+    """
+    items = open_items(actor)
+    urgent = items.filter(urgency=Urgency.URGENT).order_by("-created_at", "-pk")
+    return {
+        "moderates": Exists(permissions.moderated_groups(actor)),
+        "urgent": count_of(urgent),
+        # As the room's bar shows them: a message its author withdrew waits for nobody.
+        "held": count_of(items.filter(kind=ReportKind.HELD, message__deleted_at__isnull=True)),
+        "urgent_item": Subquery(urgent.values("pk")[:1]),
+        "urgent_group": Subquery(urgent.values("group_id")[:1]),
+    }
+
+
+def queue(actor: Any, *, limit: int = 50) -> list[Report]:
+    """Open items the person may act on, urgent first then oldest, with bounded context.
+
+    Each item's own message is readable through the item (`item.via`); the messages
+    around it only to the group's facilitators, who read the room anyway.
+    """
+    reports: list[Report] = list(
+        open_items(actor)
         .select_related("group", "message__author__user", "member__user")
         .prefetch_related(Prefetch("notes", queryset=ReportNote.objects.order_by("created_at")))
         .annotate(reporter_count=Count("notes"))
         .order_by("urgency", "created_at")[:limit]
     )
+    facilitating = set(
+        Membership.objects.filter(
+            user=actor, role=Role.FACILITATOR, status=MembershipStatus.ACTIVE
+        ).values_list("group_id", flat=True)
+    )
     windows = [
         Q(group_id=r.group_id, seq__gte=r.message.seq - CONTEXT, seq__lte=r.message.seq + CONTEXT)
         for r in reports
-        if r.message is not None and r.message.seq is not None
+        if r.message is not None and r.message.seq is not None and r.group_id in facilitating
     ]
     around: list[Message] = []
     if windows:
-        around = list(
+        around = readable(
             Message.objects.filter(reduce(or_, windows))
             .select_related("author__user")
-            .order_by("group_id", "seq")
+            .order_by("group_id", "seq"),
+            reader=None,
+            moderator=True,
         )
     for report in reports:
-        report.context = _context(report.message, around)  # type: ignore[attr-defined]
+        named = readable([report.message], reader=None, moderator=True) if report.message else []
+        report.via = f"report {report.pk}"
+        report.context = (  # type: ignore[attr-defined]
+            _context(named[0], around) if named and report.group_id in facilitating else named
+        )
     return reports
 
 
-def _context(message: Message | None, around: list[Message]) -> list[Message]:
-    if message is None or message.seq is None:
-        return [message] if message is not None else []
+def _context(message: Message, around: list[Message]) -> list[Message]:
+    if message.seq is None:
+        return [message]
     low, high = message.seq - CONTEXT, message.seq + CONTEXT
     return [
-        m
+        message if m.pk == message.pk else m
         for m in around
         if m.group_id == message.group_id and m.seq is not None and low <= m.seq <= high
     ]
@@ -83,8 +158,15 @@ def log(
     since: date | None = None,
     until: date | None = None,
 ) -> QuerySet[AuditEntry]:
-    """Audit entries the person may read, newest first, filtered."""
-    entries = AuditEntry.objects.select_related("actor", "target_user", "group")
+    """Audit entries the person may read, newest first, filtered.
+
+    People are named as their group knows them (`actor_name`, `target_name`): a
+    pseudonym stays a pseudonym here too, for organizers as well (the account
+    behind one is a separate, audited lookup).
+    """
+    entries = AuditEntry.objects.select_related("group").annotate(
+        actor_name=_name_in_group("actor"), target_name=_name_in_group("target_user")
+    )
     if not permissions.is_organizer(actor):
         entries = entries.filter(group__in=permissions.moderated_groups(actor))
     if group:
@@ -98,15 +180,29 @@ def log(
     return entries.order_by("-created_at", "-id")
 
 
+def _name_in_group(person: str) -> Coalesce:
+    """The name `person` goes by in the entry's group, or their display name site-wide."""
+    pseudonym = Membership.objects.filter(group=OuterRef("group"), user=OuterRef(person)).values(
+        "pseudonym"
+    )[:1]
+    return Coalesce(
+        NullIf(Subquery(pseudonym), Value("")),
+        F(f"{person}__display_name"),
+        output_field=CharField(),
+    )
+
+
 def record(user: Any) -> QuerySet[AuditEntry]:
     """What was decided about this person, with any appeal.
 
     Closing a report about them is not a decision about them, and showing it would
-    tell them they were reported.
+    tell them they were reported; nor is a moderator's read of their message or look
+    at the account behind their name.
     """
     return (
         AuditEntry.objects.filter(target_user=user)
         .exclude(action__startswith="report_")
+        .exclude(action__in=NOT_DECISIONS)
         .select_related("group", "appeal")
         .order_by("-created_at", "-id")
     )

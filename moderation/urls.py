@@ -11,6 +11,7 @@ urlpatterns = [
     path("messages/<int:pk>/restore/", views.restore, name="restore"),
     path("messages/<int:pk>/held/", views.decide_held, name="decide_held"),
     path("members/<int:pk>/", views.member, name="member"),
+    path("members/<int:pk>/account/", views.member_account, name="member_account"),
     path("members/<int:pk>/<str:action>/", views.member_action, name="member_action"),
     path("rooms/<slug:slug>/", views.room, name="room"),
     path("site/", views.site, name="site"),

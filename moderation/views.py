@@ -7,17 +7,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from community import params
 from community.errors import Refused
 from groups import permissions as group_permissions
 from groups.models import AuditEntry, Membership, Message
 from groups.permissions import NotFound
+from groups.selectors import readable
 from moderation import permissions, selectors
-from moderation.actions import appeals, filters, members, reports, rooms
+from moderation.actions import appeals, filters, members, reads, reports, rooms
 from moderation.actions import messages as message_actions
 from moderation.forms import (
     AppealForm,
@@ -67,6 +69,10 @@ def _moderator_or_404(request: HttpRequest) -> None:
 def queue(request: HttpRequest) -> HttpResponse:
     _moderator_or_404(request)
     items = selectors.queue(request.user)
+    reads.record_reads(
+        actor=request.user,
+        reads=[(i.message, i.via) for i in items if i.message and not i.message.withheld],
+    )
     return render(
         request,
         "moderation/queue.html",
@@ -102,17 +108,24 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
 # --- A message -----------------------------------------------------------------------
 
 
-def _moderated_message(request: HttpRequest, pk: int) -> Message:
-    message = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
-    if not permissions.can_moderate_group(request.user, message.group):
+def _acted_on_message(request: HttpRequest, pk: int) -> Message:
+    """A message of a group the person moderates, to act on (the action judges who may)."""
+    target = get_object_or_404(Message.objects.select_related("group"), pk=pk)
+    if not permissions.can_moderate_group(request.user, target.group):
         raise NotFound("No page here.")
-    return message
+    return target
 
 
 @login_required
 def message(request: HttpRequest, pk: int) -> HttpResponse:
-    """One message with its context and the actions a facilitator can take."""
-    target = _moderated_message(request, pk)
+    """One message with the actions a facilitator can take, read as the rules allow."""
+    access = permissions.access_message_for_moderator(
+        request.user,
+        pk,
+        report=params.query_cursor(request, "report"),
+        appeal=params.query_cursor(request, "appeal"),
+    )
+    target = access.message
     clauses = selectors.clause_choices(target.group)
     if request.method == "POST":
         form = ClauseForm(request.POST, clauses=clauses)
@@ -123,25 +136,27 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "Hidden. Members see that a facilitator removed it.",
         ):
-            return _back(request, reverse("moderation:message", args=[pk]))
+            return _back(request, request.get_full_path())
     else:
         form = ClauseForm(clauses=clauses)
+    # Earlier words (before an edit, or withdrawn by the author) are for the group's
+    # facilitators, and only while an item about the message is open.
+    item = access.via or (permissions.open_item_about(target) if access.facilitator else "")
+    revisions = list(target.revisions.all()) if access.facilitator and item else []
+    readable([target], reader=access.reader, moderator=access.through_item or access.facilitator)
+    if access.through_item or revisions:
+        reads.record_reads(actor=request.user, reads=[(target, item)])
     return render(
         request,
         "moderation/message.html",
-        {
-            "target": target,
-            "group": target.group,
-            "form": form,
-            "revisions": target.revisions.all(),
-        },
+        {"target": target, "group": target.group, "form": form, "revisions": revisions},
     )
 
 
 @login_required
 @require_POST
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
-    target = _moderated_message(request, pk)
+    target = _acted_on_message(request, pk)
     _attempt(
         request,
         lambda: message_actions.restore(actor=request.user, message_id=target.pk),
@@ -153,21 +168,26 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
-    target = _moderated_message(request, pk)
-    if request.POST.get("decision") == "approve":
-        _attempt(
-            request,
-            lambda: message_actions.approve_held(actor=request.user, message_id=target.pk),
-            "Posted to the room.",
+    """Post a held message to the room, or not: from the queue, or the room's bar."""
+    target = _acted_on_message(request, pk)
+    approve = request.POST.get("decision") == "approve"
+
+    def decide() -> Any:
+        if approve:
+            return message_actions.approve_held(actor=request.user, message_id=target.pk)
+        return message_actions.decline_held(
+            actor=request.user, message_id=target.pk, clause=request.POST.get("clause", "")
         )
-    else:
-        _attempt(
-            request,
-            lambda: message_actions.decline_held(
-                actor=request.user, message_id=target.pk, clause=request.POST.get("clause", "")
-            ),
-            "Not posted. Its author was told kindly.",
-        )
+
+    done = "Posted to the room." if approve else "Not posted. Its author was told kindly."
+    if request.headers.get("Accept") == "application/json":
+        # The room's bar (static/js/alerts.js): the answer goes to the page, not a flash.
+        try:
+            decide()
+        except Refused as refusal:
+            return JsonResponse({"ok": False, "detail": refusal.message}, status=409)
+        return JsonResponse({"ok": True, "detail": done})
+    _attempt(request, decide, done)
     return _back(request, reverse("moderation:queue"))
 
 
@@ -183,7 +203,22 @@ def _moderated_member(request: HttpRequest, pk: int) -> Membership:
 
 @login_required
 def member(request: HttpRequest, pk: int) -> HttpResponse:
+    return _member_page(request, _moderated_member(request, pk))
+
+
+@login_required
+@require_POST
+def member_account(request: HttpRequest, pk: int) -> HttpResponse:
+    """Organizers: who is behind this name (each look is written to the log)."""
     target = _moderated_member(request, pk)
+    try:
+        account = members.look_up_account(actor=request.user, membership=target)
+    except Refused:
+        raise NotFound("No page here.") from None
+    return _member_page(request, target, account=account)
+
+
+def _member_page(request: HttpRequest, target: Membership, account: Any = None) -> HttpResponse:
     clauses = selectors.clause_choices(target.group)
     return render(
         request,
@@ -192,14 +227,16 @@ def member(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "group": target.group,
             "allowed": permissions.can_act_on(request.user, target.group, target),
+            "may_look_up": permissions.is_organizer(request.user),
+            "account": account,
             # Three forms on one page: give each its own ids, so each label names its field.
             "mute_form": MuteForm(clauses=clauses, auto_id="mute-%s"),
             "nudge_form": NudgeForm(clauses=clauses, auto_id="nudge-%s"),
             "clause_form": ClauseForm(clauses=clauses, auto_id="end-%s"),
             "templates": selectors.nudge_templates(),
-            "history": AuditEntry.objects.filter(
-                group=target.group, target_user=target.user
-            ).select_related("actor")[:20],
+            "history": AuditEntry.objects.filter(group=target.group, target_user=target.user)
+            .exclude(action__in=selectors.NOT_DECISIONS)
+            .select_related("actor")[:20],
         },
     )
 
@@ -329,7 +366,9 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
                     "The filter is on.",
                 )
         elif what == "unfilter":
-            word_filter = get_object_or_404(WordFilter, pk=request.POST.get("filter"), group=group)
+            word_filter = get_object_or_404(
+                WordFilter, pk=params.posted_id(request, "filter"), group=group
+            )
             _attempt(
                 request,
                 lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
@@ -377,7 +416,9 @@ def site(request: HttpRequest) -> HttpResponse:
                     "The site-wide filter is on.",
                 )
         elif what == "unfilter":
-            word_filter = get_object_or_404(WordFilter, pk=request.POST.get("filter"), group=None)
+            word_filter = get_object_or_404(
+                WordFilter, pk=params.posted_id(request, "filter"), group=None
+            )
             _attempt(
                 request,
                 lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
@@ -392,7 +433,7 @@ def site(request: HttpRequest) -> HttpResponse:
                     "Added to the crisis phrases.",
                 )
         elif what == "unphrase":
-            phrase = get_object_or_404(CrisisPhrase, pk=request.POST.get("phrase"))
+            phrase = get_object_or_404(CrisisPhrase, pk=params.posted_id(request, "phrase"))
             _attempt(
                 request,
                 lambda: filters.remove_crisis_phrase(actor=actor, crisis_phrase=phrase),
@@ -414,7 +455,7 @@ def site(request: HttpRequest) -> HttpResponse:
                         "The account is suspended. Its open windows were closed.",
                     )
         elif what == "unsuspend":
-            target = get_object_or_404(User, pk=request.POST.get("user"))
+            target = get_object_or_404(User, pk=params.posted_id(request, "user"))
             _attempt(
                 request,
                 lambda: members.unsuspend(actor=actor, user=target),
@@ -504,8 +545,8 @@ def log_csv(request: HttpRequest) -> StreamingHttpResponse:
                     for v in (
                         e.created_at.isoformat(),
                         e.action,
-                        e.actor,
-                        e.target_user,
+                        e.actor_name,
+                        e.target_name,
                         e.group.name if e.group else "",
                         e.target_message_id or "",
                         e.clause,
@@ -528,7 +569,7 @@ def record(request: HttpRequest) -> HttpResponse:
     """What was decided about me, and a way to appeal each decision once."""
     if request.method == "POST":
         entry = get_object_or_404(
-            AuditEntry, pk=request.POST.get("entry"), target_user=request.user
+            AuditEntry, pk=params.posted_id(request, "entry"), target_user=request.user
         )
         form = AppealForm(request.POST)
         if form.is_valid():
@@ -554,7 +595,7 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
     if not permissions.is_organizer(request.user):
         raise NotFound("No page here.")
     if request.method == "POST":
-        appeal = get_object_or_404(Appeal, pk=request.POST.get("appeal"))
+        appeal = get_object_or_404(Appeal, pk=params.posted_id(request, "appeal"))
         form = DecideAppealForm(request.POST)
         if form.is_valid():
             _attempt(
@@ -587,11 +628,12 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
 
 
 def _readable_message(request: HttpRequest, pk: int) -> Message:
+    """A message of the person's own room, as the room shows it to them."""
     target = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
-    group_permissions.access_group_for_reader(request.user, target.group.slug)
+    _, membership = group_permissions.access_group_for_reader(request.user, target.group.slug)
     if target.held:
         raise NotFound("No page here.")
-    return target
+    return readable([target], reader=membership)[0]
 
 
 @login_required

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 # Elements whose content the HTML parser treats as raw text or that run code.
 EXECUTABLE_TAGS = frozenset(
@@ -187,3 +188,11 @@ _PER_RESPONSE = re.compile(rb'((?:name="csrfmiddlewaretoken" value|nonce)=")[^"]
 def unmasked(content: bytes) -> bytes:
     """The page with its per-response values (masked CSRF token, CSP nonce) blanked."""
     return _PER_RESPONSE.sub(rb'\1"', content)
+
+
+def unmasked_headers(response: Any) -> dict[str, str]:
+    """A response's headers with the per-response CSP nonce blanked."""
+    return {
+        name: re.sub(r"'nonce-[^']*'", "'nonce-'", value)
+        for name, value in response.headers.items()
+    }

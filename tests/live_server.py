@@ -23,14 +23,14 @@ from typing import Any
 
 import uvicorn
 from django.conf import settings
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
 
 def hearth_application() -> Any:
-    """Return the site's ASGI application, serving static files the way runserver does."""
+    """Return the site's ASGI application; WhiteNoise serves static files, as under
+    runserver and in production (settings.WHITENOISE_USE_FINDERS)."""
     from community.asgi import application
 
-    return ASGIStaticFilesHandler(application)
+    return application
 
 
 class LiveServer:
@@ -51,7 +51,7 @@ class LiveServer:
             "log_level": "warning",
             "access_log": False,
             "ws": "community.wsprotocol:WebSocketProtocol",
-            "ws_max_size": settings.HEARTH_CHAT["MAX_FRAME_BYTES"],
+            "ws_max_size": settings.HEARTH_CHAT["SERVER_FRAME_BYTES"],
             "ws_per_message_deflate": False,
             "timeout_graceful_shutdown": 3,
         }

@@ -1,4 +1,5 @@
-"""Real ASGI server processes for tests: uvicorn serving `community.asgi:application`.
+"""Real ASGI server processes for tests: uvicorn serving `community.asgi:application`,
+or daphne as `manage.py runserver` (what `make run` serves in development).
 
 A test that needs what one process cannot show (two processes sharing Redis, a
 server that restarts under a browser) starts servers here. Each one runs in its
@@ -15,17 +16,25 @@ output goes to a log file; it is printed when a server fails to start, and
 `assert_clean_logs()` fails on a traceback.
 """
 
+import asyncio
+import json
+import re
 import signal
 import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
+
+from django.conf import settings
+from websockets.asyncio.client import ClientConnection, connect
 
 from tests.processes import PYTHON, ROOT, clean_env, free_port
 
@@ -125,7 +134,8 @@ class AsgiServer:
             "--host", "127.0.0.1", "--port", str(self.port),
             "--lifespan", "off", "--no-access-log",
             "--ws", "community.wsprotocol:WebSocketProtocol",
-            "--ws-max-size", "16384", "--ws-per-message-deflate", "false",
+            "--ws-max-size", str(settings.HEARTH_CHAT["SERVER_FRAME_BYTES"]),
+            "--ws-per-message-deflate", "false",
             "--timeout-graceful-shutdown", "3",
             *self.extra_args,
         ]  # fmt: skip
@@ -216,11 +226,18 @@ class AsgiServer:
         )
 
 
+class DaphneServer(AsgiServer):
+    """`manage.py runserver`, the development server: daphne, with DEBUG on."""
+
+    def command(self) -> list[str]:
+        return [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
+
+
 @contextmanager
 def asgi_servers(count: int = 1, **options: Any) -> Iterator[list[AsgiServer]]:
     """Start `count` servers (each on its own free port); stop them all at the end."""
     log_dir = Path(tempfile.mkdtemp(prefix="hearth-servers-"))
-    env = server_env()
+    env = options.pop("env", None) or server_env()
     servers = [
         AsgiServer(env=env, log_dir=log_dir, name=f"server-{chr(ord('a') + i)}", **options)
         for i in range(count)
@@ -264,8 +281,66 @@ def _wait_for_database_clients_to_leave(timeout: float = 5.0) -> None:
             time.sleep(0.05)
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def submit(
+    server: AsgiServer, page: str, action: str, cookie: str, fields: dict[str, Any]
+) -> tuple[int, str]:
+    """Use a form of `server` as a browser would: GET `page` (for its CSRF token),
+    then POST `fields` to `action`. Returns the status and any redirect target."""
+    opener = urllib.request.build_opener(_NoRedirect)
+    with opener.open(
+        urllib.request.Request(f"{server.url}{page}", headers={"Cookie": cookie}), timeout=10
+    ) as response:
+        html = response.read().decode()
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert token, f"{page} has no form"
+    jar = SimpleCookie()
+    for header in set_cookies:
+        jar.load(header)
+    request = urllib.request.Request(
+        f"{server.url}{action}",
+        data=urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), **fields}).encode(),
+        headers={
+            "Cookie": f"{cookie}; csrftoken={jar['csrftoken'].value}",
+            "Origin": server.origin,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+        method="POST",
+    )
+    try:
+        with opener.open(request, timeout=10) as answer:
+            return answer.status, answer.headers.get("Location", "")
+    except urllib.error.HTTPError as answer:  # a redirect, kept unfollowed
+        return answer.code, answer.headers.get("Location", "")
+
+
 def session_cookie_header(user: Any) -> str:
     """A signed-in session for `user` (stored where the servers read it), as a Cookie header."""
     from tests.chat.conftest import session_cookie
 
     return session_cookie(user).decode()
+
+
+async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientConnection, dict]:
+    """Connect as a browser on the site would (its Origin, its session cookie); read hello."""
+    socket = await connect(
+        server.ws_url(f"/ws/groups/{slug}/"),
+        additional_headers={"Cookie": cookie, "Origin": server.origin},
+        open_timeout=5,
+    )
+    hello = await next_of(socket, "hello")
+    return socket, hello
+
+
+async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
+    """Read events until one of type `kind` arrives."""
+    async with asyncio.timeout(within):
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] == kind:
+                return event

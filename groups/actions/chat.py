@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
@@ -13,11 +14,13 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from community import ratelimit, rows
+from community.cleaning import check_text
 from community.errors import Refused
 from community.text import render_chat
 from groups import events, permissions
 from groups.models import (
     Group,
+    HeldReason,
     Intent,
     Membership,
     Message,
@@ -26,6 +29,7 @@ from groups.models import (
     ReactionKind,
     Resource,
     ResourceStatus,
+    Role,
 )
 from groups.payloads import message_payload
 
@@ -61,29 +65,13 @@ class _Taken(Exception):
 Outcome = Sent | Exception
 
 
-def clean_text(value: str, *, field: str, max_length: int, allow_empty: bool = False) -> str:
-    """Refuse text that cannot be stored or shown safely; strip the edges."""
-    if "\x00" in value:
-        raise Refused("invalid_text", f"The {field} contains a character we can't store.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise Refused("invalid_text", f"The {field} contains broken characters.") from None
-    value = value.strip()
-    if not value and not allow_empty:
-        raise Refused("empty", f"The {field} is empty.")
-    if len(value) > max_length:
-        raise Refused("too_long", f"Please keep the {field} to {max_length:,} characters or fewer.")
-    return value
+def _writer(group: Group, membership: Membership | None) -> Membership:
+    """Return the membership if its person may write in the room now, else refuse.
 
-
-def _writer(user: Any, group: Group, membership: Membership | None = None) -> Membership:
-    """Return the person's membership if they may write in the room now, else refuse."""
-    if membership is None:
-        membership = (
-            Membership.objects.select_related("user").filter(group=group, user=user).first()
-        )
-    if not permissions.can_read(user, group, membership) or membership is None:
+    The person is judged as read with the membership (`membership.user`, fresh from
+    the database), never as a socket saw them at connect.
+    """
+    if membership is None or not permissions.can_read(membership.user, group, membership):
         raise Refused("not_member", "Only members of this group can do that.")
     if group.archived:
         raise Refused("archived", "This group has closed; its conversation is read-only.")
@@ -98,7 +86,7 @@ def _writer(user: Any, group: Group, membership: Membership | None = None) -> Me
             "You are paused from posting for now. " + (membership.mute_reason or ""),
             until=membership.muted_until.isoformat(),
         )
-    if membership.role != "facilitator" and group.is_paused:
+    if membership.role != Role.FACILITATOR and group.is_paused:
         raise Refused("paused", "The room is paused for a moment. Only facilitators can post.")
     return membership
 
@@ -119,12 +107,19 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
     quote = db.ops.quote_name
     member, room = quote(Membership._meta.db_table), quote(Group._meta.db_table)
     person = quote(get_user_model()._meta.db_table)
+    emails = quote(EmailAddress._meta.db_table)
     take = (
         f"UPDATE {room} SET last_seq = last_seq + 1, last_change = last_change + 1 "  # noqa: S608
         "WHERE id = %s"
     )
+    # Whether the person has a verified address, in the same row: the send judges
+    # the account as it is now, not as the socket saw it at connect.
+    verified = (
+        f"EXISTS (SELECT 1 FROM {emails} WHERE {emails}.user_id = {person}.id "  # noqa: S608
+        f"AND {emails}.verified = %s)"
+    )
     read = (
-        f"SELECT {_WRITER_ROW.columns(db)} FROM {member} "  # noqa: S608
+        f"SELECT {_WRITER_ROW.columns(db)}, {verified} FROM {member} "  # noqa: S608
         f"JOIN {room} ON {room}.id = {member}.group_id "
         f"JOIN {person} ON {person}.id = {member}.user_id "
         f"WHERE {member}.group_id = %s AND {member}.user_id = %s"
@@ -133,15 +128,16 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
         if db.vendor == "postgresql":
             # One round trip: the updated row, named like its table, stands in for it.
             cursor.execute(
-                f"WITH {room} AS ({take} RETURNING *) {read}", [group_id] * 2 + [user_id]
+                f"WITH {room} AS ({take} RETURNING *) {read}", [group_id, True, group_id, user_id]
             )
         else:  # SQLite has no UPDATE inside WITH (and one writer at a time)
             cursor.execute(take, [group_id])
-            cursor.execute(read, [group_id, user_id])
+            cursor.execute(read, [True, group_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
     membership, group, user = _WRITER_ROW.instances(row, db)
+    user._hearth_verified = bool(row[-1])  # as permissions.is_verified caches it
     membership.group, membership.user = group, user
     return membership
 
@@ -196,7 +192,7 @@ def _existing(membership_user: Any, group: Group, client_id: str) -> Message | N
 
 
 def _check_pace(group: Group, membership: Membership, draft: Draft) -> None:
-    if membership.role != "facilitator" and group.slow_mode_seconds:
+    if membership.role != Role.FACILITATOR and group.slow_mode_seconds:
         last = (
             Message.objects.filter(author=membership)
             .order_by("-created_at")
@@ -313,14 +309,15 @@ def _clean(draft: Draft) -> None:
     """Refuse what no check of the room could let through; tidy the text."""
     if not CLIENT_ID.fullmatch(draft.client_id or ""):
         raise Refused("invalid_client_id", "The message id from your device is not valid.")
-    draft.body = clean_text(
+    draft.body = check_text(
         draft.body,
-        field="message",
+        field="body",
+        label="message",
         max_length=LIMITS["MAX_BODY"],
-        allow_empty=draft.resource_id is not None,
+        required=draft.resource_id is None,
     )
-    draft.content_warning = clean_text(
-        draft.content_warning, field="content warning", max_length=120, allow_empty=True
+    draft.content_warning = check_text(
+        draft.content_warning, field="content_warning", max_length=120
     )
     if draft.intent not in ("", *Intent.values):
         raise Refused("invalid_intent", "Please choose one of the offered intentions.")
@@ -376,7 +373,7 @@ def _send(draft: Draft) -> Sent:
 
 def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Message, Any]:
     """The message to store, numbered, and moderation's verdict on it; or a refusal."""
-    membership = _writer(draft.user, group, membership)
+    membership = _writer(group, membership)
     resource = _shareable(group, draft.resource_id)
     _check_pace(group, membership, draft)
     verdict = _screen(f"{draft.content_warning}\n{draft.body}", group)
@@ -387,9 +384,21 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
             + (f" (“{verdict.clause}”)" if verdict.clause else "")
             + ". You're welcome to say it another way.",
         )
-    held = verdict.action == "hold" or (
-        membership.role != "facilitator" and membership.published_count < group.hold_first_messages
+    newcomer = (
+        membership.role != Role.FACILITATOR
+        and membership.published_count < group.hold_first_messages
     )
+    held = verdict.action == "hold" or newcomer
+    # The most pressing reason first: crisis words, then a filter, then a newcomer's turn.
+    reason = ""
+    if held:
+        reason = (
+            HeldReason.CRISIS
+            if verdict.crisis
+            else HeldReason.FILTER
+            if verdict.action == "hold"
+            else HeldReason.NEWCOMER
+        )
     message = Message(
         group=group,
         author=membership,
@@ -401,13 +410,14 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
         intent=draft.intent,
         content_warning=draft.content_warning,
         held=held,
+        held_reason=reason,
         resource=resource,
     )
     return message, verdict
 
 
 def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, Message]:
-    membership = _writer(user, group)
+    membership = _writer(group, permissions.membership_with_person(group, user))
     message = (
         Message.objects.select_for_update().filter(pk=message_id, group=group, held=False).first()
     )
@@ -422,7 +432,9 @@ def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, 
 @transaction.atomic
 def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Message:
     """Change the text of one's own message, within the edit window."""
-    body = clean_text(body, field="message", max_length=LIMITS["MAX_BODY"])
+    body = check_text(
+        body, field="body", label="message", max_length=LIMITS["MAX_BODY"], required=True
+    )
     group = Group.objects.select_for_update().get(pk=group.pk)
     _, message = _own_message(user, group, message_id)
     window = timedelta(seconds=LIMITS["EDIT_WINDOW_SECONDS"])
@@ -445,8 +457,8 @@ def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Mess
 def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
     """Withdraw one's own message, leaving a quiet placeholder."""
     group = Group.objects.select_for_update().get(pk=group.pk)
-    membership = Membership.objects.filter(group=group, user=user).first()
-    if not permissions.can_read(user, group, membership) or membership is None:
+    membership = permissions.membership_with_person(group, user)
+    if membership is None or not permissions.can_read(membership.user, group, membership):
         raise Refused("not_member", "Only members of this group can do that.")
     message = Message.objects.select_for_update().filter(pk=message_id, group=group).first()
     if message is None or message.author_id != membership.pk:
@@ -478,7 +490,7 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
     if kind not in ReactionKind.values:
         raise Refused("invalid_reaction", "Please choose one of the offered reactions.")
     group = Group.objects.select_for_update().get(pk=group.pk)
-    membership = _writer(user, group)
+    membership = _writer(group, permissions.membership_with_person(group, user))
     message = (
         Message.objects.select_for_update()
         .filter(

@@ -47,12 +47,15 @@ def create(
     tags: Iterable[str] = (),
 ) -> Resource:
     """Publish a resource (those who may) or suggest one to a group (its members)."""
-    if permissions.can_publish_resource(actor, group):
+    membership = permissions.membership_for(actor, group) if group is not None else None
+    if permissions.can_publish_resource(actor, group, membership):
         status = ResourceStatus.PUBLISHED
-    elif group is not None and permissions.can_suggest_resource(
-        actor, group, permissions.membership_for(actor, group)
-    ):
+    elif group is not None and permissions.can_suggest_resource(actor, group, membership):
         status = ResourceStatus.SUGGESTED
+    elif membership is not None and membership.is_muted:
+        raise Refused(
+            "muted", "Your posting is paused for now, and that includes suggesting resources."
+        )
     else:
         raise Refused("forbidden", "You can't add resources here.")
     resource = Resource(group=group, author=actor, status=status)

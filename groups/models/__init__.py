@@ -2,7 +2,14 @@
 
 from groups.models.agreements import Agreement, Clause, Consent
 from groups.models.audit import AuditEntry
-from groups.models.chat import Intent, Message, MessageRevision, Reaction, ReactionKind
+from groups.models.chat import (
+    HeldReason,
+    Intent,
+    Message,
+    MessageRevision,
+    Reaction,
+    ReactionKind,
+)
 from groups.models.groups import (
     Group,
     Invite,
@@ -28,6 +35,7 @@ __all__ = [
     "Clause",
     "Consent",
     "Group",
+    "HeldReason",
     "Intent",
     "Invite",
     "JoinPolicy",

@@ -34,11 +34,21 @@ class AuditEntry(models.Model):
     clause = models.CharField(max_length=80, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    # For a read outside the room: the item that named the message ("report 12").
+    via = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
+        constraints = [
+            # A moderator's read of a message through an item is logged once.
+            models.UniqueConstraint(
+                fields=["actor", "target_message_id", "via"],
+                condition=models.Q(action="read_message"),
+                name="one_read_per_item",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} #{self.pk}"

@@ -22,6 +22,14 @@ class ReactionKind(models.TextChoices):
     THANKS = "thanks", "Thank you"
 
 
+class HeldReason(models.TextChoices):
+    """Why a message waits for a facilitator; the room and the queue say so."""
+
+    NEWCOMER = "newcomer", "New member's message"
+    FILTER = "filter", "Held by a word filter"
+    CRISIS = "crisis", "Crisis words"
+
+
 class Message(models.Model):
     """One message in a group's room. Never hard-deleted by the application."""
 
@@ -47,12 +55,17 @@ class Message(models.Model):
     )
     hidden_clause = models.CharField(max_length=80, blank=True)
     held = models.BooleanField(default=False)
+    # Set with `held`; empty for messages held before reasons were kept.
+    held_reason = models.CharField(max_length=10, choices=HeldReason.choices, blank=True)
     # A resource shared into the room, shown as a card.
     resource = models.ForeignKey(
         "groups.Resource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Reaction counts by kind, kept beside the message so reads are one query.
     reactions = models.JSONField(default=dict, blank=True)
+
+    # Not stored: set by groups.selectors.readable when the words were taken out.
+    withheld: bool = False
 
     class Meta:
         ordering = ["group", "seq"]

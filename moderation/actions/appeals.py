@@ -5,12 +5,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from community.cleaning import check_text
 from community.errors import Refused
-from community.notices import notify
+from community.notices import end_notices
 from groups import audit, events
 from groups.models import AuditEntry, Membership, MembershipStatus
 from moderation import permissions
-from moderation.actions.common import require
+from moderation.actions.common import group_link, leave_note, require
 from moderation.actions.messages import restore_on_appeal
 from moderation.models import Appeal, AppealStatus
 
@@ -20,14 +21,14 @@ APPEALABLE = {"mute", "remove", "ban", "hide", "suspend", "decline_message", "nu
 @transaction.atomic
 def appeal(*, user: Any, entry: AuditEntry, text: str) -> Appeal:
     """Ask the organizers to look again at one decision about you."""
+    text = check_text(text, field="text", label="appeal", max_length=1500)
     if entry.target_user_id != user.pk or entry.action not in APPEALABLE:
         raise Refused("not_found", "That decision can't be appealed.")
-    text = text.strip()
     if not text:
         raise Refused("empty", "Please tell the organizers what you would like them to know.")
     try:
         with transaction.atomic():
-            return Appeal.objects.create(entry=entry, user=user, text=text[:1500])
+            return Appeal.objects.create(entry=entry, user=user, text=text)
     except IntegrityError:
         raise Refused("already_appealed", "You have already appealed this decision.") from None
 
@@ -43,6 +44,7 @@ def _reverse(entry: AuditEntry) -> None:
         if entry.action == "mute":
             membership.muted_until, membership.mute_reason = None, ""
             membership.save(update_fields=["muted_until", "mute_reason"])
+            end_notices(membership.user, kind="mute", link=group_link(membership.group))
             events.recheck_user(membership.user_id, group_id=membership.group_id)
         elif membership.status in {MembershipStatus.REMOVED, MembershipStatus.BANNED}:
             membership.status = MembershipStatus.LEFT
@@ -52,11 +54,13 @@ def _reverse(entry: AuditEntry) -> None:
     elif entry.action == "suspend" and entry.target_user is not None:
         entry.target_user.suspended_until = None
         entry.target_user.save(update_fields=["suspended_until"])
+        end_notices(entry.target_user, kind="suspend")
 
 
 @transaction.atomic
 def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> Appeal:
     """An organizer upholds or overturns a decision; both are logged."""
+    note = check_text(note, field="note", max_length=800, collapse=True)
     appeal = (
         Appeal.objects.select_for_update(of=("self",))
         .select_related("entry", "user")
@@ -67,7 +71,7 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
         raise Refused("closed", "This appeal has already been decided.")
     appeal.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     appeal.decided_at, appeal.decided_by = timezone.now(), actor
-    appeal.decision = " ".join(note.split())[:800]
+    appeal.decision = note
     appeal.save(update_fields=["status", "decided_at", "decided_by", "decision"])
     if overturn:
         _reverse(appeal.entry)
@@ -81,7 +85,7 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
         message_id=appeal.entry.target_message_id,
         reason=appeal.decision,
     )
-    notify(
+    leave_note(
         appeal.user,
         kind="appeal",
         title="Your appeal was decided",

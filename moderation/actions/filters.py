@@ -4,11 +4,12 @@ from typing import Any
 
 from django.db import transaction
 
+from community.cleaning import check_text
 from community.errors import Refused
 from groups import audit
 from groups.models import Group
 from moderation import permissions, screening
-from moderation.actions.common import require
+from moderation.actions.common import clause_text, require
 from moderation.models import CrisisPhrase, FilterAction, WordFilter
 
 
@@ -20,13 +21,14 @@ def add_filter(
     require(
         permissions.can_moderate_group(actor, group) if group else permissions.is_organizer(actor)
     )
-    phrase = " ".join(phrase.split())[:80]
+    phrase = check_text(phrase, field="phrase", max_length=80, collapse=True)
+    clause = clause_text(clause)
     if not screening.fold(phrase):
         raise Refused("empty", "Please give a word or phrase to watch for.")
     if action not in FilterAction.values:
         raise Refused("invalid", "Please choose what happens on a match.")
     word_filter = WordFilter.objects.create(
-        group=group, phrase=phrase, action=action, clause=clause[:80], created_by=actor
+        group=group, phrase=phrase, action=action, clause=clause, created_by=actor
     )
     audit.record("filter_added", actor=actor, group=group, clause=clause, reason=action)
     return word_filter
@@ -45,7 +47,7 @@ def remove_filter(*, actor: Any, word_filter: WordFilter) -> None:
 @transaction.atomic
 def add_crisis_phrase(*, actor: Any, phrase: str) -> CrisisPhrase:
     require(permissions.is_organizer(actor))
-    phrase = " ".join(phrase.split())[:80]
+    phrase = check_text(phrase, field="phrase", max_length=80, collapse=True)
     if not screening.fold(phrase):
         raise Refused("empty", "Please give a phrase.")
     crisis_phrase, _ = CrisisPhrase.objects.get_or_create(phrase=phrase)

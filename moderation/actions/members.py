@@ -5,16 +5,25 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
+from community.cleaning import check_text
 from community.errors import Refused
+from community.notices import end_notices
 from groups import audit, events
 from groups.models import Membership, MembershipStatus, Role
 from moderation import permissions
-from moderation.actions.common import clause_phrase, require, tell
+from moderation.actions.common import (
+    clause_phrase,
+    clause_text,
+    group_link,
+    reason_text,
+    require,
+    tell,
+)
 
 MUTE_CHOICES = {10: "10 minutes", 60: "1 hour", 24 * 60: "24 hours", 7 * 24 * 60: "7 days"}
 MAX_MUTE_MINUTES = 30 * 24 * 60
+NUDGE_MAX = 800  # a notice holds 1,500; the form allows 800
 
 
 def _target(membership: Membership) -> Membership:
@@ -26,18 +35,15 @@ def _target(membership: Membership) -> Membership:
     return locked
 
 
-def _when(moment: Any) -> str:
-    return date_format(timezone.localtime(moment), "j F, H:i") + " UTC"
-
-
 @transaction.atomic
 def nudge(*, actor: Any, membership: Membership, clause: str, text: str) -> None:
     """Send a private, warm note citing a clause. Nothing else changes."""
+    clause = clause_text(clause)
+    text = check_text(text, field="text", label="note", max_length=NUDGE_MAX, collapse=True)
+    if not text:
+        raise Refused("empty", "Please write the note, or choose a template.", field="text")
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
-    text = " ".join(text.split())[:800]
-    if not text:
-        raise Refused("empty", "Please write the note, or choose a template.")
     audit.record("nudge", actor=actor, group=target.group, target_user=target.user, clause=clause)
     tell(target.user, target.group, kind="nudge", title="A note from a facilitator", text=text)
 
@@ -47,14 +53,16 @@ def mute(
     *, actor: Any, membership: Membership, minutes: int, clause: str, reason: str = ""
 ) -> Membership:
     """Pause a member from posting for a while. It lifts by itself."""
+    clause, reason = clause_text(clause), reason_text(reason)
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     if not 1 <= minutes <= MAX_MUTE_MINUTES:
         raise Refused("invalid", "A pause can last from one minute to thirty days.")
     until = timezone.now() + timedelta(minutes=minutes)
+    # No time in the words: each page shows `until` in the reader's own time zone.
     explanation = (
         f"A facilitator paused your posting because a message touched {clause_phrase(clause)}. "
-        f"You can keep reading, and post again after {_when(until)}."
+        "You can keep reading, and post again when the pause lifts."
     )
     target.muted_until, target.mute_reason = until, explanation
     target.save(update_fields=["muted_until", "mute_reason"])
@@ -67,8 +75,15 @@ def mute(
         reason=reason,
         expires_at=until,
     )
+    end_notices(target.user, kind="mute", link=group_link(target.group))  # a new pause replaces it
     tell(
-        target.user, target.group, kind="mute", title="Posting paused for a while", text=explanation
+        target.user,
+        target.group,
+        kind="mute",
+        title="Posting paused for a while",
+        text=explanation,
+        until=until,
+        ended_title="Your posting was paused for a while",
     )
     events.recheck_user(target.user_id, group_id=target.group_id)
     return target
@@ -76,11 +91,13 @@ def mute(
 
 @transaction.atomic
 def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
+    reason = reason_text(reason)
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     target.muted_until, target.mute_reason = None, ""
     target.save(update_fields=["muted_until", "mute_reason"])
     audit.record("unmute", actor=actor, group=target.group, target_user=target.user, reason=reason)
+    end_notices(target.user, kind="mute", link=group_link(target.group))
     tell(
         target.user,
         target.group,
@@ -95,6 +112,7 @@ def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membershi
 def _end_membership(
     *, actor: Any, membership: Membership, status: str, clause: str, reason: str
 ) -> Membership:
+    clause, reason = clause_text(clause), reason_text(reason)
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     target.status, target.role, target.left_at = status, Role.MEMBER, timezone.now()
@@ -114,8 +132,11 @@ def _end_membership(
         else "You may ask to come back later, by request or invitation. You can also appeal "
         "from your record."
     )
-    tell(target.user, None, kind=status, title="About one of your groups", text=text)
+    end_notices(target.user, kind="mute", link=group_link(target.group))  # no posting to pause
+    # The sockets re-check first: nothing (a `sync` between the two) reaches the room's
+    # socket after the person has heard they are out of it.
     events.recheck_user(target.user_id, group_id=target.group_id)
+    tell(target.user, None, kind=status, title="About one of your groups", text=text)
     return target
 
 
@@ -146,6 +167,7 @@ def ban(*, actor: Any, membership: Membership, clause: str, reason: str = "") ->
 @transaction.atomic
 def lift_ban(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
     """Let a banned person return (by the usual ways in)."""
+    reason = reason_text(reason)
     target = (
         Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
     )
@@ -159,8 +181,18 @@ def lift_ban(*, actor: Any, membership: Membership, reason: str = "") -> Members
 
 
 @transaction.atomic
+def look_up_account(*, actor: Any, membership: Membership) -> Any:
+    """The account behind a member's name in a group: organizers only, and logged."""
+    require(permissions.is_organizer(actor))
+    target = Membership.objects.select_related("user", "group").get(pk=membership.pk)
+    audit.record("account_lookup", actor=actor, group=target.group, target_user=target.user)
+    return target.user
+
+
+@transaction.atomic
 def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
     """Suspend an account site-wide (organizers). `days=None` means until lifted."""
+    reason = reason_text(reason)
     require(permissions.can_suspend(actor, user))
     if days is not None and not 1 <= days <= 365:
         raise Refused("invalid", "A suspension lasts from one day to a year, or until lifted.")
@@ -170,12 +202,15 @@ def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
     audit.record(
         "suspend", actor=actor, target_user=user, reason=reason, expires_at=until if days else None
     )
+    end_notices(user, kind="suspend")
     tell(
         user,
         None,
         kind="suspend",
         title="Your account is paused",
         text="An organizer paused your account. You can read your record and appeal there.",
+        until=until if days else None,
+        ended_title="Your account was paused",
     )
     events.recheck_user(user.pk)
     return user
@@ -183,10 +218,12 @@ def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
 
 @transaction.atomic
 def unsuspend(*, actor: Any, user: Any, reason: str = "") -> Any:
+    reason = reason_text(reason)
     require(permissions.can_suspend(actor, user))
     user.suspended_until = None
     user.save(update_fields=["suspended_until"])
     audit.record("unsuspend", actor=actor, target_user=user, reason=reason)
+    end_notices(user, kind="suspend")
     tell(
         user,
         None,

@@ -10,8 +10,8 @@ from groups import audit, events
 from groups.actions.chat import take_change, take_seq
 from groups.models import Group, Membership, Message, Role
 from groups.payloads import message_payload
-from moderation import permissions
-from moderation.actions.common import clause_phrase, require, tell
+from moderation import alerts, permissions
+from moderation.actions.common import clause_phrase, clause_text, reason_text, require, tell
 from moderation.models import Report, ReportKind, ReportStatus
 
 
@@ -41,6 +41,7 @@ def _tell_facilitators(group: Group, message: Message) -> None:
 @transaction.atomic
 def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Message:
     """Hide a message from members at once; facilitators can still read it."""
+    clause, reason = clause_text(clause), reason_text(reason)
     group, message = _message(message_id)
     require(permissions.can_act_on(actor, group, message.author))
     if message.hidden_at is not None:
@@ -93,6 +94,7 @@ def _show_again(group: Group, message: Message) -> None:
 @transaction.atomic
 def restore(*, actor: Any, message_id: int, reason: str = "") -> Message:
     """Show a hidden message to members again."""
+    reason = reason_text(reason)
     group, message = _message(message_id)
     require(permissions.can_act_on(actor, group, message.author))
     if message.hidden_at is None:
@@ -132,6 +134,7 @@ def _close_held_report(actor: Any, message: Message, outcome: str) -> None:
         resolved_by=actor,
         resolution=outcome,
     )
+    alerts.queue_changed(message.group_id)  # one message fewer waits for them
 
 
 @transaction.atomic
@@ -169,6 +172,7 @@ def approve_held(*, actor: Any, message_id: int) -> Message:
 @transaction.atomic
 def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str = "") -> Message:
     """Keep a held message out of the room, and tell its author kindly."""
+    clause, reason = clause_text(clause), reason_text(reason)
     group, message = _message(message_id)
     require(permissions.can_act_on(actor, group, message.author))
     if not message.held or message.is_hidden:

@@ -7,14 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community import ratelimit
+from community.cleaning import check_text
 from community.errors import Refused
-from community.notices import notify
 from community.selectors import crisis_card_lines
 from groups import audit, events
 from groups import permissions as group_permissions
 from groups.models import Membership, Message
-from moderation import permissions
-from moderation.actions.common import require
+from moderation import alerts, permissions
+from moderation.actions.common import clause_text, leave_note, require
 from moderation.models import (
     SAFETY_CLAUSE,
     Report,
@@ -26,7 +26,13 @@ from moderation.models import (
 
 REPORT_RATE = 10 / 3600  # tokens per second: ten an hour
 REPORT_BURST = 5
+NOTE_MAX = 1000
 THANKS = "Thank you for speaking up. The facilitators will look at it soon; you won't be named."
+
+
+def note_text(note: str) -> str:
+    """A reporter's note, trimmed; refused if too long to keep."""
+    return check_text(note, field="note", max_length=NOTE_MAX)
 
 
 def _limit(user: Any) -> None:
@@ -77,9 +83,13 @@ def _file(
                 )
         except IntegrityError:
             report = Report.objects.select_for_update().get(**lookup)
+        else:
+            if urgent or kind == ReportKind.HELD:  # what the navigation counts
+                alerts.queue_changed(group.pk)
     elif urgent and report.urgency != Urgency.URGENT:
         report.urgency = Urgency.URGENT
         report.save(update_fields=["urgency"])
+        alerts.queue_changed(group.pk)
     if reporter is not None:
         ReportNote.objects.get_or_create(
             report=report,
@@ -92,6 +102,7 @@ def _file(
 @transaction.atomic
 def report_message(*, reporter: Any, message_id: int, clause: str, note: str = "") -> Report:
     """Report a message as touching a clause (or as a safety concern)."""
+    clause, note = clause_text(clause), note_text(note)
     message = Message.objects.select_related("group", "author").filter(pk=message_id).first()
     if message is None or message.held:
         raise Refused("not_found", "That message can't be found.")
@@ -105,7 +116,7 @@ def report_message(*, reporter: Any, message_id: int, clause: str, note: str = "
         message=message,
         member=None,
         reporter=reporter,
-        clause=clause[:80],
+        clause=clause,
         note=note,
         urgent=clause == SAFETY_CLAUSE,
     )
@@ -114,6 +125,7 @@ def report_message(*, reporter: Any, message_id: int, clause: str, note: str = "
 @transaction.atomic
 def report_member(*, reporter: Any, membership_id: int, clause: str, note: str = "") -> Report:
     """Report a member (not one message) as touching a clause."""
+    clause, note = clause_text(clause), note_text(note)
     target = Membership.objects.select_related("group").filter(pk=membership_id).first()
     if target is None or target.status != "active":
         raise Refused("not_found", "That member can't be found.")
@@ -127,7 +139,7 @@ def report_member(*, reporter: Any, membership_id: int, clause: str, note: str =
         message=None,
         member=target,
         reporter=reporter,
-        clause=clause[:80],
+        clause=clause,
         note=note,
         urgent=clause == SAFETY_CLAUSE,
     )
@@ -154,7 +166,7 @@ def crisis_card(user: Any, group: Any, *, after: Message | None = None) -> None:
         "It sounds like things might be really hard right now. You don't have to carry it "
         "alone: these lines are open, and the people here care about you."
     )
-    notify(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
+    leave_note(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
     card: dict[str, Any] = {
         "type": "notice",
         "kind": "crisis",
@@ -236,6 +248,7 @@ def after_screening(
 @transaction.atomic
 def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = "") -> Report:
     """Close a queue item with a note; each reporter hears that it was reviewed."""
+    note = check_text(note, field="note", max_length=500, collapse=True)
     report = (
         Report.objects.select_for_update(of=("self",))
         .select_related("group", "member__user")
@@ -250,8 +263,10 @@ def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = ""
         raise Refused("closed", "Someone has already closed this item.")
     report.status = ReportStatus.DISMISSED if dismiss else ReportStatus.RESOLVED
     report.resolved_at, report.resolved_by = timezone.now(), actor
-    report.resolution = " ".join(note.split())[:500]
+    report.resolution = note
     report.save(update_fields=["status", "resolved_at", "resolved_by", "resolution"])
+    if report.urgency == Urgency.URGENT or report.kind == ReportKind.HELD:
+        alerts.queue_changed(report.group_id)
     audit.record(
         "report_dismissed" if dismiss else "report_resolved",
         actor=actor,
@@ -263,7 +278,7 @@ def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = ""
     )
     for reporter_note in report.notes.select_related("reporter"):
         if reporter_note.reporter is not None:
-            notify(
+            leave_note(
                 reporter_note.reporter,
                 kind="report_outcome",
                 title="Your report was reviewed",

@@ -6,11 +6,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from community.cleaning import check_text
 from community.errors import Refused
 from groups import audit, events
 from groups.models import Group
 from moderation import permissions
 from moderation.actions.common import require
+
+PAUSE_MESSAGE_MAX = 300
 
 
 def _room(actor: Any, group: Group) -> Group:
@@ -34,11 +37,12 @@ def set_slow_mode(*, actor: Any, group: Group, seconds: int) -> Group:
 @transaction.atomic
 def pause(*, actor: Any, group: Group, minutes: int | None, message: str = "") -> Group:
     """Pause the room: only facilitators post until it resumes (by hand or at a set time)."""
+    message = check_text(message, field="message", max_length=PAUSE_MESSAGE_MAX, collapse=True)
     room = _room(actor, group)
     if minutes is not None and not 1 <= minutes <= 24 * 60:
         raise Refused("invalid", "A pause can last from a minute to a day, or until resumed.")
     room.paused_until = timezone.now() + timedelta(minutes=minutes or 24 * 60 * 365)
-    room.pause_message = " ".join(message.split())[:300]
+    room.pause_message = message
     room.save(update_fields=["paused_until", "pause_message"])
     audit.record(
         "pause",

@@ -88,17 +88,24 @@ function newClientId() {
   return Date.now().toString(36) + Math.random().toString(36).slice(2);
 }
 
-// "today, 21:40", "yesterday, 08:05", "3 March, 10:12": a time a person reads at a glance.
+// "today, 21:40", "yesterday, 08:05", "3 March, 10:12": a time a person reads at a glance,
+// in their own time zone (their profile's, as on every page; else the browser's).
 // The exact moment stays in the <time datetime> attribute.
+function timeZone() { // read when used: the page's first messages are formatted early
+  var zone = document.documentElement.dataset.tz || undefined;
+  try { new Date().toLocaleString(undefined, { timeZone: zone }); } catch (err) { zone = undefined; }
+  return zone;
+}
 function formatTime(iso) {
-  var d = new Date(iso);
-  var clock = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
-  var today = new Date();
-  var yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-  if (d.toDateString() === today.toDateString()) return "today, " + clock;
-  if (d.toDateString() === yesterday.toDateString()) return "yesterday, " + clock;
-  var options = { day: "numeric", month: "long" };
-  if (d.getFullYear() !== today.getFullYear()) options.year = "numeric";
+  var d = new Date(iso), zone = timeZone();
+  function day(x) { return x.toLocaleDateString("en-CA", { timeZone: zone }); } // 2026-03-03
+  var clock = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", timeZone: zone });
+  var today = day(new Date()).split("-");
+  var yesterday = new Date(Date.UTC(+today[0], today[1] - 1, today[2] - 1)).toISOString().slice(0, 10);
+  if (day(d) === today.join("-")) return "today, " + clock;
+  if (day(d) === yesterday) return "yesterday, " + clock;
+  var options = { day: "numeric", month: "long", timeZone: zone };
+  if (day(d).slice(0, 4) !== today[0]) options.year = "numeric";
   return d.toLocaleDateString(undefined, options) + ", " + clock;
 }
 
@@ -202,11 +209,10 @@ function fit(opening) {
   }
 }
 
-window.addEventListener("resize", function () {
-  var was = stick;
-  fit(false);
-  if (was) toBottom();
-});
+window.addEventListener("resize", function () { fit(false); });
+// The conversation grows or shrinks (the screen turns, a banner above it): what was at
+// the bottom stays there.
+if (window.ResizeObserver) new ResizeObserver(function () { if (stick) toBottom(); }).observe(convo);
 
 // --- Rendering ---
 

@@ -29,6 +29,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")  # a browser always sends it; the Origin must match it
 Event = dict[str, Any]
 Skip = tuple[str, ...]
 
@@ -124,7 +125,7 @@ async def open_socket(
 ) -> tuple[WebsocketCommunicator, bool, int | None]:
     from community.asgi import application
 
-    headers = []
+    headers = [HOST]
     if origin is not None:
         headers.append(origin)
     if user is not None:

@@ -39,12 +39,12 @@ async def test_stale_session_cookie_is_closed_4401(room):
     from channels.testing import WebsocketCommunicator
 
     from community.asgi import application
-    from tests.chat.conftest import ORIGIN
+    from tests.chat.conftest import HOST, ORIGIN
 
     communicator = WebsocketCommunicator(
         application,
         f"/ws/groups/{room['group'].slug}/",
-        [ORIGIN, (b"cookie", b"sessionid=no-such-session")],
+        [HOST, ORIGIN, (b"cookie", b"sessionid=no-such-session")],
     )
     connected, _ = await communicator.connect(timeout=3)
     assert connected
@@ -206,7 +206,8 @@ async def test_standing_is_rechecked_before_a_frame_when_the_event_was_lost(
     group, member = room["group"], room["members"][0]
     sock = await connect(member, group)
     await sync_to_async(state.update_membership)(member, group, status=MembershipStatus.REMOVED)
-    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)  # the cached answer is now stale
+    # The cached answer is now stale.
+    monkeypatch.setattr(consumers.RoomConsumer, "due_for_recheck", lambda self: True)
     await sock.send({"type": "message.send", "client_id": "c1", "body": "Am I still here?"})
     assert await sock.closed() == 4403
     assert (await sync_to_async(state.snapshot)(group))["messages"] == []
@@ -222,7 +223,7 @@ async def test_standing_is_rechecked_before_forwarding_when_the_event_was_lost(
     listener = await connect(member, group)
     speaker = await connect(room["members"][1], group)
     await sync_to_async(state.update_membership)(member, group, status=MembershipStatus.BANNED)
-    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(consumers.RoomConsumer, "due_for_recheck", lambda self: True)
     await speaker.send({"type": "message.send", "client_id": "c1", "body": "Not for them"})
     await speaker.receive_type("message.ack")
     assert await listener.closed() == 4403
@@ -257,22 +258,43 @@ async def test_member_of_another_group_hears_nothing(room, connect):
 # --- Abusive frames -----------------------------------------------------------------
 
 
-async def test_frame_over_16_kib_closes_1009_and_writes_nothing(room, connect, server_log):
+async def test_frame_over_16_kib_closes_4413_and_writes_nothing(room, connect, server_log):
     group = room["group"]
     sock = await connect(room["members"][0], group)
     before = await sync_to_async(state.snapshot)(group)
     body = "a" * (16 * 1024)
     await sock.send_text(json.dumps({"type": "message.send", "client_id": "c1", "body": body}))
-    assert await sock.closed() == 1009
+    assert await sock.closed() == 4413
     assert await sock.communicator.receive_nothing(timeout=0.2)
     assert await sync_to_async(state.snapshot)(group) == before
     assert errors(server_log) == []
 
 
-async def test_hundred_thousand_nested_arrays_close_1009(room, connect, server_log):
+@pytest.mark.parametrize(
+    ("body", "closes"),
+    [
+        pytest.param("💛" * 4100, True, id="16,400 bytes in 4,100 characters"),
+        pytest.param("é" * 8200, True, id="16,400 bytes in 8,200 characters"),
+        pytest.param("a" * 16_300, False, id="16,300 bytes: under the cap"),
+    ],
+)
+async def test_the_frame_cap_counts_bytes_as_the_servers_do(room, connect, body, closes):
+    """A frame's size is its UTF-8 bytes on the wire, as uvicorn counts it, not its
+    characters; the room closes it itself, so daphne and uvicorn answer alike."""
+    sock = await connect(room["members"][0], room["group"])
+    text = json.dumps({"type": "ping", "pad": body}, ensure_ascii=False)
+    await sock.send_text(text)
+    if closes:
+        assert len(text) < 16_384 < len(text.encode())
+        assert await sock.closed() == 4413
+    else:
+        assert (await sock.receive_type("pong"))["type"] == "pong"
+
+
+async def test_hundred_thousand_nested_arrays_close_4413(room, connect, server_log):
     sock = await connect(room["members"][0], room["group"])
     await sock.send_text("[" * 100_000 + "]" * 100_000)
-    assert await sock.closed() == 1009
+    assert await sock.closed() == 4413
     assert errors(server_log) == []
 
 
@@ -289,7 +311,7 @@ async def test_longest_message_in_any_script_fits_in_a_frame(room, connect):
     assert stored[0] == ack["id"] and stored[4] == body
 
 
-async def test_torrent_of_frames_closes_1008_then_silence(room, connect, server_log):
+async def test_torrent_of_frames_closes_4429_then_silence(room, connect, server_log):
     sock = await connect(room["members"][0], room["group"])
     for _ in range(150):
         await sock.send({"type": "ping"})
@@ -300,7 +322,7 @@ async def test_torrent_of_frames_closes_1008_then_silence(room, connect, server_
             code = output["code"]
             break
         pongs += json.loads(output["text"])["type"] == "pong"
-    assert code == 1008
+    assert code == 4429
     # A burst is fine (dozens of frames), a torrent is not.
     assert 50 <= pongs < 150
     # Once closed, the rest of the torrent gets no answers and no second close.
@@ -308,7 +330,7 @@ async def test_torrent_of_frames_closes_1008_then_silence(room, connect, server_
     assert errors(server_log) == []
 
 
-async def test_many_refused_frames_in_a_row_close_1008(room, connect, server_log):
+async def test_many_refused_frames_in_a_row_close_4429(room, connect, server_log):
     from django.conf import settings
 
     limit = settings.HEARTH_CHAT["FLOOD_LIMIT"]
@@ -321,18 +343,18 @@ async def test_many_refused_frames_in_a_row_close_1008(room, connect, server_log
     await sock.receive_type("pong")
     await sock.send_text("not json")
     assert (await sock.receive_type("error"))["code"] == "bad_json"
-    assert await sock.closed() == 1008
+    assert await sock.closed() == 4429
     await sock.send({"type": "ping"})
     assert await sock.communicator.receive_nothing(timeout=0.3)
     assert errors(server_log) == []
 
 
-async def test_socket_far_behind_the_room_closes_1013(room, connect):
+async def test_socket_far_behind_the_room_closes_4503(room, connect):
     """An event that arrives long after it was sent means the socket cannot keep up."""
     sock = await connect(room["members"][0], room["group"])
     layer = get_channel_layer()
     channel = events.group_channel(room["group"].pk)
     late = {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time() - 60}
     await layer.group_send(channel, addressed(channel, late))
-    assert await sock.closed() == 1013
+    assert await sock.closed() == 4503
     assert await sock.communicator.receive_nothing(timeout=0.2)

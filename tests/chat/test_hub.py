@@ -3,8 +3,8 @@
 - On Redis, a process holds one subscription per group its sockets follow and one
   for its hub channel, whatever the number of sockets; none is left once they go.
 - Every socket of a room hears each event once.
-- One socket's trouble stays its own: a failing event closes it with 1011, a
-  client that stopped reading is closed with 1013 once its outbox is full, and
+- One socket's trouble stays its own: a failing event closes it with 4500, a
+  client that stopped reading is closed with 4503 once its outbox is full, and
   the others hear the room as before.
 """
 
@@ -83,7 +83,7 @@ async def test_every_socket_of_a_room_hears_an_event_once_and_a_closed_one_nothi
         assert await sock.nothing(0.3)
 
 
-async def test_a_failing_event_closes_that_socket_1011_and_spares_the_others(
+async def test_a_failing_event_closes_that_socket_4500_and_spares_the_others(
     rooms, connect, server_log, monkeypatch
 ):
     one, _two = rooms
@@ -101,12 +101,12 @@ async def test_a_failing_event_closes_that_socket_1011_and_spares_the_others(
         events.group_channel(one["group"].pk),
         {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time()},
     )
-    assert await a.closed() == 1011
+    assert await a.closed() == 4500
     await b.receive_type("typing")
     assert [r.getMessage() for r in errors(server_log)] == ["room event failed"]
 
 
-async def test_a_client_that_stops_reading_is_closed_1013_when_its_outbox_is_full(
+async def test_a_client_that_stops_reading_is_closed_4503_when_its_outbox_is_full(
     rooms, connect, chat_limits, monkeypatch
 ):
     one, _two = rooms
@@ -136,7 +136,7 @@ async def test_a_client_that_stops_reading_is_closed_1013_when_its_outbox_is_ful
     heard = []
     while (output := await stuck.communicator.receive_output(2))["type"] == "websocket.send":
         heard.append(output["text"])
-    assert output["code"] == 1013
+    assert output["code"] == 4503
     # At most the event that was on its way; the client resyncs for the rest.
     assert len([text for text in heard if "typing" in text]) <= 1
     assert await stuck.communicator.receive_nothing(timeout=0.2)

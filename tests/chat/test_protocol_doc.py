@@ -7,24 +7,34 @@ without documenting it fails here, and so does a documented one that is gone.
 """
 
 import ast
+import inspect
 import json
 import re
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from channels.security.websocket import WebsocketDenier
+
+from community import navigation
 from community.routing import websocket_urlpatterns
 from groups import consumers as chat
+from groups import personal
 from moderation import consumers as moderation
+from tests.chat.text_frames import NAMES, TEXT_FRAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "protocol.md"
 PACKAGES = ("groups", "moderation", "community")
 # Channel-layer envelopes that carry a frame to a socket: each is handled by a
 # consumer method of the same name (dots as underscores), never sent as a frame.
-ENVELOPES = {"room.event", "user.event", "user.recheck", "room.overflow"}
+ENVELOPES = {"room.event", "user.event", "user.recheck", "user.signed_out", "room.overflow"}
 # Layer messages that never touch a room socket, by where they are sent.
 NOT_ROOM = {"healthz": "community/views.py"}  # the /healthz/ probe of the layer
+# The personal socket (ws/me/): the envelope that pokes it, and the frame it sends.
+PERSONAL_ENVELOPES = {"alerts.changed": "groups/events.py"}
+PERSONAL_FRAMES = {"alerts": "groups/personal.py"}
 
 
 # --- What the code says ---------------------------------------------------------------
@@ -74,12 +84,21 @@ def literal_values(key: str) -> dict[str, set[str]]:
     return found
 
 
+def routed() -> dict[str, Any]:
+    return {
+        str(pattern.pattern): getattr(pattern.callback, "consumer_class", None)
+        for pattern in websocket_urlpatterns
+    }
+
+
 def client_frame_types() -> set[str]:
     """The `type`s the routed room consumer handles."""
-    consumers = {
-        getattr(pattern.callback, "consumer_class", None) for pattern in websocket_urlpatterns
+    # The last route turns away every path the room's and the personal socket's do not serve.
+    assert routed() == {
+        "ws/groups/<slug:slug>/": moderation.RoomConsumer,
+        "ws/me/": personal.PersonalConsumer,
+        "^": WebsocketDenier,
     }
-    assert consumers == {moderation.RoomConsumer}
     assert issubclass(moderation.RoomConsumer, chat.RoomConsumer)
     assert set(chat.RoomConsumer.HANDLERS) <= set(moderation.RoomConsumer.HANDLERS)
     return set(moderation.RoomConsumer.HANDLERS)
@@ -90,9 +109,9 @@ def server_frame_types() -> set[str]:
     for envelope in ENVELOPES:
         assert envelope in found, f"{envelope} is no longer sent: drop it from ENVELOPES"
         assert callable(getattr(moderation.RoomConsumer, envelope.replace(".", "_"), None))
-    for kind, path in NOT_ROOM.items():
-        assert found.get(kind) == {path}, f"update NOT_ROOM: {kind} is sent from {found.get(kind)}"
-    return set(found) - ENVELOPES - set(NOT_ROOM)
+    for kind, path in {**NOT_ROOM, **PERSONAL_ENVELOPES, **PERSONAL_FRAMES}.items():
+        assert found.get(kind) == {path}, f"update the test: {kind} is sent from {found.get(kind)}"
+    return set(found) - ENVELOPES - set(NOT_ROOM) - set(PERSONAL_ENVELOPES) - set(PERSONAL_FRAMES)
 
 
 def error_codes() -> set[str]:
@@ -122,6 +141,25 @@ def close_codes() -> set[int]:
                     if isinstance(argument, ast.Constant) and isinstance(argument.value, int):
                         codes.add(argument.value)
     return codes
+
+
+def handler_text_fields() -> dict[str, set[str]]:
+    """The text fields each frame's handler reads, by `frames.text(frame, "x")` or
+    `frames.texts(frame, form, "x", "y")`."""
+    found: dict[str, set[str]] = {}
+    for kind, handler in moderation.RoomConsumer.HANDLERS.items():
+        tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
+        names: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and called(node) in {"text", "texts"}:
+                skip = 1 if called(node) == "text" else 2  # the frame (and the form)
+                names |= {
+                    a.value
+                    for a in node.args[skip:]
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                }
+        found[kind] = names
+    return found
 
 
 # --- What the document says -----------------------------------------------------------
@@ -212,15 +250,33 @@ def test_every_error_code_is_documented_and_every_documented_one_exists() -> Non
     assert table_keys(text) <= codes, "the doc's error tables name codes nothing raises"
 
 
+def test_every_text_field_of_every_frame_is_in_the_text_table() -> None:
+    """A new text field, or a new frame with text, joins tests/chat/text_frames.py (and
+    so the socket test of bad text) before this passes."""
+    fields = handler_text_fields()
+    assert fields["message.send"] >= {"body", "client_id"}  # the scan itself works
+    for kind, names in fields.items():
+        assert names - NAMES == set(TEXT_FRAMES.get(kind, {})), kind
+
+
+def test_invalid_text_is_documented_for_every_frame_that_carries_text() -> None:
+    rows = re.findall(r"^\| `invalid_text` \|([^\n]+)$", section("Errors"), flags=re.MULTILINE)
+    documented = quoted(" ".join(rows))
+    for kind, limits in TEXT_FRAMES.items():
+        assert kind in documented, f"invalid_text is not documented for {kind}"
+        assert set(limits) <= documented, f"a text field of {kind} is not named"
+
+
 def test_every_close_code_is_documented_and_every_documented_one_exists() -> None:
     text = section("Close codes")
     codes = close_codes()
-    assert codes == {4401, 4403, 1008, 1009, 1011, 1013}
+    assert codes == {4401, 4403, 4413, 4429, 4500, 4503}
+    assert all(4000 <= code <= 4999 for code in codes)  # what daphne and uvicorn both send
     assert {int(key) for key in table_keys(text) if key.isdigit()} == codes
 
 
 def test_examples_are_json_of_known_frames_and_full_messages_have_every_key() -> None:
-    known = client_frame_types() | server_frame_types()
+    known = client_frame_types() | server_frame_types() | set(PERSONAL_FRAMES)
     message_keys = returned_keys(ROOT / "groups" / "payloads.py", "message_payload")
     card_keys = returned_keys(ROOT / "groups" / "payloads.py", "resource_card")
     me_keys = returned_keys(ROOT / "groups" / "payloads.py", "me_payload") | {"id", "name", "role"}
@@ -244,3 +300,21 @@ def test_examples_are_json_of_known_frames_and_full_messages_have_every_key() ->
                 assert set(frame) == state_keys, frame
                 seen["state"] += 1
     assert all(seen.values()), seen
+
+
+def test_the_personal_socket_is_documented_with_every_value_it_sends() -> None:
+    text = section("The personal socket")
+    assert table_keys(text) == set(PERSONAL_FRAMES)
+    # The values are exactly what the navigation counts (every registered provider's).
+    from community.models import User
+
+    values = set(navigation.expressions(User(pk=1, is_active=True)))
+    documented = [f for v in examples() for f in objects(v) if f.get("type") == "alerts"]
+    assert documented and all(set(f) == values | {"type"} for f in documented), documented
+    assert quoted(text) >= values | set(PERSONAL_ENVELOPES) | {"user.recheck"}
+    # Its close codes are the room's, and each is explained.
+    for code in (personal.CLOSE_NOT_SIGNED_IN, personal.CLOSE_POLICY, personal.CLOSE_SERVER_ERROR):
+        assert str(code) in text
+    # The layer event that pokes it is handled by it (and never reaches a room's handlers).
+    assert "alerts.changed" in inspect.getsource(personal.PersonalConsumer.deliver)
+    assert not hasattr(moderation.RoomConsumer, "alerts_changed")

@@ -7,23 +7,26 @@ other at once.
 
 import asyncio
 import json
-import re
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus, Message
 from tests import services
 from tests.chat.conftest import make_room
-from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
+from tests.multiprocess import (
+    AsgiServer,
+    asgi_servers,
+    next_of,
+    open_room,
+    session_cookie_header,
+    submit,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -46,26 +49,6 @@ def circle(transactional_db: None) -> dict[str, Any]:
     return people
 
 
-async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientConnection, dict]:
-    """Connect as a browser on the site would (its Origin, its session cookie); read hello."""
-    socket = await connect(
-        server.ws_url(f"/ws/groups/{slug}/"),
-        additional_headers={"Cookie": cookie, "Origin": server.origin},
-        open_timeout=5,
-    )
-    hello = await next_of(socket, "hello")
-    return socket, hello
-
-
-async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
-    """Read events until one of type `kind` arrives."""
-    async with asyncio.timeout(within):
-        while True:
-            event = json.loads(await socket.recv())
-            if event["type"] == kind:
-                return event
-
-
 async def collect(socket: ClientConnection, seconds: float) -> list[dict[str, Any]]:
     """Every event that arrives within `seconds`."""
     seen: list[dict[str, Any]] = []
@@ -80,31 +63,8 @@ async def collect(socket: ClientConnection, seconds: float) -> list[dict[str, An
 
 def post_leave(server: AsgiServer, slug: str, cookie: str) -> int:
     """Leave the group through the site's own form on `server`: GET it, then POST with CSRF."""
-    path = f"{server.url}/groups/{slug}/leave/"
-    opener = urllib.request.build_opener(NoRedirect)
-    page = opener.open(urllib.request.Request(path, headers={"Cookie": cookie}), timeout=10)
-    html = page.read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert token, "the leave page has no CSRF form"
-    jar = SimpleCookie()
-    for header in page.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    csrf_cookie = jar["csrftoken"].value
-    request = urllib.request.Request(
-        path,
-        data=urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)}).encode(),
-        headers={
-            "Cookie": f"{cookie}; csrftoken={csrf_cookie}",
-            "Origin": server.origin,
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        method="POST",
-    )
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as answer:  # the redirect home, kept unfollowed
-        return answer.code
+    page = f"/groups/{slug}/leave/"
+    return submit(server, page, page, cookie, {})[0]
 
 
 @database_sync_to_async
@@ -115,11 +75,6 @@ def stored_messages(group: Any) -> list[tuple[int | None, str]]:
 @database_sync_to_async
 def membership_status(group: Any, user: Any) -> str:
     return Membership.objects.get(group=group, user=user).status
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
 
 async def test_message_crosses_processes_exactly_once(

@@ -16,14 +16,14 @@ from django.conf import settings
 
 from community.asgi import application
 from groups import consumers
-from tests.chat.conftest import ORIGIN, session_cookie
+from tests.chat.conftest import HOST, ORIGIN, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def open_with_cookie(group: Any, cookie: bytes) -> tuple[WebsocketCommunicator, dict]:
     communicator = WebsocketCommunicator(
-        application, f"/ws/groups/{group.slug}/", [ORIGIN, (b"cookie", cookie)]
+        application, f"/ws/groups/{group.slug}/", [HOST, ORIGIN, (b"cookie", cookie)]
     )
     connected, _ = await communicator.connect(timeout=3)
     assert connected

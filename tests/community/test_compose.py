@@ -183,8 +183,12 @@ def test_bin_serve_is_the_production_uvicorn_command(tmp_path):
     assert opts["--host"] == "0.0.0.0"
     assert opts["--port"] == "8000"
     assert opts["--workers"] == "2"
-    # The frame cap matches the chat's own limit; deflate costs CPU per socket.
-    assert opts["--ws-max-size"] == str(settings.HEARTH_CHAT["MAX_FRAME_BYTES"])
+    # The servers' frame cap, above the room's own (which closes 4413 under daphne
+    # and uvicorn alike), is daphne's under runserver too; deflate costs CPU per socket.
+    assert opts["--ws-max-size"] == str(settings.HEARTH_CHAT["SERVER_FRAME_BYTES"])
+    assert settings.HEARTH_CHAT["SERVER_FRAME_BYTES"] > settings.HEARTH_CHAT["MAX_FRAME_BYTES"]
+    assert int(opts["--ws-max-size"]) == settings.DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE
+    assert int(opts["--ws-max-size"]) == settings.DAPHNE_WEBSOCKET_MAX_FRAME_SIZE
     assert opts["--ws-per-message-deflate"] == "false"
     assert opts["--ws"] == wsprotocol.PATH  # uvicorn's, minus the kept handshake
     assert opts["--lifespan"] == "off"

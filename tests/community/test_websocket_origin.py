@@ -21,6 +21,12 @@ FOREIGN_ORIGINS = [
     "http://127.0.0.1.evil.example",
     "http://testserver.evil.example",
     "http://evil.example/#http://testserver",
+    # Our own host on another port, or by another scheme, is another site to a browser.
+    "http://testserver:8001",
+    "https://testserver",
+    "http://testserver/",
+    # A host we serve, but not the one this socket was opened on.
+    "http://localhost",
     "null",
     "file://",
     "",
@@ -51,9 +57,52 @@ async def test_a_missing_origin_is_refused(path):
     assert connected is False
 
 
-@pytest.mark.parametrize("origin", ["http://testserver", "https://localhost:8000"])
+@pytest.mark.parametrize("origin", ["http://testserver", "http://TestServer:80"])
 async def test_our_own_origin_gets_past_the_check(origin):
     # The control for the tests above: with our own origin the handshake is not
-    # refused at the door but reaches the router, which knows no such route.
-    with pytest.raises(ValueError, match="No route found"):
-        await handshake(NOWHERE_PATH, origin)
+    # refused at the door but reaches the room, which accepts and then closes
+    # (4401: nobody is signed in).
+    communicator = WebsocketCommunicator(
+        application, CHAT_PATH, headers=[(b"host", b"testserver"), (b"origin", origin.encode())]
+    )
+    try:
+        assert await communicator.connect() == (True, None)
+        assert (await communicator.receive_output())["code"] == 4401
+    finally:
+        await communicator.disconnect()
+
+
+async def test_the_origin_must_match_the_port_the_socket_was_opened_on():
+    """Issue 13: the old check compared hosts only, so any port of 127.0.0.1 passed."""
+    from community.origin import same_origin
+
+    def scope(origin: str, host: str, scheme: str = "ws") -> dict:
+        return {
+            "scheme": scheme,
+            "headers": [(b"host", host.encode()), (b"origin", origin.encode())],
+        }
+
+    assert same_origin(scope("http://127.0.0.1:8000", "127.0.0.1:8000"))
+    assert not same_origin(scope("http://127.0.0.1:9999", "127.0.0.1:8000"))
+    assert not same_origin(scope("http://127.0.0.1", "127.0.0.1:8000"))
+    assert same_origin(scope("https://localhost", "localhost:443", scheme="wss"))
+    assert not same_origin(scope("http://localhost", "localhost", scheme="wss"))
+    assert not same_origin(scope("http://evil.example", "evil.example"))  # not an allowed host
+    assert not same_origin(scope("http://127.0.0.1:x", "127.0.0.1:x"))
+
+
+async def test_a_trusted_origin_listed_by_the_operator_gets_past(settings):
+    from community.origin import same_origin
+
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.hearth.example"]
+    headers = [(b"host", b"10.0.0.5:8000"), (b"origin", b"https://app.hearth.example")]
+    assert same_origin({"scheme": "ws", "headers": headers})
+
+
+@pytest.mark.parametrize("path", [NOWHERE_PATH, "/ws/groups/ünïcødé/", "/ws/groups/", "/ws/"])
+async def test_a_path_no_route_serves_is_refused_at_the_handshake(path, caplog):
+    """Past the origin check, a path the room does not serve is refused (HTTP 403 on
+    a real server; tests/chat/test_servers_agree.py) without an exception."""
+    connected, code = await handshake(path, "http://testserver")
+    assert (connected, code) == (False, 1000)
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []

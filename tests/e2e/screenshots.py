@@ -6,7 +6,8 @@ On a fresh clone this creates a throwaway SQLite database (SQLITE_PATH points at
 a temporary file; DATABASE_URL and REDIS_URL are ignored, so a developer's data
 is never touched), migrates it, loads the demo community with `seed_demo`,
 serves it with uvicorn on a free port, signs in as the demo person each page is
-for, and writes PNGs of every page in three sizes:
+for, and writes PNGs of every page in three sizes (then a member writes crisis
+words in a room, and the facilitator's view of the alert is taken too):
 
     <page>-light.png    1280 x 800, light colour scheme
     <page>-dark.png     1280 x 800, dark colour scheme
@@ -90,6 +91,13 @@ SHOTS = [
     Shot("agreement-consent", "priya@hearth.example", "/groups/", GRIEF, "#join-heading"),
     Shot("moderation-queue", "farah@hearth.example", "/moderation/", ready=".queue"),
 ]
+# Taken once a member has written words that may mean they are in crisis (crisis_words()).
+AFTER_CRISIS = [
+    # The facilitator's room: "Safety queue · 1 urgent" in the navigation, and the banner.
+    Shot("facilitator-urgent", "farah@hearth.example", "/", link=GRIEF, ready="#urgent-banner"),
+]
+CRISIS_AUTHOR = "jun@hearth.example"
+CRISIS_WORDS = "Some days it feels like everyone would be better off without me."
 
 SIZES: dict[str, dict[str, Any]] = {
     "light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
@@ -185,17 +193,36 @@ def sign_in(page: Any, email: str) -> None:
     page.wait_for_url("**/")
 
 
+def crisis_words(browser: Any, url: str) -> None:
+    """A member writes, in the grief group's room, words that may mean they are in crisis."""
+    context = browser.new_context(base_url=url)
+    page = context.new_page()
+    sign_in(page, CRISIS_AUTHOR)
+    page.get_by_role("main").get_by_role("link", name=GRIEF).first.click()
+    page.locator("#connection >> text=Connected").wait_for()
+    page.get_by_label("Your message").fill(CRISIS_WORDS)
+    page.get_by_label("Your message").press("Enter")
+    page.locator("#messages .msg-pending").first.wait_for(state="detached")
+    context.close()
+
+
 def take(browser: Any, url: str, out: Path) -> list[Path]:
     """Write every page in every size; return the files written."""
+    written = shoot(browser, url, out, SHOTS)
+    crisis_words(browser, url)
+    return written + shoot(browser, url, out, AFTER_CRISIS)
+
+
+def shoot(browser: Any, url: str, out: Path, shots: list[Shot]) -> list[Path]:
     written: list[Path] = []
-    people = sorted({shot.person or "" for shot in SHOTS})
+    people = sorted({shot.person or "" for shot in shots})
     for size, options in SIZES.items():
         for person in people:
             context = browser.new_context(base_url=url, reduced_motion="reduce", **options)
             page = context.new_page()
             if person:
                 sign_in(page, person)
-            for shot in (s for s in SHOTS if (s.person or "") == person):
+            for shot in (s for s in shots if (s.person or "") == person):
                 if shot.sizes and size not in shot.sizes:
                     continue
                 page.goto(shot.path)

@@ -86,6 +86,7 @@ def seed() -> Demo:
     from groups.models import AuditEntry, Group, Membership, Message, Resource
     from moderation.actions import appeals, filters, members
     from moderation.actions import messages as message_actions
+    from moderation.models import Report
 
     out = StringIO()
     for config in apps.get_app_configs():
@@ -118,6 +119,8 @@ def seed() -> Demo:
     ).message
     assert held.held
     demo.ids["held"] = held.pk
+    # The queue item the hold opened: how an organizer outside the group reads the message.
+    demo.ids["held_item"] = Report.objects.get(message=held, status="open").pk
     demo.ids["warning"] = Message.objects.get(group=grief, client_id="demo-3").pk
     demo.ids["welcome"] = Message.objects.get(group=grief, client_id="demo-0").pk
     demo.ids["jun"] = Membership.objects.get(group=grief, user=person("jun@hearth.example")).pk

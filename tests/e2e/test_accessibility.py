@@ -25,7 +25,7 @@ demo = seeded_fixture()
 db_open = db_open_fixture()
 
 # The weight budget, per page, uncompressed (README.md states it too).
-SCRIPT_BUDGET = 40 * 1024
+SCRIPT_BUDGET = 46 * 1024  # 40 until the room carried issue 14's three scripts (README)
 STYLE_BUDGET = 24 * 1024
 
 ROLES = ["visitor", "member", "facilitator", "organizer"]

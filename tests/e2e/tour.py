@@ -123,6 +123,13 @@ def open_details(page: Page) -> None:
         summary.click()
 
 
+def open_held(page: Page) -> None:
+    """The room's bar of messages waiting for review, opened (a facilitator's view)."""
+    live(page)
+    page.locator("#held-details > summary").click()
+    expect(page.locator("#held-details .held-item").first).to_be_visible()
+
+
 def stops() -> list[Stop]:
     g = Demo.group
     return [
@@ -147,6 +154,12 @@ def stops() -> list[Stop]:
         Stop("agreement", lambda d: g(d, GRIEF) + "agreement/", MEMBERS),
         # The group
         Stop("group home with chat", lambda d: g(d, GRIEF), MEMBERS, prepare=live),
+        Stop(
+            "group home, messages waiting for review",
+            lambda d: g(d, GRIEF),
+            ("facilitator",),
+            prepare=open_held,
+        ),
         Stop("members", lambda d: g(d, GRIEF) + "members/", MEMBERS),
         Stop("leave", lambda d: g(d, GRIEF) + "leave/", ("member",)),
         Stop("requests (none)", lambda d: g(d, GRIEF) + "requests/", ("facilitator",)),
@@ -186,8 +199,15 @@ def stops() -> list[Stop]:
         Stop("suggestions", lambda d: g(d, GRIEF) + "resources/suggestions/", ("facilitator",)),
         # Moderation
         Stop("moderation queue", lambda d: "/moderation/", FACILITATING, prepare=open_details),
-        Stop("hidden message", lambda d: f"/moderation/messages/{d.ids['hidden']}/", FACILITATING),
-        Stop("message", lambda d: f"/moderation/messages/{d.ids['welcome']}/", ("organizer",)),
+        Stop(
+            "hidden message", lambda d: f"/moderation/messages/{d.ids['hidden']}/", ("facilitator",)
+        ),
+        # An organizer outside the group reads a message only through the item that names it.
+        Stop(
+            "message, through its item",
+            lambda d: f"/moderation/messages/{d.ids['held']}/?report={d.ids['held_item']}",
+            ("organizer",),
+        ),
         Stop(
             "member",
             lambda d: f"/moderation/members/{d.ids['jun']}/",
@@ -213,6 +233,7 @@ def stops() -> list[Stop]:
         Stop("report a member", lambda d: f"/moderation/report/member/{d.ids['jun']}/", MEMBERS),
         Stop("worried", lambda d: f"/moderation/worry/{d.ids['warning']}/", ("member",)),
         # Accounts
+        Stop("notes", lambda d: "/notes/", SIGNED_IN),
         Stop("profile", lambda d: "/settings/profile/", SIGNED_IN),
         Stop("sign in", lambda d: "/accounts/login/", ("visitor",)),
         Stop("sign up", lambda d: "/accounts/signup/", ("visitor",)),

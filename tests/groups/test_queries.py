@@ -24,6 +24,9 @@ from tests.groups.conftest import join_open
 # Reading the session costs a query when sessions live in the database (embedded);
 # with REDIS_URL they live in the cache.
 SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
+# Every signed-in page: the navigation's counts (unread notes and, for the people who keep a
+# group safe, the safety queue's numbers), all in one query (community/navigation.py).
+NAV = 1
 _ids = itertools.count(1)
 
 
@@ -116,8 +119,8 @@ def test_directory(organizer: Any) -> None:
 
     # groups with their sizes, their topics, the topic filter
     assert_constant(small[0], large[0], exact=3)
-    # ... plus the session and the user
-    assert_constant(small[1], large[1], exact=3 + SESSION + 1)
+    # ... plus the session, the user and the navigation's counts
+    assert_constant(small[1], large[1], exact=3 + SESSION + 1 + NAV)
     assert_constant(count_queries(visitor, "/groups/?topic=shared"), large[0], exact=3)
 
 
@@ -135,8 +138,8 @@ def test_landing_page(organizer: Any) -> None:
     # group; group with size and topics (2); agreement and clauses (2)
     assert_constant(small[0], large[0], exact=5)
     # ... plus session, user, verified email, pending request, and the membership
-    # (read twice: once by the view, once again by the landing page)
-    assert_constant(small[1], large[1], exact=5 + SESSION + 5)
+    # (read twice: once by the view, once again by the landing page), and the navigation
+    assert_constant(small[1], large[1], exact=5 + SESSION + 5 + NAV)
 
 
 def test_group_home(organizer: Any) -> None:
@@ -154,8 +157,8 @@ def test_group_home(organizer: Any) -> None:
 
     # group, session, user, membership, verified email; the latest published
     # messages with their authors, the reader's own held ones, marking them read,
-    # the reader's own reactions; the crisis lines behind "Need help now?"
-    assert_constant(small, large, exact=SESSION + 9)
+    # the reader's own reactions; the navigation; the crisis lines behind "Need help now?"
+    assert_constant(small, large, exact=SESSION + 9 + NAV)
 
 
 def test_members_list(organizer: Any) -> None:
@@ -174,8 +177,8 @@ def test_members_list(organizer: Any) -> None:
     )
     large = count_queries(client, url)
 
-    # session, user; group, membership, verified email; members with their people
-    assert_constant(small, large, exact=SESSION + 1 + 3 + 1)
+    # session, user; group, membership, verified email; members with their people; the navigation
+    assert_constant(small, large, exact=SESSION + 1 + 3 + 1 + NAV)
 
 
 def test_site_home(organizer: Any) -> None:
@@ -195,5 +198,6 @@ def test_site_home(organizer: Any) -> None:
         )
     large = count_queries(client, "/")
 
-    # session, user; memberships with their groups, notices, requests with their groups
-    assert_constant(small, large, exact=SESSION + 4)
+    # session, user; memberships with their groups, unread notes, requests with their groups;
+    # the navigation
+    assert_constant(small, large, exact=SESSION + 4 + NAV)

@@ -30,7 +30,7 @@ from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.models import Group, Membership, Message
 from moderation import screening
-from tests.chat.conftest import connect, refused  # noqa: F401 (the socket fixtures)
+from tests.chat.conftest import connect, refused, server_log  # noqa: F401 (the socket fixtures)
 from tests.factories import make_organizer, make_user
 
 CLAUSE = "Honor boundaries"

@@ -5,17 +5,14 @@ member's composer is disabled (a `me` event) within a second. A ban posted
 through process A's form closes the member's socket on process B with 4403
 within a second. A word filter saved anywhere (here: a plain save in a third
 process, as the Django admin does) applies to the very next message on both.
+A crisis phrase posted on process B moves the urgent count of a facilitator whose
+only open page (its personal socket) is on process A, within a second.
 """
 
 import asyncio
 import json
-import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
-from http.cookies import SimpleCookie
 from typing import Any
 
 import pytest
@@ -25,10 +22,17 @@ from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus
 from moderation import screening
-from moderation.models import WordFilter
+from moderation.models import CrisisPhrase, WordFilter
 from tests import services
 from tests.moderation.conftest import CLAUSE, World, build_world
-from tests.multiprocess import AsgiServer, asgi_servers, session_cookie_header
+from tests.multiprocess import (
+    AsgiServer,
+    asgi_servers,
+    next_of,
+    open_room,
+    session_cookie_header,
+    submit,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -51,63 +55,17 @@ def circle(transactional_db: None) -> tuple[World, dict[str, str], dict[str, int
     return world, cookies, ids
 
 
-async def open_room(server: AsgiServer, slug: str, cookie: str) -> ClientConnection:
-    socket = await connect(
-        server.ws_url(f"/ws/groups/{slug}/"),
-        additional_headers={"Cookie": cookie, "Origin": server.origin},
-        open_timeout=5,
-    )
-    await next_of(socket, "hello")
-    return socket
-
-
-async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:
-    async with asyncio.timeout(within):
-        while True:
-            event = json.loads(await socket.recv())
-            if event["type"] == kind:
-                return event
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def post_member_form(server: AsgiServer, membership_id: int, action: str, cookie: str) -> int:
     """Use the member page on `server` as a browser would: GET it, then POST its form."""
-    opener = urllib.request.build_opener(NoRedirect)
-    page_url = f"{server.url}/moderation/members/{membership_id}/"
-    page = opener.open(urllib.request.Request(page_url, headers={"Cookie": cookie}), timeout=10)
-    html = page.read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    assert token, "the member page has no form"
-    jar = SimpleCookie()
-    for header in page.headers.get_all("Set-Cookie") or []:
-        jar.load(header)
-    request = urllib.request.Request(
-        f"{page_url}{action}/",
-        data=urllib.parse.urlencode(
-            # ("confirmed": as the page that asks first posts it, for remove and ban)
-            {
-                "csrfmiddlewaretoken": token.group(1),
-                "clause": CLAUSE,
-                "reason": "",
-                "confirmed": "yes",
-            }
-        ).encode(),
-        headers={
-            "Cookie": f"{cookie}; csrftoken={jar['csrftoken'].value}",
-            "Origin": server.origin,
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        method="POST",
+    page = f"/moderation/members/{membership_id}/"
+    status, _ = submit(
+        server,
+        page,
+        f"{page}{action}/",
+        cookie,
+        {"clause": CLAUSE, "reason": "", "confirmed": "yes"},
     )
-    try:
-        with opener.open(request, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as answer:  # the redirect back, kept unfollowed
-        return answer.code
+    return status
 
 
 @database_sync_to_async
@@ -121,8 +79,8 @@ async def test_a_mute_through_one_process_disables_the_member_on_the_other(
     a, b = two_servers
     world, cookies, ids = circle
     slug = world.group.slug
-    facilitator = await open_room(a, slug, cookies["facilitator"])
-    member = await open_room(b, slug, cookies["member"])
+    facilitator, _ = await open_room(a, slug, cookies["facilitator"])
+    member, _ = await open_room(b, slug, cookies["member"])
     try:
         await facilitator.send(
             json.dumps(
@@ -155,8 +113,8 @@ async def test_a_ban_posted_to_one_process_closes_the_members_socket_on_the_othe
     a, b = two_servers
     world, cookies, ids = circle
     slug = world.group.slug
-    member = await open_room(b, slug, cookies["member"])
-    bystander = await open_room(b, slug, cookies["bystander"])
+    member, _ = await open_room(b, slug, cookies["member"])
+    bystander, _ = await open_room(b, slug, cookies["bystander"])
     try:
         status = await asyncio.to_thread(
             post_member_form, a, ids["member"], "ban", cookies["facilitator"]
@@ -194,8 +152,8 @@ async def test_a_filter_saved_anywhere_applies_within_a_second_on_every_process(
     a, b = two_servers
     world, cookies, _ = circle
     sockets = [
-        await open_room(a, world.group.slug, cookies["member"]),
-        await open_room(b, world.group.slug, cookies["bystander"]),
+        (await open_room(a, world.group.slug, cookies["member"]))[0],
+        (await open_room(b, world.group.slug, cookies["bystander"]))[0],
     ]
     try:
         for n, socket in enumerate(sockets):  # each process now holds the rules in memory
@@ -216,3 +174,33 @@ async def test_a_filter_saved_anywhere_applies_within_a_second_on_every_process(
     finally:
         for socket in sockets:
             await socket.close()
+
+
+async def test_an_urgent_item_written_on_one_process_reaches_a_facilitators_page_on_the_other(
+    two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
+) -> None:
+    """The facilitator has only the home page open (its personal socket, ws/me/) on A."""
+    a, b = two_servers
+    world, cookies, _ = circle
+    await database_sync_to_async(CrisisPhrase.objects.create)(phrase="want to die")
+    await asyncio.sleep(screening.VERSION_EVERY + 0.2)  # each process looks once a second
+    facilitator = await connect(
+        a.ws_url("/ws/me/"),
+        additional_headers={"Cookie": cookies["facilitator"], "Origin": a.origin},
+        open_timeout=5,
+    )
+    member, _ = await open_room(b, world.group.slug, cookies["member"])
+    try:
+        first = await next_of(facilitator, "alerts")
+        assert first["urgent"] == 0 and first["moderates"] is True
+        await member.send(
+            json.dumps({"type": "message.send", "client_id": "hard", "body": "I want to die"})
+        )
+        await next_of(member, "message.ack")
+        sent = time.monotonic()
+        alerts = await next_of(facilitator, "alerts", within=1.0)
+        assert time.monotonic() - sent < 1.0
+        assert alerts["urgent"] == 1 and alerts["urgent_group"] == world.group.pk
+    finally:
+        await facilitator.close()
+        await member.close()

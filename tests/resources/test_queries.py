@@ -23,8 +23,9 @@ from tests.resources.conftest import Library, publish
 # Reading the session costs a query when sessions live in the database (embedded);
 # with REDIS_URL they live in the cache.
 SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
-# Every signed-in page: the session (above), the user, and whether their email is verified.
-SIGNED_IN = SESSION + 2
+# Every signed-in page: the session (above), the user, whether their email is verified, and
+# the navigation's counts (one query, community/navigation.py).
+SIGNED_IN = SESSION + 3
 _numbers = itertools.count(1)
 
 

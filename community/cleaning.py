@@ -1,0 +1,54 @@
+"""Checking the text people send, the same whichever door it came through.
+
+Forms check length and trim; socket frames go through the same form fields
+(groups/frames.py); and every action checks again what its rows can hold, so no
+path gets past. Each refusal names the field it is about.
+"""
+
+from community.errors import Refused
+
+
+def is_storable(value: str) -> bool:
+    """False for text with a NUL (PostgreSQL can't store one) or a lone surrogate
+    (not UTF-8 at all: it would fail at the write, or in every event carrying it)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_storable(value: str, *, field: str, label: str = "") -> str:
+    if not is_storable(value):
+        raise Refused(
+            "invalid_text",
+            f"The {label or field} has a character we can't store. Please take it out.",
+            field=field,
+        )
+    return value
+
+
+def check_text(
+    value: str,
+    *,
+    field: str,
+    max_length: int,
+    label: str = "",
+    required: bool = False,
+    collapse: bool = False,
+) -> str:
+    """The text trimmed (or with its spaces collapsed), or a refusal naming `field`."""
+    label = label or field.replace("_", " ")
+    check_storable(value, field=field, label=label)
+    value = " ".join(value.split()) if collapse else value.strip()
+    if required and not value:
+        raise Refused("empty", f"The {label} is empty.", field=field)
+    if len(value) > max_length:
+        raise Refused(
+            "too_long",
+            f"Please keep the {label} to {max_length:,} characters or fewer.",
+            field=field,
+        )
+    return value

@@ -1,0 +1,44 @@
+"""Site-wide standing: who may act at all, whatever the group. Groups build on these."""
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+
+
+def is_verified(user: Any) -> bool:
+    """Return True when the user has confirmed an email address (cached per object)."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_hearth_verified", None)
+    if cached is None:
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._hearth_verified = cached
+    return cached
+
+
+def is_in_good_standing(user: Any) -> bool:
+    """Signed in, active, verified and not suspended."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not getattr(user, "is_suspended", False)
+        and is_verified(user)
+    )
+
+
+def is_organizer(user: Any) -> bool:
+    return is_in_good_standing(user) and bool(getattr(user, "is_organizer", False))
+
+
+def may_use_admin(user: Any) -> bool:
+    """The Django admin: active staff who are not suspended (superusers included).
+
+    Verification is not asked here: `createsuperuser` makes an account with no
+    address on file, and the site's own pages ask for it anyway.
+    """
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and not getattr(user, "is_suspended", False)
+    )
