@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from community.errors import Refused
 from community.offloop import db_call
+from community.transport import CLIENT_GONE
 from community.wsauth import session_holds, session_tag
 from groups import events, frames, permissions, selectors, sending
 from groups.actions import chat
@@ -223,7 +224,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("room event failed")
             self.can_read = False
-            with contextlib.suppress(OSError):  # the client may be gone already
+            with contextlib.suppress(*CLIENT_GONE):  # the client may be gone already
                 await self.close(code=CLOSE_SERVER_ERROR)
         finally:
             self.draining = None
@@ -304,9 +305,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     ) -> None:
         try:
             await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-        except OSError:
-            # The client left while an event was on its way (uvicorn raises
-            # ClientDisconnected, an OSError): nothing to deliver, nothing to log.
+        except CLIENT_GONE:  # the client left while an event was on its way
             self.can_read = False
 
     async def send_json(self, payload: dict[str, Any]) -> None:
@@ -318,7 +317,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def shut(self, code: int) -> None:
         """Close for good: frames already on their way and room events are then ignored."""
         self.can_read = False
-        await self.close(code=code)
+        with contextlib.suppress(*CLIENT_GONE):
+            await self.close(code=code)
 
     # --- Presence -----------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from community import navigation
 from community.offloop import db_call
+from community.transport import CLIENT_GONE
 from community.wsauth import account_if_signed_in, session_key, session_tag
 from groups import events
 from groups.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_POLICY, CLOSE_SERVER_ERROR
@@ -146,7 +147,7 @@ class PersonalConsumer(AsyncWebsocketConsumer):
 
     async def shut(self, code: int) -> None:
         self.closed = True
-        with contextlib.suppress(OSError):  # the client left first
+        with contextlib.suppress(*CLIENT_GONE):  # the client left first
             await self.close(code=code)
 
     async def websocket_receive(self, message: dict[str, Any]) -> None:
@@ -210,7 +211,7 @@ class PersonalConsumer(AsyncWebsocketConsumer):
                 self.recheck_later()
         except asyncio.CancelledError:
             raise
-        except OSError:  # the client left while we wrote
+        except CLIENT_GONE:  # the client left while we wrote
             self.closed = True
         except Exception:
             log.exception("personal socket failed to read its values")
