@@ -191,7 +191,9 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Sessions live in the database, read through the cache: a Redis restart (or a
+    # Redis without persistence) signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # The in-memory layer silently drops group messages for a socket whose inbox
     # holds `capacity` (default 100): a busy room's burst passes that. A socket that
