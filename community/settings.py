@@ -161,6 +161,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "hearth")
 CACHE_PREFIX = os.environ.get("CACHE_PREFIX", "hearth")
 if REDIS_URL:
+    import redis
+
+    # After a Redis restart every pooled connection is stale: check one that idled
+    # (a PING before use) and retry a command once on a fresh connection, rather
+    # than failing whatever used it (issue 18: room connects died ~30 s after).
+    REDIS_HEALING: dict[str, Any] = {
+        "health_check_interval": 15,
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+    }
     # The pub/sub layer costs about half the CPU per delivery of the default
     # layer on this stack and never silently drops at a `capacity`. redis-py 8
     # defaults to a 5 s socket timeout, which kills idle subscribers: disable it
@@ -177,6 +186,7 @@ if REDIS_URL:
                         "socket_keepalive": True,
                         "max_connections": 64,
                         "retry_on_timeout": True,
+                        **REDIS_HEALING,
                     }
                 ],
                 "prefix": CHANNEL_PREFIX,
@@ -188,7 +198,7 @@ if REDIS_URL:
             "BACKEND": "community.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5, **REDIS_HEALING},
         }
     }
     # Sessions live in the database, read through the cache: a Redis restart (or a
