@@ -569,8 +569,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if time.time() - event.get("sent_at", time.time()) > LIMITS["MAX_LAG_SECONDS"]:
             # Far behind: let the client reconnect and resync from the database.
-            self.can_read = False
-            await self.close(code=CLOSE_TRY_AGAIN)
+            await self.shut(CLOSE_TRY_AGAIN)
             return
         await self.send(text_data=event["text"])
         if "state" in event:
