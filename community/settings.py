@@ -344,6 +344,9 @@ HEARTH_CHAT: dict[str, Any] = {
     # Every open room socket re-reads its standing (account, session, membership)
     # at least this often, in case a revocation's signal was lost (docs/security.md).
     "RECHECK_SECONDS": float(os.environ.get("CHAT_RECHECK_SECONDS", "30")),
+    # Every open room socket hears its room's numbers this often, so a quiet room
+    # notices a broadcast the channel layer lost (groups/heartbeat.py).
+    "HEARTBEAT_SECONDS": float(os.environ.get("CHAT_HEARTBEAT_SECONDS", "30")),
     # Close (4503) a socket with this many events waiting for it (a client that
     # stopped reading): it resyncs from the database when it comes back.
     "MAX_OUTBOX": 1000,

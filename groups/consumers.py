@@ -17,10 +17,12 @@ from collections import deque
 from datetime import datetime
 from typing import Any
 
+import redis.exceptions
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from community.errors import Refused
@@ -29,6 +31,7 @@ from community.transport import CLIENT_GONE
 from community.wsauth import session_holds, session_tag
 from groups import events, frames, permissions, selectors, sending
 from groups.actions import chat
+from groups.heartbeat import get_heartbeat
 from groups.hub import get_hub
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, message_payload
@@ -50,6 +53,15 @@ CLOSE_TOO_BIG = 4413
 CLOSE_POLICY = 4429
 CLOSE_TRY_AGAIN = 4503
 CLOSE_SERVER_ERROR = 4500
+
+# Failures of the services a frame needs, not of the frame or of our code: the
+# client sends again by itself (docs/protocol.md, `unavailable`).
+OUTAGES = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 # Names each socket of this process in the presence store (`<hub channel>!<n>`).
 SOCKET_NUMBERS = itertools.count(1)
@@ -273,6 +285,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.announce_presence()
         self.schedule_expiry()
         get_sweeper().add(self)
+        get_heartbeat().add(self.group.pk, self)
 
     async def disconnect(self, code: int) -> None:
         if not self.can_read and not hasattr(self, "room"):
@@ -281,6 +294,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.expiry.cancel()
         self.can_read = False
         get_sweeper().discard(self)
+        get_heartbeat().discard(self.group.pk, self)
         await self.unfollow()
         try:
             await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
@@ -442,6 +456,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await handler(self, frame)
         except Refused as refusal:
             await self.refused(refusal, frame)
+        except OUTAGES:
+            # PostgreSQL or Redis away, or a deadlock: the same frame will likely work
+            # in a moment (a send resent under its client_id is never stored twice).
+            # No traceback: it is not a bug.
+            log.warning(
+                "chat frame failed: a service is unavailable (type=%s)", str(frame.get("type"))[:40]
+            )
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "unavailable",
+                    "detail": "We couldn't save that just now. It will be tried again shortly.",
+                    **self.echo_id(frame),
+                }
+            )
         except Exception:
             # Our fault, not the client's: log without any message content.
             log.exception("chat frame failed (type=%s)", str(frame.get("type"))[:40])

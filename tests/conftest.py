@@ -9,6 +9,7 @@
   markers `postgres`, `redis`, `e2e`) that skip when the service is missing and
   fail instead when CI is set.
 - People: `make_user`, `user`, `organizer`, `user_client`, `organizer_client`.
+- `lose_next_message`: the channel layer fails once, for the next `message.new`.
 """
 
 import copy
@@ -189,3 +190,22 @@ def organizer_client(client: Client, organizer: "User") -> Client:
     """A test client signed in as `organizer`."""
     client.force_login(organizer)
     return client
+
+
+@pytest.fixture
+def lose_next_message(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Make the channel layer fail (as a Redis hiccup would) for the next `message.new`."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    real_send = layer.group_send
+    lost = {"count": 0}
+
+    async def flaky_send(group: str, message: dict[str, Any]) -> None:
+        if not lost["count"] and '"type":"message.new"' in message.get("text", ""):
+            lost["count"] += 1
+            raise ConnectionError("channel layer unavailable")
+        await real_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", flaky_send)
+    return lost

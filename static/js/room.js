@@ -42,6 +42,7 @@ var GAP_GRACE_MS = 300;     // each server process publishes as its commit ends,
                             // messages a moment apart can arrive the other way round
 var pending = {};           // client_id -> frame, until the server acknowledges it
 var refused = {};           // client_ids the server refused: resent only by "Try again"
+var retries = {};           // client_id -> sends our side failed, resent by themselves
 var reactionLabels = {};
 var intentLabels = {};
 var socket = null;
@@ -606,8 +607,18 @@ var handlers = {
   me: function (e) { applyMe(e.me); },
   notice: function (e) { showNotice(e); },
   error: function (e) {
-    if (e.client_id && pending[e.client_id]) { markFailed(e.client_id, e.detail); return; }
+    var id = e.client_id;
+    if (id && pending[id] && /^(server_error|unavailable)$/.test(e.code) && (retries[id] = (retries[id] || 0) + 1) < 6) {
+      // Our side failed, not the person: send it again, later each time (same id, so once).
+      setTimeout(function () { if (pending[id] && !refused[id]) send(pending[id]); }, 500 * Math.pow(2, retries[id] - 1) * (1 + Math.random()));
+      return;
+    }
+    if (id && pending[id]) { markFailed(id, e.detail); return; }
     statusLine.textContent = e.detail;
+  },
+  // The room's numbers, now and then: behind them, a broadcast was lost on its way.
+  heartbeat: function (e) {
+    setTimeout(function () { if (e.last_seq > lastSeq || e.last_change > lastChange) resync(); }, Math.random() * 3000);
   },
   pong: function () {}
 };
@@ -923,6 +934,7 @@ list.addEventListener("click", function (e) {
     var frame = pending[target.dataset.clientId];
     if (frame) {
       delete refused[target.dataset.clientId];
+      delete retries[target.dataset.clientId];
       li.classList.remove("msg-failed");
       li.querySelector(".msg-state").textContent = "Sending…";
       send(frame);

@@ -1,11 +1,9 @@
 """Resync: the database is the source of truth when the channel layer loses something."""
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from groups.actions import chat
@@ -14,23 +12,6 @@ from tests.chat import state
 from tests.chat.conftest import errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def lose_next_message(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """Make the channel layer fail (as a Redis hiccup would) for the next `message.new`."""
-    layer = get_channel_layer()
-    real_send = layer.group_send
-    lost = {"count": 0}
-
-    async def flaky_send(group: str, message: dict[str, Any]) -> None:
-        if not lost["count"] and '"type":"message.new"' in message.get("text", ""):
-            lost["count"] += 1
-            raise ConnectionError("channel layer unavailable")
-        await real_send(group, message)
-
-    monkeypatch.setattr(layer, "group_send", flaky_send)
-    return lost
 
 
 async def test_missed_broadcast_arrives_once_through_sync(room, connect, lose_next_message):
