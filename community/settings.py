@@ -109,14 +109,26 @@ TEMPLATES = [
 # keeps connections warm instead.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Health checks on: the pool checks each connection as it lends it out, so one
+    # that died in an outage is replaced instead of failing the request.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        # libpq's own bound on opening a connection (2 s is its smallest).
+        options.setdefault("connect_timeout", 2)
+        options["pool"] = {
             "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "20")),
-            # Seconds a request waits for a connection; /healthz reports a dead
-            # database only after this, so keep it below the load balancer's timeout.
+            # Seconds a request waits for a connection.
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+            # psycopg_pool retries a lost connection with a back-off that doubles
+            # (1, 2, 4, 8 s...) for five minutes: after a 15 s outage a worker sat
+            # some 13 s without connections once PostgreSQL was back. Giving up after
+            # about a second instead lets the next request that needs a connection
+            # start a fresh attempt at once (the pool grows on demand).
+            "reconnect_timeout": float(os.environ.get("DB_RECONNECT_TIMEOUT", "1")),
         }
 else:
     DATABASES = {
@@ -149,6 +161,15 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "hearth")
 CACHE_PREFIX = os.environ.get("CACHE_PREFIX", "hearth")
 if REDIS_URL:
+    import redis
+
+    # After a Redis restart every pooled connection is stale: check one that idled
+    # (a PING before use) and retry a command once on a fresh connection, rather
+    # than failing whatever used it (issue 18: room connects died ~30 s after).
+    REDIS_HEALING: dict[str, Any] = {
+        "health_check_interval": 15,
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+    }
     # The pub/sub layer costs about half the CPU per delivery of the default
     # layer on this stack and never silently drops at a `capacity`. redis-py 8
     # defaults to a 5 s socket timeout, which kills idle subscribers: disable it
@@ -165,6 +186,7 @@ if REDIS_URL:
                         "socket_keepalive": True,
                         "max_connections": 64,
                         "retry_on_timeout": True,
+                        **REDIS_HEALING,
                     }
                 ],
                 "prefix": CHANNEL_PREFIX,
@@ -176,10 +198,12 @@ if REDIS_URL:
             "BACKEND": "community.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_PREFIX,
-            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5, **REDIS_HEALING},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Sessions live in the database, read through the cache: a Redis restart (or a
+    # Redis without persistence) signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # The in-memory layer silently drops group messages for a socket whose inbox
     # holds `capacity` (default 100): a busy room's burst passes that. A socket that

@@ -1,9 +1,12 @@
 """Site-wide pages: home, crisis lines, profile settings, health."""
 
 import asyncio
+import contextlib
 import uuid
+import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -104,36 +107,90 @@ def detected_time_zone(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+# Each dependency gets this long to answer /healthz; both are asked at once, so the
+# whole answer comes within about a second (a load balancer's probe should not hang).
+PROBE_BUDGET = 0.8
+# The database is asked from a thread of its own: a PostgreSQL that does not answer
+# holds that thread, and later probes report it failed at once instead of piling up.
+_probe_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthz")
+_database_probe: Future[bool] | None = None
+# One layer probe per event loop in flight at a time, for the same reason.
+_layer_probes: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[bool]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _database_ok() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        return cursor.fetchone() == (1,)
+    pool = getattr(connection, "pool", None)  # PostgreSQL's psycopg pool, if configured
+    if pool is not None:
+        pool.open()
+        # The pool's own check on checkout, then one statement, within the budget.
+        with pool.connection(timeout=PROBE_BUDGET) as pg:
+            return pg.execute("SELECT 1").fetchone() == (1,)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    finally:
+        connection.close()
 
 
-async def _channel_layer_ok() -> bool:
+async def _database_answers() -> bool:
+    global _database_probe
+    if _database_probe is None or _database_probe.done():
+        _database_probe = _probe_thread.submit(_database_ok)
+    # else the previous probe is still waiting: its answer counts for this one too.
+    return await asyncio.wait_for(asyncio.wrap_future(_database_probe), PROBE_BUDGET)
+
+
+async def _layer_round_trip() -> bool:
     layer = get_channel_layer()
     if layer is None:
         return False
     channel = await layer.new_channel("healthz.")
-    token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "healthz", "token": token})
-    message = await asyncio.wait_for(layer.receive(channel), timeout=3)
-    return message.get("token") == token
+    try:
+        token = uuid.uuid4().hex
+        await layer.send(channel, {"type": "healthz", "token": token})
+        message = await layer.receive(channel)
+        return message.get("token") == token
+    finally:
+        # channels-redis's pub/sub layer unsubscribes a channel only when a receive on
+        # it is cancelled or times out; without this every probe left a subscription
+        # (and its queue) behind.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), 0.001)
+
+
+async def _channel_layer_answers() -> bool:
+    loop = asyncio.get_running_loop()
+    probe = _layer_probes.get(loop)
+    if probe is None or probe.done():
+        probe = _layer_probes[loop] = loop.create_task(_layer_round_trip())
+        probe.add_done_callback(_quietly)
+    # Shielded: a probe that outlives its budget finishes (and cleans up) on its own.
+    return await asyncio.wait_for(asyncio.shield(probe), PROBE_BUDGET)
+
+
+def _quietly(task: "asyncio.Task[bool]") -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: a failed probe is reported as such, not logged
+
+
+async def _verdict(probe: Any) -> str:
+    try:
+        return "ok" if await probe() else "failed"
+    except Exception:  # unreachable, refused, or no answer within the budget
+        return "failed"
 
 
 @never_cache
 @require_GET
 async def healthz(request: HttpRequest) -> JsonResponse:
     """Answer 200 when the database and the channel layer respond, else 503."""
-    checks: dict[str, str] = {}
-    for name, probe in (
-        ("database", sync_to_async(_database_ok)),
-        ("channel_layer", _channel_layer_ok),
-    ):
-        try:
-            checks[name] = "ok" if await probe() else "failed"
-        except Exception:
-            checks[name] = "failed"
+    database, channel_layer = await asyncio.gather(
+        _verdict(_database_answers), _verdict(_channel_layer_answers)
+    )
+    checks = {"database": database, "channel_layer": channel_layer}
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503

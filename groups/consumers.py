@@ -269,7 +269,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.channel_name = f"{self.hub.channel}!{next(SOCKET_NUMBERS)}"
         await self.accept()
         ROSTERS[self.group.pk] = await load_roster(self.group)
-        await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
+        # Presence is best-effort: a room opens (and chat works) without it.
+        present = await self.enter_presence()
         await self.send_json(
             {
                 "type": "hello",
@@ -282,10 +283,25 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "limits": {"max_body": LIMITS["MAX_BODY"]},
             }
         )
-        await self.announce_presence()
+        if present:
+            await self.announce_presence_quietly()
         self.schedule_expiry()
         get_sweeper().add(self)
         get_heartbeat().add(self.group.pk, self)
+
+    async def enter_presence(self) -> bool:
+        try:
+            await get_presence().enter(self.group.pk, self.membership.pk, self.channel_name)
+        except Exception as error:  # Redis away: the room opens; the refresher adds it later
+            log.warning("presence entry at connect failed (%s)", type(error).__name__)
+            return False
+        return True
+
+    async def announce_presence_quietly(self) -> None:
+        try:
+            await self.announce_presence()
+        except Exception as error:
+            log.warning("presence announcement at connect failed (%s)", type(error).__name__)
 
     async def disconnect(self, code: int) -> None:
         if not self.can_read and not hasattr(self, "room"):

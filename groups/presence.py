@@ -100,8 +100,15 @@ class RedisPresence(Presence):
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
+            # Healing as the cache's connections do (settings.REDIS_HEALING): after a
+            # Redis restart a stale connection is checked or retried once, not failed.
             pool = redis.BlockingConnectionPool.from_url(
-                self._url, max_connections=MAX_CONNECTIONS, timeout=10, socket_timeout=5
+                self._url,
+                max_connections=MAX_CONNECTIONS,
+                timeout=10,
+                socket_timeout=5,
+                health_check_interval=15,
+                retry_on_error=[redis.ConnectionError, redis.TimeoutError],
             )
             client = self._clients[loop_id] = redis.Redis(connection_pool=pool)
         return client

@@ -90,13 +90,13 @@ async def test_a_burst_to_a_group_reaches_every_member_in_order():
 
 @pytest.mark.django_db
 def test_a_session_started_in_one_process_is_valid_in_another(client, user):
-    # Sessions live in the shared Redis cache, so any ASGI process knows who you are.
+    # Sessions are read through the shared Redis cache, so any ASGI process knows who you are.
     client.force_login(user)
     session_key = client.session.session_key
     code = f"""
 import json, django
 django.setup()
-from django.contrib.sessions.backends.cache import SessionStore
+from django.contrib.sessions.backends.cached_db import SessionStore
 print(json.dumps(SessionStore(session_key={session_key!r}).get({SESSION_KEY!r})))
 """
     cache: dict[str, str] = settings.CACHES["default"]  # type: ignore[assignment]

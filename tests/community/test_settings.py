@@ -79,7 +79,12 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
     assert report["db_name"] == "hearth"
     # Persistent connections are wrong under ASGI; the psycopg pool keeps them warm.
     assert report["conn_max_age"] == 0
-    assert report["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10.0}
+    assert report["pool"] == {
+        "min_size": 2,
+        "max_size": 20,
+        "timeout": 10.0,
+        "reconnect_timeout": 1.0,
+    }
     assert report["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert report["layer_class"] == "RedisPubSubChannelLayer"
     assert report["layer_address"] == "redis://cache.internal:6379/2"
@@ -88,8 +93,8 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
     assert report["layer_max_connections"] == 64
     assert report["cache"] == "community.cache.SharedRedisCache"
     assert report["cache_location"] == ["redis://cache.internal:6379/2"]
-    # Sessions and rate limits live in the shared cache, so processes agree on them.
-    assert report["session_engine"] == "django.contrib.sessions.backends.cache"
+    # Rate limits live in the shared cache; sessions in the database, read through it.
+    assert report["session_engine"] == "django.contrib.sessions.backends.cached_db"
 
 
 def test_database_url_alone_keeps_the_in_memory_layer_and_sizes_the_pool():
@@ -100,7 +105,12 @@ def test_database_url_alone_keeps_the_in_memory_layer_and_sizes_the_pool():
         DB_POOL_TIMEOUT="2.5",
     )
     assert report["engine"] == "django.db.backends.postgresql"
-    assert report["pool"] == {"min_size": 1, "max_size": 7, "timeout": 2.5}
+    assert report["pool"] == {
+        "min_size": 1,
+        "max_size": 7,
+        "timeout": 2.5,
+        "reconnect_timeout": 1.0,
+    }
     assert report["layer"] == "channels.layers.InMemoryChannelLayer"
     assert report["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 
