@@ -398,7 +398,9 @@ LOGGING = {
         "push_response": {"filters": ["no_debug"]},
         # Request URLs carry group slugs; keep access lines out of the logs.
         "django.request": {"level": "ERROR"},
-        "django.channels.server": {"level": "WARNING"},
+        "django.channels.server": {"level": "ERROR"},  # its 4xx lines: client and path
         "daphne.server": {"level": "WARNING"},
+        # uvicorn's line for each WebSocket handshake names the client and the group.
+        "community.wsprotocol": {"level": "WARNING"},
     },
 }

@@ -315,8 +315,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         try:
             await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
             await self.announce_presence()
-        except Exception:  # Redis away: the entry expires by itself
-            log.warning("presence update on disconnect failed", exc_info=True)
+        except Exception as error:  # Redis away: the entry expires by itself
+            log.warning("presence update on disconnect failed (%s)", type(error).__name__)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels closes stale database connections before every handler: a hop to

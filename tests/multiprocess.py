@@ -13,7 +13,10 @@ same rows, sessions, cache entries and channel-layer groups.
 The test must use `transactional_db` (or `django_db(transaction=True)`): the
 servers are other database clients and only see committed rows. Each server's
 output goes to a log file; it is printed when a server fails to start, and
-`assert_clean_logs()` fails on a traceback.
+`assert_clean_logs()` fails on a traceback, and on anything that would tell a
+reader of the logs who was where: a path (group slugs), a client's address, or
+text the test names (its messages). The servers log at the default level
+(INFO), as in production, so this canary sees what an operator's logs would.
 """
 
 import asyncio
@@ -87,7 +90,7 @@ def server_env(**extra: str) -> dict[str, str]:
     return clean_env(
         HEARTH_TESTING="1",
         DEBUG="1",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="INFO",  # production's default: what the log canary must see
         PYTHONUNBUFFERED="1",
         **database_env(),
         **redis_env(),
@@ -218,12 +221,28 @@ class AsgiServer:
         except FileNotFoundError:
             return ""
 
-    def assert_clean_logs(self) -> None:
-        """Fail if the server logged a traceback or an error."""
+    def assert_clean_logs(self, *secrets: str) -> None:
+        """Fail if the server logged a traceback, an error, or what must stay private.
+
+        Private: a path of the site (`/groups/<slug>/` names the group), a client's
+        address (any 127.0.0.1 port but the server's own), and each of `secrets`.
+        """
         text = self.log_text()
         assert "Traceback" not in text and " ERROR " not in text, (
             f"{self.name} logged an error:\n{text}"
         )
+        told = [
+            line
+            for line in text.splitlines()
+            if not line.startswith("--- starting ")  # the harness's own line
+            and (
+                "/groups/" in line
+                or "/ws/" in line
+                or re.search(rf"127\.0\.0\.1:(?!{self.port}\b)\d+", line)
+                or any(secret in line for secret in secrets)
+            )
+        ]
+        assert not told, f"{self.name} logged what must stay private:\n" + "\n".join(told)
 
 
 class DaphneServer(AsgiServer):

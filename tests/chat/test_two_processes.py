@@ -39,7 +39,8 @@ def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[
     with django_db_blocker.unblock(), asgi_servers(2) as servers:
         yield servers
         for server in servers:
-            server.assert_clean_logs()
+            # The canary: no message text in either process's logs.
+            server.assert_clean_logs("Hello from process A", "Heard you, from B")
 
 
 @pytest.fixture
