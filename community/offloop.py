@@ -47,18 +47,3 @@ def db_call(function: Callable[..., Any]) -> Any:
     if settings.IS_POSTGRES:
         return _KeepConnection(function, thread_sensitive=False, executor=_executor)
     return database_sync_to_async(function)
-
-
-def close_connections() -> None:
-    """Give back every connection the pool's threads hold (tests, before dropping a database)."""
-    from threading import Barrier
-
-    threads = settings.DB_THREADS
-    barrier = Barrier(threads, timeout=30)
-
-    def close_here() -> None:
-        connections.close_all()
-        barrier.wait()  # hold this thread so each task lands on a different one
-
-    for future in [_executor.submit(close_here) for _ in range(threads)]:
-        future.result(timeout=60)

@@ -136,7 +136,25 @@ def _give_back_worker_threads_connections() -> None:
     if getattr(executor, "_threads", True):
         executor.submit(connections.close_all).result(timeout=30)
     if settings.IS_POSTGRES:
-        offloop.close_connections()
+        _give_back_socket_threads_connections(offloop)
+
+
+def _give_back_socket_threads_connections(offloop: Any) -> None:
+    """Close what each of the sockets' database threads holds (one task per thread)."""
+    from threading import Barrier
+
+    from django.conf import settings
+    from django.db import connections
+
+    barrier = Barrier(settings.DB_THREADS, timeout=30)
+
+    def close_here() -> None:
+        connections.close_all()
+        barrier.wait()  # hold this thread so each task lands on a different one
+
+    tasks = [offloop._executor.submit(close_here) for _ in range(settings.DB_THREADS)]
+    for future in tasks:
+        future.result(timeout=60)
 
 
 @pytest.fixture

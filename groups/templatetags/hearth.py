@@ -20,7 +20,6 @@ RECORD_WORDS = {
     "restore": "One of your messages was shown again",
     "remove": "You were removed from the group",
     "ban": "You were banned from the group",
-    "unban": "Your ban was lifted",
     "suspend": "An organizer paused your account",
     "unsuspend": "Your account was opened again",
     "decline_message": "A facilitator did not post one of your messages",

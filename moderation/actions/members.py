@@ -165,22 +165,6 @@ def ban(*, actor: Any, membership: Membership, clause: str, reason: str = "") ->
 
 
 @transaction.atomic
-def lift_ban(*, actor: Any, membership: Membership, reason: str = "") -> Membership:
-    """Let a banned person return (by the usual ways in)."""
-    reason = reason_text(reason)
-    target = (
-        Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
-    )
-    require(permissions.is_organizer(actor))
-    if target.status != MembershipStatus.BANNED:
-        raise Refused("not_banned", "That person is not banned from the group.")
-    target.status = MembershipStatus.LEFT
-    target.save(update_fields=["status"])
-    audit.record("unban", actor=actor, group=target.group, target_user=target.user, reason=reason)
-    return target
-
-
-@transaction.atomic
 def look_up_account(*, actor: Any, membership: Membership) -> Any:
     """The account behind a member's name in a group: organizers only, and logged."""
     require(permissions.is_organizer(actor))

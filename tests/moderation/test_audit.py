@@ -156,19 +156,6 @@ def ban(w: World) -> dict[str, Any]:
     }
 
 
-def lift_ban(w: World) -> dict[str, Any]:
-    Membership.objects.filter(pk=w.membership("member").pk).update(status="banned")
-    members.lift_ban(
-        actor=w.user("organizer"), membership=w.membership("member"), reason="Appeal by email"
-    )
-    return {
-        "actor": w.people["organizer"],
-        "action": "unban",
-        "target_user": w.people["member"],
-        "reason": "Appeal by email",
-    }
-
-
 def suspend(w: World) -> dict[str, Any]:
     user = members.suspend(actor=w.user("organizer"), user=w.user("member"), days=7, reason="Spam")
     return {
@@ -381,7 +368,7 @@ def overturn_hide_appeal(w: World) -> dict[str, Any]:
 
 
 CASES: list[Case] = [
-    hide, restore, nudge, mute, unmute, remove, ban, lift_ban, suspend, suspend_until_lifted,
+    hide, restore, nudge, mute, unmute, remove, ban, suspend, suspend_until_lifted,
     unsuspend, approve, decline, slow_mode, pause, pause_until_resumed, resume, hold_first,
     add_filter, remove_filter, add_site_filter, add_crisis_phrase, remove_crisis_phrase,
     resolve_report, dismiss_report, uphold_appeal, overturn_appeal, overturn_hide_appeal,
