@@ -6,6 +6,7 @@ DATABASE_URL switches to PostgreSQL and REDIS_URL to Redis for the channel layer
 and the cache, which is how several processes share state.
 """
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -49,7 +50,9 @@ INSTALLED_APPS = [
     # First, so its `runserver` wraps daphne's and leaves static files to WhiteNoise
     # in development too: one way of serving them (a `..` path is a 404 in both).
     "whitenoise.runserver_nostatic",
-    "daphne",
+    # daphne serves `runserver` in development (the dev extra); production serves
+    # with uvicorn (bin/serve) and leaves daphne, and the Twisted it pulls, out.
+    *(["daphne"] if importlib.util.find_spec("daphne") else []),
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

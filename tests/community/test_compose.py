@@ -8,7 +8,6 @@ server commands of bench/ and of the multi-process tests.
 
 import json
 import re
-import shlex
 import stat
 from pathlib import Path
 
@@ -79,11 +78,12 @@ def serve_argv(tmp_path: Path, **env: str) -> list[str]:
 # --- The services ------------------------------------------------------------------------
 
 
-def test_the_stack_has_postgresql_redis_the_site_and_the_task_worker():
-    assert set(SERVICES) == {"db", "redis", "web", "worker"}
+def test_the_stack_has_postgresql_redis_migrations_the_site_and_the_task_worker():
+    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker"}
     assert SERVICES["db"]["image"].startswith("postgres:")
     assert SERVICES["redis"]["image"].startswith("redis:")
     assert SERVICES["web"]["build"] == SERVICES["worker"]["build"] == "."
+    assert SERVICES["migrate"]["build"] == "."
 
 
 def test_data_lives_in_named_volumes():
@@ -92,7 +92,7 @@ def test_data_lives_in_named_volumes():
     assert "redisdata:/data" in SERVICES["redis"]["volumes"]
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker"])
 def test_the_app_runs_in_production_mode_on_postgresql_and_redis(service):
     env = SERVICES[service]["environment"]
     assert env["DEBUG"] == "0"
@@ -105,18 +105,26 @@ def test_the_app_runs_in_production_mode_on_postgresql_and_redis(service):
     assert "EMAIL_HOST" in env
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker"])
 def test_compose_sets_only_variables_something_reads(service):
     # A misspelt variable would silently fall back to a default.
     known = settings_env_vars() | script_env_vars(SERVE) | script_env_vars(HEALTHCHECK)
     assert set(SERVICES[service]["environment"]) <= known
 
 
-def test_the_web_service_migrates_then_runs_bin_serve():
-    command = SERVICES["web"]["command"]
-    script = command[-1] if command[:2] == ["sh", "-c"] else shlex.join(command)
-    steps = [step.strip() for step in script.split("&&")]
-    assert steps == ["python manage.py migrate --noinput", "exec bin/serve"]
+def test_migrations_run_once_then_the_web_service_runs_bin_serve():
+    # Scaling `web` must not run migrations concurrently: a one-shot service does.
+    assert SERVICES["migrate"]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert SERVICES["migrate"]["restart"] == "no"
+    assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert SERVICES["web"]["command"] == ["bin/serve"]
+    assert SERVICES["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    env = SERVICES["web"]["environment"]
+    assert (env["HOST"], env["PORT"], env["WEB_CONCURRENCY"]) == ("0.0.0.0", "8000", "2")
+    assert SERVICES["web"]["ports"][0].endswith(":8000")
+    assert {"db", "redis"} <= set(SERVICES["web"]["depends_on"])
     env = SERVICES["web"]["environment"]
     assert (env["HOST"], env["PORT"], env["WEB_CONCURRENCY"]) == ("0.0.0.0", "8000", "2")
     assert SERVICES["web"]["ports"][0].endswith(":8000")
@@ -126,7 +134,7 @@ def test_the_web_service_migrates_then_runs_bin_serve():
 def test_the_worker_runs_the_django_tasks_db_worker(tmp_path):
     assert SERVICES["worker"]["command"] == ["python", "manage.py", "db_worker"]
     assert get_commands()["db_worker"] == "django_tasks_db"
-    # It starts only once the web service has migrated the database.
+    # It starts only once the site is up (so after the migrations).
     assert SERVICES["worker"]["depends_on"]["web"]["condition"] == "service_healthy"
 
     # Natively, with the compose environment's TASKS_DB=1: a job queued by the site

@@ -38,6 +38,7 @@ report = {
     "hsts": settings.SECURE_HSTS_SECONDS,
     "proxy_ssl_header": settings.SECURE_PROXY_SSL_HEADER,
     "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
+    "apps_daphne": "daphne" in settings.INSTALLED_APPS,
 }
 if layer["BACKEND"].startswith("channels_redis"):
     from channels_redis.utils import create_pool
@@ -161,3 +162,39 @@ def test_production_settings_are_hardened():
     assert report["proxy_ssl_header"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert report["static_storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert report["mailer"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+WITHOUT_DAPHNE = """
+import json, sys
+for name in ("daphne", "autobahn", "twisted"):
+    sys.modules[name] = None  # as in the production image, where none is installed
+import django
+django.setup()
+from django.conf import settings
+import community.asgi
+from community.transport import CLIENT_GONE
+print(json.dumps({
+    "daphne": "daphne" in settings.INSTALLED_APPS,
+    "gone": [kind.__name__ for kind in CLIENT_GONE],
+    "asgi": type(community.asgi.application).__name__,
+}))
+"""
+
+
+def test_production_runs_without_daphne_which_only_development_installs():
+    result = run_python(WITHOUT_DAPHNE, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"daphne": False, "gone": ["OSError"], "asgi": report["asgi"]}
+    # Installed here (the dev extra), it serves `runserver`.
+    assert settings_for()["apps_daphne"] is True
+
+
+def test_daphne_is_a_development_dependency_only():
+    import tomllib
+
+    from tests.processes import ROOT
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not [dep for dep in project["dependencies"] if dep.startswith("daphne")]
+    assert [dep for dep in project["optional-dependencies"]["dev"] if dep.startswith("daphne")]
