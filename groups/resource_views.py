@@ -40,7 +40,9 @@ def _resource(
 ) -> tuple[Resource, Membership | None]:
     group, membership = _library_group(request, slug)
     resource = get_object_or_404(
-        Resource.objects.select_related("group", "author").prefetch_related("tags"),
+        selectors.with_author_names(
+            Resource.objects.select_related("group", "author").prefetch_related("tags")
+        ),
         pk=pk,
         group=group,
     )

@@ -6,7 +6,20 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
 
 from community.text import render_word_diff
 from groups.models import (
@@ -258,6 +271,28 @@ def roster(group: Group) -> dict[int, dict[str, Any]]:
 # --- Resources -------------------------------------------------------------------------
 
 
+def with_author_names(items: QuerySet[Resource]) -> QuerySet[Resource]:
+    """Each resource's `author_name`: who shared it, as the group knows them.
+
+    In a group that is the name they chose there (a pseudonym stays a pseudonym;
+    `Resource.author` is the account, whose own name must not show); None when
+    they are no longer a member. A community-wide resource is an organizer's,
+    shown under their own name.
+    """
+    name_here = (
+        Membership.objects.filter(group=OuterRef("group"), user=OuterRef("author"))
+        .annotate(name=Coalesce(NullIf("pseudonym", Value("")), "user__display_name"))
+        .values("name")[:1]
+    )
+    return items.annotate(
+        author_name=Case(
+            When(group__isnull=True, then=F("author__display_name")),
+            default=Subquery(name_here),
+            output_field=CharField(),
+        )
+    )
+
+
 def resources(
     *, group: Group | None, viewer: Any, query: str = "", tag: str = "", status: str = "published"
 ) -> QuerySet[Resource]:
@@ -266,9 +301,9 @@ def resources(
     PostgreSQL ranks with full-text search; elsewhere a plain substring match stands in.
     """
     scope = Q(group__isnull=True) if group is None else Q(group=group)
-    items = (
+    items = with_author_names(
         Resource.objects.filter(scope, status=status)
-        .select_related("author", "group")
+        .select_related("group")
         .prefetch_related("tags")
     )
     if tag:
@@ -307,9 +342,9 @@ def suggestions(group: Group) -> QuerySet[Resource]:
 
     The page shows no tags, so none are fetched (the library's selector prefetches them).
     """
-    return (
+    return with_author_names(
         Resource.objects.filter(group=group, status=ResourceStatus.SUGGESTED)
-        .select_related("author", "group")
+        .select_related("group")
         .order_by("-created_at")
     )
 

@@ -3,7 +3,8 @@
 Group A takes members by request. Its room holds a message by a member who goes
 by a pseudonym (the words, the pseudonym and the account's own name are private
 markers), a message reported to the queue with a reporter's note, a held message,
-and a resource for members only. Group B, elsewhere, has its own facilitator.
+a resource for members only, and two resources that member suggested (one
+published, one waiting). Group B, elsewhere, has its own facilitator.
 
 Each role is a person as life leaves them: joined through the write path, then
 removed, banned, muted, suspended or unverified by the actions or by the rows.
@@ -81,6 +82,8 @@ class Roles:
     report: Report = field(init=False)
     resource: Resource = field(init=False)
     community_resource: Resource = field(init=False)
+    suggested: Resource = field(init=False)  # by the pseudonymous member, waiting
+    shared: Resource = field(init=False)  # by the pseudonymous member, published
     invite: Invite = field(init=False)
     join_request: JoinRequest = field(init=False)
     author: Membership = field(init=False)  # the pseudonymous member
@@ -155,6 +158,16 @@ def build_roles() -> Roles:
     Group.objects.filter(pk=a.pk).update(hold_first_messages=0)
     world.resource = resources.create(
         actor=people["facilitator"], group=a, title=RESOURCE_TITLE, body="For us."
+    )
+    # The pseudonymous member suggests two: one waits for review, one is published.
+    world.suggested = resources.create(
+        actor=author, group=a, title="A walk at dusk", body="Out at dusk."
+    )
+    world.shared = resources.approve(
+        actor=fac,
+        resource=resources.create(
+            actor=author, group=a, title="Breathing slowly", body="In for four."
+        ),
     )
     world.community_resource = resources.create(
         actor=owner, group=None, title="For everyone", body="Hello."

@@ -163,7 +163,11 @@ ROWS: dict[str, list[Row]] = {
     "groups:resource_suggestions": [
         Row(G("groups:resource_suggestions", slug), frozenset({"facilitator"}))
     ],
-    "groups:resource": [Row(G("groups:resource", slug, lambda w: w.resource.pk), READERS)],
+    "groups:resource": [
+        Row(G("groups:resource", slug, lambda w: w.resource.pk), READERS),
+        # "shared by" names the pseudonym, never the account (ACCOUNT_NAME's marker).
+        Row(G("groups:resource", slug, lambda w: w.shared.pk), READERS),
+    ],
     "groups:resource_edit": [
         Row(G("groups:resource_edit", slug, lambda w: w.resource.pk), frozenset({"facilitator"}))
     ],
