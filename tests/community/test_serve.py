@@ -44,10 +44,11 @@ def get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, lower(error.headers), error.read()
 
 
-def web_command() -> list[str]:
-    """docker-compose.yml's command for the web service."""
+def service_command(service: str) -> list[str]:
+    """docker-compose.yml's command for a service (the image's `python` is this one here)."""
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    return [str(part) for part in compose["services"]["web"]["command"]]
+    parts = compose["services"][service]["command"]
+    return [PYTHON if part == "python" else str(part) for part in parts]
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +65,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         PORT=port,
         WEB_CONCURRENCY="2",
     )
-    # The image's build step (Dockerfile), then the service's command (compose).
+    # The image's build step (Dockerfile), then the services' commands (compose).
     collected = manage("collectstatic", "--noinput", env=env, timeout=180)
     assert collected.returncode == 0, collected.stderr[-3000:]
-    # (the image's `python` is this project's interpreter here)
-    command = [re.sub(r"^python ", f"{PYTHON} ", part) for part in web_command()]
+    # The one-shot migrate service, then the web service's command.
+    migrated = subprocess.run(
+        service_command("migrate"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+    assert migrated.returncode == 0, migrated.stderr[-3000:]
+    command = service_command("web")
     log = tmp / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
