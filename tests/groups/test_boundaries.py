@@ -219,3 +219,22 @@ def test_a_person_removed_from_the_group_can_still_let_go_of_a_boundary(
     boundary = Boundary.objects.get()
     assert signed_in(ana).post(f"/settings/boundaries/{boundary.pk}/remove/").status_code == 302
     assert not Boundary.objects.exists()
+
+
+def test_a_facilitator_who_mutes_a_member_still_meets_their_reports_in_the_queue(
+    circle: dict[str, Any],
+) -> None:
+    """A mute is for the facilitator's own reading: it hides nothing from their duties."""
+    from moderation import selectors as moderation_selectors
+    from moderation.actions import reports
+
+    group, fen, ben = circle["group"], circle["facilitators"][0], circle["ben"]
+    boundaries.set_boundary(
+        user=fen, group=group, target_id=membership(ben, group).pk, kind="block"
+    )
+    message = chat.send_message(user=ben, group=group, client_id="b1", body="Sharp words.").message
+    clause = group.agreements.order_by("-version").first().clauses.first().title
+    report = reports.report_message(reporter=circle["cal"], message_id=message.pk, clause=clause)
+    assert report in moderation_selectors.queue(fen)
+    page = signed_in(fen).get("/moderation/").content.decode()
+    assert "Sharp words." in page
