@@ -354,6 +354,10 @@ class RoomBoundaries:
         return frozenset(self.mine) | (frozenset() if facilitator else self.blocked_by)
 
 
+# Most members set none and meet none: their sockets share this one (never changed).
+NO_BOUNDARIES = RoomBoundaries(mine={}, blocked_by=frozenset())
+
+
 def room_boundaries(membership: Membership) -> RoomBoundaries:
     mine: dict[int, str] = {}
     blocked_by: set[int] = set()
@@ -364,6 +368,8 @@ def room_boundaries(membership: Membership) -> RoomBoundaries:
             mine[target_id] = kind
         else:
             blocked_by.add(owner_id)
+    if not mine and not blocked_by:
+        return NO_BOUNDARIES
     return RoomBoundaries(mine=mine, blocked_by=frozenset(blocked_by))
 
 
