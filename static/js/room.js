@@ -45,6 +45,7 @@ var refused = {};           // client_ids the server refused: resent only by "Tr
 var retries = {};           // client_id -> sends our side failed, resent by themselves
 var reactionLabels = {};
 var quiet = {};             // membership id -> "mute" or "block": their messages fold for me
+var folding = null;         // the message whose menu muted its author: focus stays on it
 var intentLabels = {};
 var socket = null;
 var attempts = 0;
@@ -635,6 +636,9 @@ var handlers = {
   boundaries: function (e) {
     quiet = e.boundaries || {};
     each(list.querySelectorAll(".msg"), fold);
+    var at = folding && folding.querySelector("summary");
+    if (at) at.focus();
+    folding = null;
   },
   "room.state": function (e) { applyRoom(e); },
   me: function (e) { applyMe(e.me); },
@@ -1003,7 +1007,8 @@ list.addEventListener("submit", function (e) {
   if (form.classList.contains("boundary-form")) {
     // Mute or block without leaving the room: the socket then folds their messages.
     e.preventDefault();
-    closeMenu();
+    closeMenu(true);
+    folding = form.closest(".msg");
     fetch(form.action, {
       method: "POST",
       headers: { Accept: "application/json", "X-CSRFToken": composer.querySelector("[name=csrfmiddlewaretoken]").value },

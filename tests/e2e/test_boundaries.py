@@ -44,6 +44,8 @@ def test_mute_from_the_menu_folds_live_and_unmute_from_settings_restores(
     )
     folded = ana.locator("#messages .msg details.quiet")
     expect(folded).to_have_count(1)  # the message already there folds too
+    # Keyboard focus stays in place: on the folded message's "Show".
+    expect(first.locator("summary")).to_be_focused()
     expect(first.locator(".msg-body")).to_be_hidden()
 
     # Ben writes again: it arrives folded in Ana's open room, and plainly in his own.
