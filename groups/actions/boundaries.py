@@ -11,9 +11,15 @@ from typing import Any
 
 from django.db import transaction
 
+from community import ratelimit
 from community.errors import Refused
 from groups import events, permissions
 from groups.models import Boundary, BoundaryKind, Group, Membership
+
+# Plenty for anyone setting their boundaries; not enough to flicker someone's presence
+# on and off at them (each block and unblock refreshes who they see here).
+BURST = 20
+RATE = 1 / 30  # a change every 30 seconds once the burst is spent
 
 
 @transaction.atomic
@@ -29,6 +35,13 @@ def set_boundary(*, user: Any, group: Group, target_id: int, kind: str) -> Membe
     person = membership.user if membership is not None else user
     permissions.check_can_set_boundary(person, group, membership, target)
     assert membership is not None and target is not None  # checked just above
+    verdict = ratelimit.take(f"boundary:{membership.user_id}", rate=RATE, burst=BURST)
+    if not verdict.allowed:
+        raise Refused(
+            "rate_limited",
+            "That's a lot of changes in a short while. Please wait a moment and try again.",
+            retry_after=verdict.retry_after,
+        )
     if kind == "none":
         Boundary.objects.filter(owner=membership, target=target).delete()
     else:

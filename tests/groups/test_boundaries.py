@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
+from community.errors import Refused
 from groups import permissions
 from groups.actions import boundaries, chat
 from groups.actions import groups as group_actions
@@ -238,3 +239,20 @@ def test_a_facilitator_who_mutes_a_member_still_meets_their_reports_in_the_queue
     assert report in moderation_selectors.queue(fen)
     page = signed_in(fen).get("/moderation/").content.decode()
     assert "Sharp words." in page
+
+
+def test_changes_are_paced_so_nobody_can_flicker_at_someone(
+    circle: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(boundaries, "BURST", 3)
+    group, ana = circle["group"], circle["ana"]
+    ben = membership(circle["ben"], group)
+    for kind in ("block", "none", "block"):
+        boundaries.set_boundary(user=ana, group=group, target_id=ben.pk, kind=kind)
+    with pytest.raises(Refused) as refused:
+        boundaries.set_boundary(user=ana, group=group, target_id=ben.pk, kind="none")
+    assert refused.value.code == "rate_limited"
+    assert Boundary.objects.get().kind == "block"
+    # Letting go from Settings is never paced: a boundary can always be taken back.
+    boundaries.remove_boundary(user=ana, boundary_id=Boundary.objects.get().pk)
+    assert not Boundary.objects.exists()
