@@ -45,7 +45,7 @@ var refused = {};           // client_ids the server refused: resent only by "Tr
 var retries = {};           // client_id -> sends our side failed, resent by themselves
 var reactionLabels = {};
 var quiet = {};             // membership id -> "mute" or "block": their messages fold for me
-var folding = null;         // the message whose menu muted its author: focus stays on it
+var folding = null;         // the message whose menu muted its author (for 3 s): focus stays
 var intentLabels = {};
 var socket = null;
 var attempts = 0;
@@ -1009,6 +1009,7 @@ list.addEventListener("submit", function (e) {
     e.preventDefault();
     closeMenu(true);
     folding = form.closest(".msg");
+    setTimeout(function () { folding = null; }, 3000);
     fetch(form.action, {
       method: "POST",
       headers: { Accept: "application/json", "X-CSRFToken": composer.querySelector("[name=csrfmiddlewaretoken]").value },
