@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from community import views
 from community.permissions import may_use_admin
+from groups import boundary_views
 from groups import views as group_views
 
 
@@ -24,6 +25,12 @@ urlpatterns = [
     path("resources/", include("groups.resource_urls")),
     path("crisis/", views.crisis, name="crisis"),
     path("settings/profile/", views.profile, name="profile"),
+    path("settings/boundaries/", boundary_views.boundary_list, name="boundaries"),
+    path(
+        "settings/boundaries/<int:pk>/remove/",
+        boundary_views.remove_boundary,
+        name="boundary_remove",
+    ),
     path("settings/time-zone/", views.detected_time_zone, name="detected_time_zone"),
     path("notes/", views.notes, name="notes"),
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),

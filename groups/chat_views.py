@@ -54,6 +54,8 @@ def room(
     can_facilitate = permissions.can_facilitate(request.user, group, membership)
     keeps_room = permissions.keeps_room(request.user, group, membership)
     first_seq = next((m.seq for m in page if m.seq is not None), None)
+    # Whose messages fold for this reader; the room's script keeps it live (`boundaries`).
+    quiet = selectors.room_boundaries(membership).mine
     return render(
         request,
         "groups/group_home.html",
@@ -67,6 +69,7 @@ def room(
                     "own": m.author_id == membership.pk,
                     "reveal": reveal and m.is_hidden,
                     "first_unread": m.pk == first_unread,
+                    "quiet": quiet.get(m.author_id),
                 }
                 for m in page
             ],

@@ -11,6 +11,7 @@ for judge the fresh rows they read themselves (docs/security.md).
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 import time
 from collections import deque
@@ -98,6 +99,11 @@ def load_standing(user: Any, slug: str, session: str | None = None) -> Standing 
 
 
 @db_call
+def load_boundaries(membership: Membership) -> selectors.RoomBoundaries:
+    return selectors.room_boundaries(membership)
+
+
+@db_call
 def load_roster(group: Group) -> dict[int, dict[str, Any]]:
     return selectors.roster(group)
 
@@ -148,6 +154,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Slots, not an instance dict: a socket's state stays small while it idles.
     __slots__ = (
         "base_send",
+        "boundaries",
         "can_post",
         "can_read",
         "channel_name",
@@ -170,6 +177,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "room",
         "scope",
         "session",
+        "unseen",
         "user",
     )
     group: Group
@@ -265,6 +273,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.frames_stamp = time.monotonic()
         self.refusals: deque[float] | None = None  # made at the first refusal
         self.last_typing = self.last_read = 0.0
+        self.take_boundaries(await load_boundaries(self.membership))
         await self.follow(self.room, self.private)
         self.channel_name = f"{self.hub.channel}!{next(SOCKET_NUMBERS)}"
         await self.accept()
@@ -281,6 +290,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "reactions": [{"key": k, "label": v} for k, v in ReactionKind.choices],
                 "intents": [{"key": k, "label": v} for k, v in Intent.choices],
                 "limits": {"max_body": LIMITS["MAX_BODY"]},
+                # Whose messages this client folds (membership id -> "mute" or "block").
+                "boundaries": self.boundaries.mine,
             }
         )
         if present:
@@ -364,8 +375,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "type": "room.event",
                 "text": events.dumps({"type": "presence", "here": people}),
                 "sent_at": time.time(),
+                "here": [p["id"] for p in people],  # for sockets that leave someone out
             },
         )
+
+    # --- Boundaries (mute, block) ---------------------------------------------------
+
+    def take_boundaries(self, boundaries: selectors.RoomBoundaries) -> None:
+        self.boundaries = boundaries
+        self.unseen = boundaries.unseen(facilitator=self.membership.is_facilitator)
+
+    async def reload_boundaries(self) -> None:
+        """Re-read this member's boundaries; tell the client only its own list."""
+        was_mine, was_unseen = self.boundaries.mine, self.unseen
+        self.take_boundaries(await load_boundaries(self.membership))
+        if self.boundaries.mine != was_mine:
+            await self.send_json({"type": "boundaries", "boundaries": self.boundaries.mine})
+        if self.unseen != was_unseen:
+            # Who is here, as this socket may now show it (sent to this socket only).
+            with contextlib.suppress(*OUTAGES):
+                here = await get_presence().here(self.group.pk)
+                roster = ROSTERS.get(self.group.pk, {})
+                people = [roster[m] for m in sorted(here) if m in roster]
+                await self.send_json({"type": "presence", "here": self.visible(people)})
+
+    def visible(self, people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [p for p in people if p["id"] not in self.unseen]
 
     # --- Standing -----------------------------------------------------------------
 
@@ -387,6 +422,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         now = me_payload(self.group, self.membership, can_post=self.can_post)
         if now != was:  # a mute, a role, a consent, a name: whatever changed, say it
             await self.send_json({"type": "me", "me": now})
+        # Boundaries too, in case their signal was lost (and a role changes `unseen`).
+        await self.reload_boundaries()
         self.schedule_expiry()
         return True
 
@@ -572,7 +609,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             "member": {"id": self.membership.pk, "name": self.membership.display_name},
         }
         await self.hub.publish(
-            self.room, {"type": "room.event", "text": events.dumps(payload), "sent_at": time.time()}
+            self.room,
+            {
+                "type": "room.event",
+                "text": events.dumps(payload),
+                "sent_at": time.time(),
+                "from": self.membership.pk,  # for sockets that leave this member out
+            },
         )
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
@@ -616,6 +659,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
             # Far behind: let the client reconnect and resync from the database.
             await self.shut(CLOSE_TRY_AGAIN)
             return
+        if self.unseen:
+            # A set lookup on the few events that name a person who is not shown here.
+            if event.get("from") in self.unseen:
+                return
+            if "here" in event and not self.unseen.isdisjoint(event["here"]):
+                payload = json.loads(event["text"])
+                payload["here"] = self.visible(payload["here"])
+                await self.send_json(payload)
+                return
         await self.send(text_data=event["text"])
         if "state" in event:
             await self.apply_room_state(event["state"])
@@ -634,6 +686,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """The person's standing changed somewhere: re-read it now."""
         if self.can_read and event.get("group_id") in (None, self.group.pk):
             await self.refresh_standing()
+
+    async def user_boundaries(self, event: dict[str, Any]) -> None:
+        """This person's boundaries in this group changed (theirs, or towards them)."""
+        if self.can_read and event.get("group_id") == self.group.pk:
+            await self.reload_boundaries()
 
     async def user_signed_out(self, event: dict[str, Any]) -> None:
         """A session of this person ended: close this socket if it was opened by it."""

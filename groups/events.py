@@ -91,6 +91,16 @@ def recheck_user(user_id: int, *, group_id: int | None = None) -> None:
     transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
 
 
+def boundaries_changed(user_id: int, *, group_id: int) -> None:
+    """After commit, make a person's sockets in one group re-read their boundaries.
+
+    Carries no names and no kind: the event goes to both people, and what each
+    socket tells its own client is only that person's own list.
+    """
+    message = {"type": "user.boundaries", "group_id": group_id}
+    transaction.on_commit(lambda: _send(user_channel(user_id), message), robust=True)
+
+
 def signed_out(user_id: int, session_tag: str) -> None:
     """After commit, close the person's sockets that were opened by the session ended.
 

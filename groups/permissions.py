@@ -11,11 +11,21 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
+from community.errors import Refused
+
 # Site-wide standing, asked through this module too.
 from community.permissions import is_in_good_standing as is_in_good_standing
 from community.permissions import is_organizer as is_organizer
 from community.permissions import is_verified as is_verified
-from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Role
+from groups.models import (
+    Boundary,
+    BoundaryKind,
+    Group,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Role,
+)
 
 
 class NotFound(Http404):
@@ -221,3 +231,54 @@ def can_view_resource(user: Any, resource: Any, membership: Membership | None = 
     if resource.status == "suggested" and resource.author_id == user.pk:
         return True
     return can_publish_resource(user, group, membership)
+
+
+# --- Boundaries a member sets (mute, block) ------------------------------------------
+
+
+def can_set_boundary(
+    user: Any, group: Group, membership: Membership | None, target: Membership | None
+) -> bool:
+    """Mute or block someone of this group: any reader, towards anyone else in it.
+
+    Open to a stale consent and a paused member too, as reporting is: setting a
+    boundary writes nothing anyone else reads.
+    """
+    try:
+        check_can_set_boundary(user, group, membership, target)
+    except Refused:
+        return False
+    return True
+
+
+def check_can_set_boundary(
+    user: Any, group: Group, membership: Membership | None, target: Membership | None
+) -> None:
+    if not can_read(user, group, membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    if target is None or target.group_id != group.pk:
+        raise Refused("not_found", "That person can't be found in this group.")
+    if target.pk == membership.pk:
+        raise Refused("self", "That's you. There's nobody to mute there.")
+
+
+def can_react_to(membership: Membership, author_id: int) -> bool:
+    """Whether the author of a message has left reactions open to this member."""
+    try:
+        check_can_react_to(membership, author_id)
+    except Refused:
+        return False
+    return True
+
+
+def check_can_react_to(membership: Membership, author_id: int) -> None:
+    # The sentence names no block and nobody: it must not read as a verdict on the
+    # person, and says what stays open to them.
+    if Boundary.objects.filter(
+        owner_id=author_id, target=membership, kind=BoundaryKind.BLOCK
+    ).exists():
+        raise Refused(
+            "reaction_unavailable",
+            "Reactions to this message aren't available to you. "
+            "You're still welcome to read along and write in the room.",
+        )

@@ -24,6 +24,8 @@ from django.db.models.functions import Coalesce, NullIf
 from community.text import render_word_diff
 from groups.models import (
     Agreement,
+    Boundary,
+    BoundaryKind,
     Clause,
     Group,
     Invite,
@@ -360,4 +362,58 @@ def helped_by(user: Any, resource_ids: list[int]) -> set[int]:
         ResourceHelped.objects.filter(user=user, resource_id__in=resource_ids).values_list(
             "resource_id", flat=True
         )
+    )
+
+
+# --- Boundaries (mute, block) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomBoundaries:
+    """What one member's room view leaves out, read in one query.
+
+    `mine`: the members this one muted or blocked (membership id -> kind), whose
+    messages fold. `blocked_by`: the members who blocked this one, who do not show
+    here or typing to them. Only the first is ever sent to the member's client.
+    """
+
+    mine: dict[int, str]
+    blocked_by: frozenset[int]
+
+    def unseen(self, *, facilitator: bool) -> frozenset[int]:
+        """Whose typing and presence this member's sockets do not forward.
+
+        A block does not hide anyone from a facilitator's view of who is here:
+        knowing who is in the room is part of holding it.
+        """
+        return frozenset(self.mine) | (frozenset() if facilitator else self.blocked_by)
+
+
+# Most members set none and meet none: their sockets share this one (never changed).
+NO_BOUNDARIES = RoomBoundaries(mine={}, blocked_by=frozenset())
+
+
+def room_boundaries(membership: Membership) -> RoomBoundaries:
+    mine: dict[int, str] = {}
+    blocked_by: set[int] = set()
+    for owner_id, target_id, kind in Boundary.objects.filter(
+        Q(owner=membership) | Q(target=membership, kind=BoundaryKind.BLOCK)
+    ).values_list("owner_id", "target_id", "kind"):
+        if owner_id == membership.pk:
+            mine[target_id] = kind
+        else:
+            blocked_by.add(owner_id)
+    if not mine and not blocked_by:
+        return NO_BOUNDARIES
+    return RoomBoundaries(mine=mine, blocked_by=frozenset(blocked_by))
+
+
+def my_boundaries(user: Any) -> QuerySet[Boundary]:
+    """The person's boundaries in every group, each naming the other person as that
+    group knows them (its own pseudonym there, never another group's)."""
+    return (
+        Boundary.objects.filter(owner__user=user)
+        .select_related("owner__group", "target__user")
+        .defer("target__user__bio", "target__user__bio_html")
+        .order_by("owner__group__name", "owner__group_id", "-created_at")
     )

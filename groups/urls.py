@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import chat_views, views
+from groups import boundary_views, chat_views, views
 from groups import resource_views as resources
 
 app_name = "groups"
@@ -29,6 +29,7 @@ urlpatterns = [
     path("<slug:slug>/agreement/", views.agreement, name="agreement"),
     path("<slug:slug>/leave/", views.leave, name="leave"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/members/<int:pk>/boundary/", boundary_views.set_boundary, name="boundary"),
     path("<slug:slug>/requests/", views.requests, name="requests"),
     path("<slug:slug>/invites/", views.invites, name="invites"),
     path("<slug:slug>/invites/<int:pk>/revoke/", views.revoke_invite, name="revoke_invite"),

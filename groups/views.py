@@ -269,7 +269,12 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "groups/members.html",
-        {"group": group, "membership": membership, "members": selectors.members(group)},
+        {
+            "group": group,
+            "membership": membership,
+            "members": selectors.members(group),
+            "boundaries": selectors.room_boundaries(membership).mine,
+        },
     )
 
 

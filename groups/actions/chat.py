@@ -502,6 +502,8 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
         raise Refused("not_found", "That message can't be found.")
     removed, _ = Reaction.objects.filter(message=message, member=membership, kind=kind).delete()
     if not removed:
+        # Taking a reaction back stays open to everyone; giving one asks the author.
+        permissions.check_can_react_to(membership, message.author_id)
         Reaction.objects.create(message=message, member=membership, kind=kind)
     counts = dict(
         Reaction.objects.filter(message=message)

@@ -2,6 +2,7 @@
 
 from groups.models.agreements import Agreement, Clause, Consent
 from groups.models.audit import AuditEntry
+from groups.models.boundaries import Boundary, BoundaryKind
 from groups.models.chat import (
     HeldReason,
     Intent,
@@ -32,6 +33,8 @@ from groups.models.resources import (
 __all__ = [
     "Agreement",
     "AuditEntry",
+    "Boundary",
+    "BoundaryKind",
     "Clause",
     "Consent",
     "Group",

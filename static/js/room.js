@@ -44,6 +44,8 @@ var pending = {};           // client_id -> frame, until the server acknowledges
 var refused = {};           // client_ids the server refused: resent only by "Try again"
 var retries = {};           // client_id -> sends our side failed, resent by themselves
 var reactionLabels = {};
+var quiet = {};             // membership id -> "mute" or "block": their messages fold for me
+var folding = null;         // the message whose menu muted its author (for 3 s): focus stays
 var intentLabels = {};
 var socket = null;
 var attempts = 0;
@@ -258,6 +260,15 @@ function renderFoot(li, m, own) {
   if (!own) {
     menu.appendChild(named(link("Report", "/moderation/report/message/" + m.id + "/"), " " + whose + " message"));
     menu.appendChild(link("I'm worried about " + m.author.name, "/moderation/worry/" + m.id + "/"));
+    var bounds = menu.appendChild(el("form", "boundary-form"));
+    bounds.method = "post";
+    bounds.action = "/groups/" + slug + "/members/" + m.author.id + "/boundary/";
+    [["mute", "Mute "], ["block", "Block "]].forEach(function (k) {
+      var b = bounds.appendChild(button("link-button", k[1] + m.author.name));
+      b.type = "submit";
+      b.name = "kind";
+      b.value = k[0];
+    });
   }
   if (facilitator) menu.appendChild(reviewLink(m));
   if (own) {
@@ -352,7 +363,25 @@ function renderMessage(m) {
   } else if (m.hidden && facilitator) {
     li.appendChild(el("p", "msg-links")).appendChild(reviewLink(m));
   }
+  fold(li);
   return li;
+}
+
+// A muted or blocked person's message, folded (as the server draws it), or unfolded.
+function fold(li) {
+  var kind = quiet[li.dataset.author], d = li.querySelector("details.quiet");
+  if (d) {
+    d.removeChild(d.querySelector("summary"));
+    while (d.firstChild) li.insertBefore(d.firstChild, d);
+    d.remove();
+  }
+  if (!kind) return;
+  d = el("details", "quiet");
+  while (li.firstChild) d.appendChild(li.firstChild);
+  var summary = el("summary", null, "A message from someone you " + (kind === "block" ? "blocked" : "muted") + " · ");
+  summary.appendChild(el("span", "cw-action", "Show"));
+  d.insertBefore(summary, d.firstChild);
+  li.appendChild(d);
 }
 
 // After `at`, past anything that belongs to it (the crisis card that follows it).
@@ -393,7 +422,7 @@ function upsert(m, announce) {
     placeMessage(li, m.seq);
     if (m.author.id === me.id) toBottom();
     else if (!was && li.nextElementSibling === null) noteUnseen(li);
-    if (announce && m.author.id !== me.id) queueAnnouncement(m);
+    if (announce && m.author.id !== me.id && !quiet[m.author.id]) queueAnnouncement(m);
   }
   if (m.change > lastChange) lastChange = m.change;
   releaseNotices(m.id);
@@ -532,6 +561,7 @@ var handlers = {
     e.intents.forEach(function (i) { intentLabels[i.key] = i.label; });
     applyMe(e.me);
     applyRoom(e.room);
+    handlers.boundaries(e);
     syncing = false;
     resync();
     Object.keys(pending).forEach(function (id) { if (!refused[id]) send(pending[id]); });
@@ -602,6 +632,13 @@ var handlers = {
   presence: function (e) {
     var names = e.here.map(function (p) { return p.id === me.id ? "you" : p.name; });
     presenceList.textContent = names.length ? names.join(", ") : "you";
+  },
+  boundaries: function (e) {
+    quiet = e.boundaries || {};
+    each(list.querySelectorAll(".msg"), fold);
+    var at = folding && folding.querySelector("summary");
+    if (at) at.focus();
+    folding = null;
   },
   "room.state": function (e) { applyRoom(e); },
   me: function (e) { applyMe(e.me); },
@@ -966,7 +1003,21 @@ list.addEventListener("toggle", function (e) {
 
 // The server-rendered forms: handled above when live, posted when not.
 list.addEventListener("submit", function (e) {
-  if (socket && socket.readyState === WebSocket.OPEN) e.preventDefault();
+  var form = e.target;
+  if (form.classList.contains("boundary-form")) {
+    // Mute or block without leaving the room: the socket then folds their messages.
+    e.preventDefault();
+    closeMenu(true);
+    folding = form.closest(".msg");
+    setTimeout(function () { folding = null; }, 3000);
+    fetch(form.action, {
+      method: "POST",
+      headers: { Accept: "application/json", "X-CSRFToken": composer.querySelector("[name=csrfmiddlewaretoken]").value },
+      body: new FormData(form, e.submitter)
+    }).then(function (r) { return r.json(); }).then(function (d) { statusLine.textContent = d.detail; }, function () {
+      statusLine.textContent = "That didn't go through. Please try again in a moment.";
+    });
+  } else if (socket && socket.readyState === WebSocket.OPEN) e.preventDefault();
 });
 
 function startEdit(li) {

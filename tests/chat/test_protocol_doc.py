@@ -29,7 +29,14 @@ DOC = ROOT / "docs" / "protocol.md"
 PACKAGES = ("groups", "moderation", "community")
 # Channel-layer envelopes that carry a frame to a socket: each is handled by a
 # consumer method of the same name (dots as underscores), never sent as a frame.
-ENVELOPES = {"room.event", "user.event", "user.recheck", "user.signed_out", "room.overflow"}
+ENVELOPES = {
+    "room.event",
+    "user.event",
+    "user.recheck",
+    "user.boundaries",
+    "user.signed_out",
+    "room.overflow",
+}
 # Layer messages that never touch a room socket, by where they are sent.
 NOT_ROOM = {"healthz": "community/views.py"}  # the /healthz/ probe of the layer
 # The personal socket (ws/me/): the envelope that pokes it, and the frame it sends.

@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from groups.models import Membership, MembershipStatus, Message
+from groups.models import Boundary, Membership, MembershipStatus, Message
 from tests import services
 from tests.chat.conftest import make_room
 from tests.multiprocess import (
@@ -152,3 +152,68 @@ async def test_leaving_through_one_process_closes_the_socket_on_the_other(
     finally:
         await alice_on_a.close()
         await bob_on_b.close()
+
+
+@database_sync_to_async
+def boundary_pk(group: Any, owner: Any) -> int:
+    return Boundary.objects.get(owner__group=group, owner__user=owner).pk
+
+
+async def test_mute_block_and_unmute_cross_processes(
+    two_servers: list[AsgiServer], circle: dict[str, Any]
+) -> None:
+    """Issue 16: a boundary set through one process acts on sockets of the other."""
+    a, b = two_servers
+    slug = circle["group"].slug
+    alice, bob = circle["members"]
+    alice_cookie, bob_cookie = circle["cookies"][alice.pk], circle["cookies"][bob.pk]
+    on_a, _ = await open_room(a, slug, alice_cookie)
+    on_b, hello_b = await open_room(b, slug, bob_cookie)
+    bob_id = hello_b["me"]["id"]
+    room_page, boundary = f"/groups/{slug}/", f"/groups/{slug}/members/{bob_id}/boundary/"
+    try:
+        await collect(on_a, 0.3)
+        await collect(on_b, 0.3)
+        # Alice mutes Bob through process B; her socket on process A hears her list.
+        fields = {"kind": "mute"}
+        status, _ = await asyncio.to_thread(submit, b, room_page, boundary, alice_cookie, fields)
+        assert status == 302
+        told = await next_of(on_a, "boundaries", within=1)
+        assert told["boundaries"] == {str(bob_id): "mute"}
+        assert [e for e in await collect(on_b, 0.5) if e["type"] != "presence"] == []
+
+        # Bob's next message reaches Alice's socket marked by her list: her client folds it.
+        await on_b.send(json.dumps({"type": "message.send", "client_id": "m1", "body": "Hi"}))
+        await next_of(on_b, "message.ack")
+        new = await next_of(on_a, "message.new")
+        assert str(new["message"]["author"]["id"]) in told["boundaries"]
+
+        # A block set through process A refuses Bob's reaction on process B, clearly.
+        await on_a.send(json.dumps({"type": "message.send", "client_id": "a1", "body": "Hello"}))
+        mine = await next_of(on_a, "message.ack")
+        fields = {"kind": "block"}
+        status, _ = await asyncio.to_thread(submit, a, room_page, boundary, alice_cookie, fields)
+        assert status == 302
+        assert (await next_of(on_a, "boundaries", within=1))["boundaries"] == {str(bob_id): "block"}
+        await asyncio.sleep(0.3)  # Bob's socket re-reads who blocked him (it says nothing)
+        await on_b.send(
+            json.dumps({"type": "reaction.toggle", "id": mine["id"], "reaction": "heard"})
+        )
+        error = await next_of(on_b, "error")
+        assert error["code"] == "reaction_unavailable"
+        assert "block" not in error["detail"].lower()
+
+        # Unblocked from Settings through process B: Alice's list empties on process A.
+        remove = f"/settings/boundaries/{await boundary_pk(circle['group'], alice)}/remove/"
+        status, _ = await asyncio.to_thread(
+            submit, b, "/settings/boundaries/", remove, alice_cookie, {}
+        )
+        assert status == 302
+        assert (await next_of(on_a, "boundaries", within=1))["boundaries"] == {}
+        await on_b.send(
+            json.dumps({"type": "reaction.toggle", "id": mine["id"], "reaction": "heard"})
+        )
+        assert (await next_of(on_b, "reaction.ack"))["on"] is True
+    finally:
+        await on_a.close()
+        await on_b.close()

@@ -25,7 +25,9 @@ demo = seeded_fixture()
 db_open = db_open_fixture()
 
 # The weight budget, per page, uncompressed (README.md states it too).
-SCRIPT_BUDGET = 46 * 1024  # 40 until the room carried issue 14's three scripts (README)
+# 40 until the room carried issue 14's three scripts; 46 until it folded muted people's
+# messages and offered mute and block in each message's menu (issue 16; README).
+SCRIPT_BUDGET = 48 * 1024
 STYLE_BUDGET = 24 * 1024
 
 ROLES = ["visitor", "member", "facilitator", "organizer"]

@@ -192,10 +192,15 @@ def test_controls_are_named_and_times_read_as_times(
     expect(menu).to_be_visible()
     expect(more).to_have_attribute("aria-expanded", "true")
     items = menu.get_by_role("menuitem")
-    expect(items).to_have_text(["Report Sam's message", "I'm worried about Sam"])
+    expect(items).to_have_text(
+        ["Report Sam's message", "I'm worried about Sam", "Mute Sam", "Block Sam"]
+    )
     expect(items.first).to_be_focused()
     mara.keyboard.press("ArrowDown")
     expect(menu.get_by_role("menuitem", name="I'm worried about Sam")).to_be_focused()
+    mara.keyboard.press("ArrowUp")
+    mara.keyboard.press("ArrowUp")  # round to the bottom: mute and block (issue 16)
+    expect(menu.get_by_role("menuitem", name="Block Sam")).to_be_focused()
     mara.keyboard.press("ArrowDown")  # round to the top again
     expect(items.first).to_be_focused()
     assert tour.axe_lines(mara) == []  # with the menu open, too

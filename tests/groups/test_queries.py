@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from groups.actions import chat
+from groups.actions import boundaries, chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.models import Group, JoinPolicy, ReactionKind
@@ -102,6 +102,13 @@ def talk(group: Group) -> None:
             )
 
 
+def mute_some(reader: Any, group: Group) -> None:
+    """The reader mutes one member of the group and blocks another (issue 16)."""
+    others = group.memberships.filter(status="active").exclude(user=reader)[:2]
+    for target, kind in zip(others, ("mute", "block"), strict=False):
+        boundaries.set_boundary(user=reader, group=group, target_id=target.pk, kind=kind)
+
+
 @pytest.fixture
 def organizer(db: None) -> Any:
     return make_organizer()
@@ -153,12 +160,14 @@ def test_group_home(organizer: Any) -> None:
 
     grow_members(group, 10)
     talk(group)
+    mute_some(reader, group)
     large = count_queries(client, url)
 
     # group, session, user, membership, verified email; the latest published
     # messages with their authors, the reader's own held ones, marking them read,
-    # the reader's own reactions; the navigation; the crisis lines behind "Need help now?"
-    assert_constant(small, large, exact=SESSION + 9 + NAV)
+    # the reader's own reactions, whose messages fold for the reader (issue 16); the
+    # navigation; the crisis lines behind "Need help now?"
+    assert_constant(small, large, exact=SESSION + 10 + NAV)
 
 
 def test_members_list(organizer: Any) -> None:
@@ -175,10 +184,30 @@ def test_members_list(organizer: Any) -> None:
     member_actions.set_facilitator(
         actor=organizer, group=group, user=facilitator.user, facilitator=True
     )
+    mute_some(reader, group)
     large = count_queries(client, url)
 
-    # session, user; group, membership, verified email; members with their people; the navigation
-    assert_constant(small, large, exact=SESSION + 1 + 3 + 1 + NAV)
+    # session, user; group, membership, verified email; members with their people; the
+    # reader's mutes and blocks there; the navigation
+    assert_constant(small, large, exact=SESSION + 1 + 3 + 1 + 1 + NAV)
+
+
+def test_people_you_have_muted_or_blocked(organizer: Any) -> None:
+    person = make_user()
+    first = add_group(organizer, members=2)
+    join_open(person, first)
+    mute_some(person, first)
+    client = signed_in(person)
+    small = count_queries(client, "/settings/boundaries/")
+
+    for _ in range(3):
+        group = add_group(organizer, members=3)
+        join_open(person, group)
+        mute_some(person, group)
+    large = count_queries(client, "/settings/boundaries/")
+
+    # session, user; the boundaries with the group and the person each names; the navigation
+    assert_constant(small, large, exact=SESSION + 1 + 1 + NAV)
 
 
 def test_site_home(organizer: Any) -> None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from groups.models import Boundary, BoundaryKind, Membership
 from tests.groups.conftest import built_once
 from tests.security.roles import (
     ACCOUNT_NAME,
@@ -92,6 +93,13 @@ def author(w: Roles) -> int:
     return w.author.pk
 
 
+def members_mute(w: Roles) -> int:
+    """A boundary the member set on the pseudonymous author (made inside the visit's
+    savepoint, so every role meets the same world)."""
+    owner = Membership.objects.get(group=w.a, user=w.people["member"])
+    return Boundary.objects.create(owner=owner, target=w.author, kind=BoundaryKind.MUTE).pk
+
+
 POSTED = frozenset({302, 400})
 REDIRECT = frozenset({302})
 ANYONE = dict(visitor=200)
@@ -108,6 +116,17 @@ ROWS: dict[str, list[Row]] = {
             method="POST",
             data=lambda w: {"time_zone": "Europe/Madrid"},
             ok=frozenset({204}),
+        )
+    ],
+    # A person's own boundaries: every signed-in account has the page (suspended too).
+    "boundaries": [Row(lambda w: "/settings/boundaries/", SIGNED_IN)],
+    # Only its owner may take a boundary back; to anyone else it is not there.
+    "boundary_remove": [
+        Row(
+            G("boundary_remove", members_mute),
+            frozenset({"member"}),
+            method="POST",
+            ok=REDIRECT,
         )
     ],
     "notes": [Row(lambda w: "/notes/", SIGNED_IN)],
@@ -220,6 +239,16 @@ ROWS: dict[str, list[Row]] = {
     "groups:agreement": [Row(G("groups:agreement", slug), MEMBERS)],
     "groups:leave": [Row(G("groups:leave", slug), MEMBERS)],
     "groups:members": [Row(G("groups:members", slug), READERS)],
+    # Mute someone of the room: its readers (the author, muting themselves, is told no).
+    "groups:boundary": [
+        Row(
+            G("groups:boundary", slug, author),
+            READERS,
+            method="POST",
+            data=lambda w: {"kind": "mute"},
+            ok=REDIRECT,
+        )
+    ],
     "groups:requests": [Row(G("groups:requests", slug), MODERATORS)],
     "groups:invites": [Row(G("groups:invites", slug), MODERATORS)],
     "groups:revoke_invite": [
