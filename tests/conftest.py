@@ -97,7 +97,7 @@ def _no_connection_outlives_the_run(
     (a socket closed by a test's last moments may have queried after its teardown)."""
     yield
     with django_db_blocker.unblock():
-        _give_back_worker_threads_connections()
+        give_back_worker_threads_connections()
 
 
 @pytest.fixture(autouse=True)
@@ -120,10 +120,10 @@ def _close_connections_left_in_asgiref_thread() -> Iterator[None]:
     test database at the end of the run while a connection stays checked out.
     """
     yield
-    _give_back_worker_threads_connections()
+    give_back_worker_threads_connections()
 
 
-def _give_back_worker_threads_connections() -> None:
+def give_back_worker_threads_connections() -> None:
     """Close what asgiref's shared thread holds and, on PostgreSQL, what the sockets'
     own pool of database threads holds (community/offloop.py)."""
     from asgiref.sync import SyncToAsync

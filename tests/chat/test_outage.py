@@ -6,9 +6,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from community.offloop import close_connections
 from groups.models import Message
 from tests.chat.conftest import errors
+from tests.conftest import give_back_worker_threads_connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def cut_server_connections(require_postgres: None) -> Iterator[Callable[[], Awai
             )
 
     yield sync_to_async(cut)
-    close_connections()
+    give_back_worker_threads_connections()
     connection.pool.check()  # type: ignore[attr-defined]  # the idle connections that died
 
 
