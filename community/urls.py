@@ -24,6 +24,8 @@ urlpatterns = [
     path("resources/", include("groups.resource_urls")),
     path("crisis/", views.crisis, name="crisis"),
     path("settings/profile/", views.profile, name="profile"),
+    path("settings/my-data/", views.data_export, name="data_export"),
+    path("settings/my-data/<int:pk>/download/", views.download_export, name="download_export"),
     path("settings/time-zone/", views.detected_time_zone, name="detected_time_zone"),
     path("notes/", views.notes, name="notes"),
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),
