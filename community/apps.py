@@ -6,4 +6,4 @@ class CommunityConfig(AppConfig):
     verbose_name = "Community"
 
     def ready(self) -> None:
-        from community import exports  # noqa: F401 (adds the profile and notes to downloads)
+        from community import erasure, exports  # noqa: F401 (receivers; downloads' sections)

@@ -60,6 +60,10 @@ class User(AbstractUser):
         default=False, help_text="Organizers open groups and keep the community's resources."
     )
     suspended_until = models.DateTimeField(null=True, blank=True)
+    # The person asked to be deleted: erased from then on unless they sign in first.
+    erase_after = models.DateTimeField(null=True, blank=True)
+    # Erased: the row stays only so history (placeholders, the audit log) has an anchor.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

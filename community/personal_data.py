@@ -3,7 +3,8 @@
 community never imports groups or moderation, so each app adds its part in its
 `AppConfig.ready()`: `register_section(name, reader)` for the download (a function
 of the person returning JSON-ready rows) and `register_eraser(eraser)` for the
-erasure (a function of the person that removes or anonymizes what it holds).
+erasure (a function of the person that removes or anonymizes what it holds), and
+`register_warning(warner)` for what the deletion page should tell them first.
 """
 
 from collections.abc import Callable
@@ -14,6 +15,7 @@ Eraser = Callable[[Any], None]
 
 _sections: dict[str, Reader] = {}
 _erasers: list[Eraser] = []
+_warners: list[Callable[[Any], list[str]]] = []
 
 
 def register_section(name: str, reader: Reader) -> None:
@@ -34,3 +36,13 @@ def sections(user: Any) -> dict[str, Any]:
 
 def erasers() -> list[Eraser]:
     return list(_erasers)
+
+
+def register_warning(warner: Callable[[Any], list[str]]) -> None:
+    """Add `warner(user) -> sentences` to what the deletion page tells the person first."""
+    if warner not in _warners:
+        _warners.append(warner)
+
+
+def warnings(user: Any) -> list[str]:
+    return [sentence for warner in _warners for sentence in warner(user)]

@@ -10,6 +10,7 @@ from typing import Any
 from allauth.account.decorators import reauthentication_required
 from channels.layers import get_channel_layer
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -17,10 +18,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from community import actions, exports, notices, selectors
+from community import actions, erasure, exports, notices, personal_data, selectors
 from community.errors import Refused
 from community.forms import ProfileForm
 from community.models import Region
+from community.permissions import can_delete_account
 
 
 def crisis(request: HttpRequest) -> HttpResponse:
@@ -91,6 +93,32 @@ def download_export(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(bytes(export.content), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="hearth-my-data.zip"'
     return response
+
+
+@login_required
+@reauthentication_required(allow_get=True)
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Settings: what deleting the account does, and the button (after signing in again)."""
+    user = request.user
+    if request.method == "POST":
+        try:
+            asked = erasure.request_deletion(user=user)  # type: ignore[arg-type]
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("delete_account")
+        logout(request)  # this session's own sign-out, so its sockets hear it at once
+        return render(
+            request, "community/deletion_requested.html", {"erase_after": asked.erase_after}
+        )
+    return render(
+        request,
+        "community/delete_account.html",
+        {
+            "allowed": can_delete_account(user),
+            "warnings": personal_data.warnings(user),
+            "grace_days": erasure.GRACE.days,
+        },
+    )
 
 
 @login_required

@@ -1,6 +1,8 @@
-"""What moderation holds about one person, for their download (community/personal_data.py).
+"""What moderation holds about one person: for their download, and to erase them.
 
 Reports they made (their own note, not the reported words) and their appeals.
+Erased, their reports about others stay for the group's safety, detached from
+them; their appeals keep the decision but lose their words.
 """
 
 from typing import Any
@@ -38,3 +40,9 @@ def appeals(user: Any) -> list[dict[str, Any]]:
 
 
 SECTIONS = {"reports_made": reports_made, "appeals": appeals}
+
+
+def erase_person(user: Any) -> None:
+    """Detach the person from their reports and take their words out of their appeals."""
+    ReportNote.objects.filter(reporter=user).update(reporter=None)
+    Appeal.objects.filter(user=user).update(text="")

@@ -47,9 +47,7 @@ def test_the_zip_holds_exactly_the_members_own_data() -> None:
     response = client.get(reverse("download_export", args=[export.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    files = unzipped(
-        b"".join(response.streaming_content) if response.streaming else response.content
-    )
+    files = unzipped(response.content)
     assert sorted(files) == [
         "appeals.json",
         "consents.json",

@@ -107,6 +107,11 @@ ROWS: dict[str, list[Row]] = {
     ],
     # Nobody gets another's file; here everyone is first asked to confirm it's them
     # (302), and tests/community/test_data_export.py shows the 404 after that.
+    # Everyone reads what deleting does; asking for it first needs a fresh sign-in (302).
+    "delete_account": [
+        Row(lambda w: "/settings/delete-account/", SIGNED_IN),
+        Row(lambda w: "/settings/delete-account/", frozenset(), method="POST", refused=302),
+    ],
     "download_export": [
         Row(G("download_export", lambda w: 999_999), frozenset(), refused=302),
     ],
