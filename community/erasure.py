@@ -79,9 +79,13 @@ def due(now: Any = None) -> list[User]:
 
 
 @transaction.atomic
-def erase(*, user: User) -> User:
-    """Erase one person now: each app's part, then who they were."""
+def erase(*, user: User, now: Any = None) -> User:
+    """Erase one person whose grace period is over: each app's part, then who they were."""
     user = User.objects.select_for_update().get(pk=user.pk)
+    # Read under the lock: a sign-in that cancelled (or another run that erased) wins.
+    now = now or timezone.now()
+    if user.erased_at is not None or user.erase_after is None or user.erase_after > now:
+        return user
     for eraser in personal_data.erasers():
         eraser(user)
     end_sessions(user)
@@ -108,7 +112,8 @@ def erase(*, user: User) -> User:
 
 def erase_due_accounts(*, now: Any = None) -> int:
     """Erase everyone whose grace period is over. Returns how many."""
+    now = now or timezone.now()
     found = due(now)
     for user in found:
-        erase(user=user)
+        erase(user=user, now=now)
     return len(found)

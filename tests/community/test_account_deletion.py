@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from community.erasure import erase_due_accounts
+from community.erasure import erase, erase_due_accounts
 from community.models import User
 from groups.actions import chat
 from groups.actions import membership as member_actions
@@ -134,6 +134,9 @@ def test_signing_in_during_the_grace_period_cancels_it() -> None:
     assert User.objects.get(pk=world.mara.pk).erase_after is None
     assert erase_due_accounts(now=timezone.now() + timedelta(days=8)) == 0
     assert User.objects.get(pk=world.mara.pk).email == MARA_EMAIL
+    # A run that listed her just before she signed in finds the request gone, and stops.
+    erase(user=world.mara)
+    assert User.objects.get(pk=world.mara.pk).erased_at is None
 
 
 def test_asking_signs_her_out_everywhere_and_needs_a_recent_sign_in() -> None:

@@ -80,7 +80,7 @@ def serve_argv(tmp_path: Path, **env: str) -> list[str]:
 
 
 def test_the_stack_has_postgresql_redis_the_site_and_the_task_worker():
-    assert set(SERVICES) == {"db", "redis", "web", "worker"}
+    assert set(SERVICES) == {"db", "redis", "web", "worker", "housekeeping"}
     assert SERVICES["db"]["image"].startswith("postgres:")
     assert SERVICES["redis"]["image"].startswith("redis:")
     assert SERVICES["web"]["build"] == SERVICES["worker"]["build"] == "."
@@ -92,7 +92,7 @@ def test_data_lives_in_named_volumes():
     assert "redisdata:/data" in SERVICES["redis"]["volumes"]
 
 
-@pytest.mark.parametrize("service", ["web", "worker"])
+@pytest.mark.parametrize("service", ["web", "worker", "housekeeping"])
 def test_the_app_runs_in_production_mode_on_postgresql_and_redis(service):
     env = SERVICES[service]["environment"]
     assert env["DEBUG"] == "0"
@@ -110,6 +110,16 @@ def test_compose_sets_only_variables_something_reads(service):
     # A misspelt variable would silently fall back to a default.
     known = settings_env_vars() | script_env_vars(SERVE) | script_env_vars(HEALTHCHECK)
     assert set(SERVICES[service]["environment"]) <= known
+
+
+def test_housekeeping_keeps_the_data_promises_every_hour():
+    """Deletions due after their grace period, and downloads past their 7 days."""
+    script = SERVICES["housekeeping"]["command"][-1]
+    assert SERVICES["housekeeping"]["command"][:2] == ["sh", "-c"]
+    assert "python manage.py erase_due_accounts" in script
+    assert "python manage.py delete_expired_exports" in script
+    assert "sleep 3600" in script
+    assert {"erase_due_accounts", "delete_expired_exports"} <= set(get_commands())
 
 
 def test_the_web_service_migrates_then_runs_bin_serve():
