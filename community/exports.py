@@ -63,16 +63,34 @@ def zip_for(user: User, *, now: Any) -> bytes:
             )
         index = render_to_string(
             "community/export_index.html",
-            {
-                "now": now,
-                "sections": [
-                    {"name": name, "count": len(rows) if isinstance(rows, list) else 1}
-                    for name, rows in found.items()
-                ],
-            },
+            {"now": now, "sections": [_readable(name, rows) for name, rows in found.items()]},
         )
         archive.writestr("index.html", index)
     return buffer.getvalue()
+
+
+def _readable(name: str, rows: Any) -> dict[str, Any]:
+    """A section as the index page shows it: each row as (label, text) pairs."""
+    listed = rows if isinstance(rows, list) else [rows]
+    return {
+        "name": name,
+        "title": name.replace("_", " ").capitalize(),
+        "rows": [
+            [(key.replace("_", " "), _text(value)) for key, value in row.items()] for row in listed
+        ],
+    }
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def ready_export_for(user: Any, export_id: int) -> DataExport | None:

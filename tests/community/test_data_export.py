@@ -95,7 +95,20 @@ def test_the_zip_holds_exactly_the_members_own_data() -> None:
     ]
     assert data["appeals"] == [] and data["resources_suggested"] == []
     assert data["notes_received"] == []  # the "ready" note is left once the ZIP is built
-    assert "messages.json" in files["index.html"] and '<html lang="en">' in files["index.html"]
+    index = files["index.html"]
+    assert "messages.json" in index and '<html lang="en">' in index
+    # The page a person opens shows their own words, escaped like every page of ours.
+    assert "First, braver words" in index and "It felt pushy" in index
+
+
+def test_the_index_escapes_what_the_person_wrote() -> None:
+    world = personal_world.build()
+    world.mara.bio = "<script>alert(1)</script>"
+    world.mara.save(update_fields=["bio"])
+    export = asked_for(signed_in_again(world.mara))
+    export.refresh_from_db()
+    index = unzipped(bytes(export.content))["index.html"]
+    assert "<script>" not in index and "&lt;script&gt;" in index
 
 
 def test_no_other_members_words_are_inside() -> None:
