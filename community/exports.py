@@ -40,6 +40,10 @@ def build_export(export_id: int) -> None:
     export.content = zip_for(export.user, now=now)
     export.ready_at, export.expires_at = now, now + KEEP_FOR
     export.save(update_fields=["content", "ready_at", "expires_at"])
+    # The newest copy holds everything the older ones did: keep one per person.
+    DataExport.objects.filter(user=export.user, ready_at__isnull=False).exclude(
+        pk=export.pk
+    ).delete()
     notices.notify(
         export.user,
         kind="export",

@@ -159,9 +159,9 @@ def test_expiry_deletes_the_file_and_the_link_stops_working() -> None:
     url = reverse("download_export", args=[export.pk])
     DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert client.get(url).status_code == 404  # expired, even before the clean-up ran
-    kept = asked_for(client)
+    other = asked_for(signed_in_again(world.otto))
     call_command("delete_expired_exports")
-    assert list(DataExport.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(DataExport.objects.values_list("pk", flat=True)) == [other.pk]
     assert client.get(url).status_code == 404
 
 
@@ -177,11 +177,14 @@ def test_one_download_at_a_time_is_prepared() -> None:
 def test_the_settings_page_lists_downloads_in_fixed_queries(django_assert_num_queries) -> None:
     world = personal_world.build()
     client = signed_in_again(world.mara)
-    asked_for(client)
-    asked_for(client)
+    older = asked_for(client)
+    newer = asked_for(client)
     page = client.get(reverse("data_export"))
     assert page.status_code == 200
-    assert page.content.decode().count(">Download</a>") == 2
+    # Only the newest is kept: it holds everything the older one did.
+    assert page.content.decode().count(">Download</a>") == 1
+    assert reverse("download_export", args=[newer.pk]) in page.content.decode()
+    assert not DataExport.objects.filter(pk=older.pk).exists()
     assert 'href="/settings/my-data/"' in page.content.decode()
     with django_assert_num_queries(3):  # session, person with the navigation's counts, downloads
         client.get(reverse("data_export"))
