@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -188,3 +188,19 @@ def test_the_settings_page_lists_downloads_in_fixed_queries(django_assert_num_qu
     assert 'href="/settings/my-data/"' in page.content.decode()
     with django_assert_num_queries(3):  # session, person with the navigation's counts, downloads
         client.get(reverse("data_export"))
+
+
+def test_in_production_the_worker_builds_it_not_the_request() -> None:
+    world = personal_world.build()
+    client = signed_in_again(world.mara)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        export = asked_for(client)
+        export.refresh_from_db()
+        assert export.ready_at is None  # queued: the page answered at once
+        page = client.get(reverse("data_export")).content.decode()
+        assert "Being prepared" in page
+        call_command("db_worker", "--batch", "--no-startup-delay")
+    export.refresh_from_db()
+    assert export.is_ready
+    assert "profile.json" in unzipped(bytes(export.content))
+    assert Notice.objects.filter(user=world.mara, kind="export").exists()
