@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.models import DataExport, Notice
+from groups.actions import membership as member_actions
 from tests.community import personal_world
 from tests.community.personal_world import MARA_BIO, MARA_EMAIL, MARA_NAME, OTTO_SECRET
 from tests.factories import PASSWORD, make_user
@@ -147,7 +148,16 @@ def test_nobody_else_can_download_it() -> None:
     visitor = Client().get(url)
     assert visitor.status_code == 302 and reverse("account_login") in visitor["Location"]
     superuser = make_user(is_superuser=True, is_staff=True)
-    for person in (world.otto, world.organizer, superuser):
+    facilitator = make_user(display_name="Farah")
+    world.group.refresh_from_db()
+    member_actions.join_group(
+        user=facilitator, group=world.group, agreement_version=world.group.agreement_version
+    )
+    member_actions.set_facilitator(
+        actor=world.organizer, group=world.group, user=facilitator, facilitator=True
+    )
+    outsider = make_user(display_name="Otis")
+    for person in (world.otto, facilitator, outsider, world.organizer, superuser):
         assert signed_in_again(person).get(url).status_code == 404
     assert signed_in_again(world.mara).get(url).status_code == 200
 
