@@ -60,6 +60,10 @@ class User(AbstractUser):
         default=False, help_text="Organizers open groups and keep the community's resources."
     )
     suspended_until = models.DateTimeField(null=True, blank=True)
+    # The person asked to be deleted: erased from then on unless they sign in first.
+    erase_after = models.DateTimeField(null=True, blank=True)
+    # Erased: the row stays only so history (placeholders, the audit log) has an anchor.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -167,3 +171,32 @@ class Notice(models.Model):
     def heading(self) -> str:
         """The title as it reads now: in the past once what it tells of is over."""
         return self.title if self.is_current else self.ended_title or self.title
+
+
+class DataExport(models.Model):
+    """A ZIP of one person's own data, built in the background, kept for seven days.
+
+    The bytes live in the database rather than under MEDIA_ROOT: the web and worker
+    processes share PostgreSQL and nothing else, a member's own data is small, and
+    deleting the row is the whole clean-up.
+    """
+
+    user = models.ForeignKey("community.User", on_delete=models.CASCADE, related_name="exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(editable=False, default=b"")
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ready_at is not None and not self.is_expired
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()

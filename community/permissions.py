@@ -4,6 +4,8 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 
+from community.errors import Refused
+
 
 def is_verified(user: Any) -> bool:
     """Return True when the user has confirmed an email address (cached per object)."""
@@ -42,3 +44,23 @@ def may_use_admin(user: Any) -> bool:
         and user.is_staff
         and not getattr(user, "is_suspended", False)
     )
+
+
+def check_can_delete_account(user: Any) -> None:
+    """Raise `Refused` for those who hold the site for others: they hand over first."""
+    if user.is_superuser or user.is_staff or getattr(user, "is_organizer", False):
+        raise Refused(
+            "hand_over_first",
+            "You keep this site running for others, so your account can't be deleted from "
+            "here yet. Please ask another organizer to take over your role first; once it's "
+            "handed over, you can delete your account.",
+        )
+
+
+def can_delete_account(user: Any) -> bool:
+    """Whether the person may ask for their account to be deleted (the check does not raise)."""
+    try:
+        check_can_delete_account(user)
+    except Refused:
+        return False
+    return True

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from community.models import CrisisLine, Notice
+from community.models import CrisisLine, DataExport, Notice
 
 
 def crisis_lines_for(region: str) -> QuerySet[CrisisLine]:
@@ -48,3 +48,9 @@ def notices_for_home(user: Any, *, limit: int = 3) -> list[Notice]:
 def all_notices(user: Any, *, limit: int = 100) -> list[Notice]:
     """The person's notes, newest first: the history on the notes page."""
     return list(Notice.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])
+
+
+def my_exports(user: Any) -> list[DataExport]:
+    """The person's downloads still kept, newest first, without their bytes."""
+    found = DataExport.objects.filter(user=user).defer("content")
+    return [e for e in found if not e.is_expired]

@@ -7,18 +7,22 @@ import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from allauth.account.decorators import reauthentication_required
 from channels.layers import get_channel_layer
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from community import actions, notices, selectors
+from community import actions, erasure, exports, notices, personal_data, selectors
+from community.errors import Refused
 from community.forms import ProfileForm
 from community.models import Region
+from community.permissions import can_delete_account
 
 
 def crisis(request: HttpRequest) -> HttpResponse:
@@ -59,6 +63,62 @@ def profile(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "community/profile.html", {"form": form})
+
+
+@login_required
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Settings: ask for a copy of one's own data, and download the ones that are ready."""
+    if request.method == "POST":
+        try:
+            exports.request_export(user=request.user)  # type: ignore[arg-type]
+        except Refused as refusal:
+            messages.info(request, refusal.message)
+        else:
+            messages.success(
+                request, "We're preparing your download. You'll find a note here when it's ready."
+            )
+        return redirect("data_export")
+    return render(
+        request, "community/data_export.html", {"exports": selectors.my_exports(request.user)}
+    )
+
+
+@login_required
+@reauthentication_required
+def download_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ZIP itself, for its own person only, after signing in again recently."""
+    export = exports.ready_export_for(request.user, pk)
+    if export is None:
+        raise Http404
+    response = HttpResponse(bytes(export.content), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="hearth-my-data.zip"'
+    return response
+
+
+@login_required
+@reauthentication_required(allow_get=True)
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Settings: what deleting the account does, and the button (after signing in again)."""
+    user = request.user
+    if request.method == "POST":
+        try:
+            asked = erasure.request_deletion(user=user)  # type: ignore[arg-type]
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("delete_account")
+        logout(request)  # this session's own sign-out, so its sockets hear it at once
+        return render(
+            request, "community/deletion_requested.html", {"erase_after": asked.erase_after}
+        )
+    return render(
+        request,
+        "community/delete_account.html",
+        {
+            "allowed": can_delete_account(user),
+            "warnings": personal_data.warnings(user),
+            "grace_days": erasure.GRACE.days,
+        },
+    )
 
 
 @login_required

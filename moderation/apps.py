@@ -6,7 +6,12 @@ class ModerationConfig(AppConfig):
     verbose_name = "Moderation"
 
     def ready(self) -> None:
-        from community import navigation
+        from community import navigation, personal_data
         from moderation import selectors, signals  # noqa: F401 (connects the receivers)
+        from moderation.personal_data import SECTIONS, erase_person
 
         navigation.register(selectors.navigation)  # the safety queue's counts
+
+        for name, reader in SECTIONS.items():
+            personal_data.register_section(name, reader)
+        personal_data.register_eraser(erase_person)

@@ -79,7 +79,7 @@ def serve_argv(tmp_path: Path, **env: str) -> list[str]:
 
 
 def test_the_stack_has_postgresql_redis_migrations_the_site_and_the_task_worker():
-    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker"}
+    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "housekeeping"}
     assert SERVICES["db"]["image"].startswith("postgres:")
     assert SERVICES["redis"]["image"].startswith("redis:")
     assert SERVICES["web"]["build"] == SERVICES["worker"]["build"] == "."
@@ -92,7 +92,7 @@ def test_data_lives_in_named_volumes():
     assert "redisdata:/data" in SERVICES["redis"]["volumes"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "housekeeping"])
 def test_the_app_runs_in_production_mode_on_postgresql_and_redis(service):
     env = SERVICES[service]["environment"]
     assert env["DEBUG"] == "0"
@@ -125,10 +125,16 @@ def test_migrations_run_once_then_the_web_service_runs_bin_serve():
     assert (env["HOST"], env["PORT"], env["WEB_CONCURRENCY"]) == ("0.0.0.0", "8000", "2")
     assert SERVICES["web"]["ports"][0].endswith(":8000")
     assert {"db", "redis"} <= set(SERVICES["web"]["depends_on"])
-    env = SERVICES["web"]["environment"]
-    assert (env["HOST"], env["PORT"], env["WEB_CONCURRENCY"]) == ("0.0.0.0", "8000", "2")
-    assert SERVICES["web"]["ports"][0].endswith(":8000")
-    assert {"db", "redis"} <= set(SERVICES["web"]["depends_on"])
+
+
+def test_housekeeping_keeps_the_data_promises_every_hour():
+    """Deletions due after their grace period, and downloads past their 7 days."""
+    script = SERVICES["housekeeping"]["command"][-1]
+    assert SERVICES["housekeeping"]["command"][:2] == ["sh", "-c"]
+    assert "python manage.py erase_due_accounts" in script
+    assert "python manage.py delete_expired_exports" in script
+    assert "sleep 3600" in script
+    assert {"erase_due_accounts", "delete_expired_exports"} <= set(get_commands())
 
 
 def test_the_worker_runs_the_django_tasks_db_worker(tmp_path):

@@ -109,6 +109,20 @@ ROWS: dict[str, list[Row]] = {
     "crisis": [Row(lambda w: "/crisis/", EVERYONE, visitor=200)],
     "healthz": [Row(lambda w: "/healthz", EVERYONE, ok=frozenset({200, 503}), visitor=200)],
     "profile": [Row(lambda w: "/settings/profile/", SIGNED_IN)],
+    "data_export": [
+        Row(lambda w: "/settings/my-data/", SIGNED_IN),
+        Row(lambda w: "/settings/my-data/", SIGNED_IN, method="POST", ok=REDIRECT),
+    ],
+    # Nobody gets another's file; here everyone is first asked to confirm it's them
+    # (302), and tests/community/test_data_export.py shows the 404 after that.
+    # Everyone reads what deleting does; asking for it first needs a fresh sign-in (302).
+    "delete_account": [
+        Row(lambda w: "/settings/delete-account/", SIGNED_IN),
+        Row(lambda w: "/settings/delete-account/", frozenset(), method="POST", refused=302),
+    ],
+    "download_export": [
+        Row(G("download_export", lambda w: 999_999), frozenset(), refused=302),
+    ],
     "detected_time_zone": [
         Row(
             lambda w: "/settings/time-zone/",
