@@ -2,17 +2,19 @@
 
 Their messages become "removed by its author" placeholders in place, so each
 room's sequence keeps every number; their earlier texts, reactions, pseudonyms,
-requests and "this helped" marks go. Consents stay, tied to the anonymous row.
+requests, mutes and blocks (theirs, and others' towards them) and "this helped"
+marks go. Consents stay, tied to the anonymous row.
 """
 
 from typing import Any
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from groups import events
 from groups.actions.chat import take_change
 from groups.models import (
+    Boundary,
     Group,
     JoinRequest,
     Membership,
@@ -41,6 +43,8 @@ def erase_person(user: Any) -> None:
         status=MembershipStatus.LEFT, left_at=now
     )
     JoinRequest.objects.filter(user=user).delete()
+    # Their mutes and blocks, and those set towards a person who is no longer here.
+    Boundary.objects.filter(Q(owner__user=user) | Q(target__user=user)).delete()
     for helped in ResourceHelped.objects.filter(user=user):
         Resource.objects.filter(pk=helped.resource_id).update(helped_count=F("helped_count") - 1)
         helped.delete()

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from community.erasure import erase, erase_due_accounts
 from community.models import User
-from groups.actions import chat
+from groups.actions import boundaries, chat
 from groups.actions import membership as member_actions
-from groups.models import AuditEntry, Group, Message, Reaction
+from groups.models import AuditEntry, Boundary, Group, Membership, Message, Reaction
 from moderation.actions import messages as moderation_messages
 from moderation.models import ReportNote
 from tests.chat.conftest import Socket, open_socket, release_sync_thread_connection
@@ -78,6 +78,19 @@ def test_after_the_grace_period_no_row_holds_who_she_was() -> None:
     Authenticator.objects.create(
         user=world.mara, type=Authenticator.Type.TOTP, data={"secret": "x"}
     )
+    # She muted Otto, and Otto blocked her: neither boundary outlives her.
+    boundaries.set_boundary(
+        user=world.mara,
+        group=world.group,
+        target_id=Membership.objects.get(group=world.group, user=world.otto).pk,
+        kind="mute",
+    )
+    boundaries.set_boundary(
+        user=world.otto,
+        group=world.group,
+        target_id=Membership.objects.get(group=world.group, user=world.mara).pk,
+        kind="block",
+    )
     secrets = [MARA_EMAIL, MARA_NAME, MARA_BIO, MARA_PSEUDONYM, "braver words", "unsure words"]
     secrets += ["Today was heavy"]
     asked_to_delete(world.mara)
@@ -98,6 +111,7 @@ def test_after_the_grace_period_no_row_holds_who_she_was() -> None:
         False,
     )
     assert not Authenticator.objects.filter(user=erased).exists()
+    assert not Boundary.objects.exists()
 
     # Her messages are quiet placeholders, and the room's numbers have no gap.
     hers = Message.objects.filter(author__user=erased)
