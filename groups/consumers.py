@@ -422,6 +422,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         now = me_payload(self.group, self.membership, can_post=self.can_post)
         if now != was:  # a mute, a role, a consent, a name: whatever changed, say it
             await self.send_json({"type": "me", "me": now})
+        if now["name"] != was["name"]:  # a new name here: the room's list shows it
+            ROSTERS[self.group.pk] = await load_roster(self.group)
+            await self.announce_presence_quietly()
         # Boundaries too, in case their signal was lost (and a role changes `unseen`).
         await self.reload_boundaries()
         self.schedule_expiry()

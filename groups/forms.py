@@ -28,6 +28,19 @@ class JoinForm(forms.Form):
             del self.fields["pseudonym"]
 
 
+class RenameForm(forms.Form):
+    pseudonym = forms.CharField(
+        label="Your name in this group",
+        max_length=80,
+        required=False,
+        help_text=(
+            "Everyone here will see your messages under this name, earlier ones too. "
+            "Leave it empty to use the name on your account. You can change it a few "
+            "times a day; the facilitators can see your earlier names here."
+        ),
+    )
+
+
 class RequestForm(forms.Form):
     note = forms.CharField(
         label="A short note to the facilitators",

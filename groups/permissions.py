@@ -233,6 +233,38 @@ def can_view_resource(user: Any, resource: Any, membership: Membership | None = 
     return can_publish_resource(user, group, membership)
 
 
+# --- A member's name in a group ---------------------------------------------------
+
+
+def can_rename(user: Any, group: Group, membership: Membership | None) -> bool:
+    """Choose another name in this group: a reader who may speak there now."""
+    try:
+        check_can_rename(user, group, membership)
+    except Refused:
+        return False
+    return True
+
+
+def check_can_rename(user: Any, group: Group, membership: Membership | None) -> None:
+    # A new name is seen by everyone in the room: the same conditions as speaking
+    # (but not a room pause, which is a breath, not a judgment).
+    if not can_read(user, group, membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    if not group.pseudonyms_allowed:
+        raise Refused("names_fixed", "In this group everyone goes by the name on their account.")
+    if group.archived:
+        raise Refused("archived", "This group has closed; its conversation is read-only.")
+    if needs_consent(group, membership):
+        raise Refused(
+            "consent_required",
+            "The group's agreement changed. Please read it and agree again first.",
+        )
+    if membership.is_muted:
+        raise Refused(
+            "muted", "Your posting is paused for now, and that includes changing your name here."
+        )
+
+
 # --- Boundaries a member sets (mute, block) ------------------------------------------
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("<slug:slug>/request/", views.request_join, name="request"),
     path("<slug:slug>/agreement/", views.agreement, name="agreement"),
     path("<slug:slug>/leave/", views.leave, name="leave"),
+    path("<slug:slug>/name/", views.rename, name="rename"),
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/members/<int:pk>/boundary/", boundary_views.set_boundary, name="boundary"),
     path("<slug:slug>/requests/", views.requests, name="requests"),

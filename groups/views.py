@@ -24,6 +24,7 @@ from groups.forms import (
     GroupForm,
     InviteForm,
     JoinForm,
+    RenameForm,
     RequestForm,
 )
 from groups.models import Invite, JoinPolicy, JoinRequest, Topic
@@ -276,6 +277,42 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
             "boundaries": selectors.room_boundaries(membership).mine,
         },
     )
+
+
+@login_required
+def rename(request: HttpRequest, slug: str) -> HttpResponse:
+    """Choose the name this member goes by in the group."""
+    group, membership = permissions.access_group_for_reader(request.user, slug)
+    form = RenameForm(request.POST or None, initial={"pseudonym": membership.pseudonym})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_actions.rename(
+                user=request.user, group=group, pseudonym=form.cleaned_data["pseudonym"]
+            )
+        except Refused as refusal:
+            form.add_error("pseudonym", refusal.message)
+        else:
+            messages.success(request, "Done. This group now knows you by your new name.")
+            return redirect("groups:members", slug=group.slug)
+    return render(
+        request,
+        "groups/rename.html",
+        {
+            "group": group,
+            "membership": membership,
+            "form": form,
+            "refusal": _rename_refusal(request.user, group, membership),
+        },
+    )
+
+
+def _rename_refusal(user: Any, group: Any, membership: Any) -> str:
+    """Why this member may not choose another name now ("" when they may)."""
+    try:
+        permissions.check_can_rename(user, group, membership)
+    except Refused as refusal:
+        return refusal.message
+    return ""
 
 
 @login_required

@@ -234,6 +234,8 @@ def _member_page(request: HttpRequest, target: Membership, account: Any = None) 
             "nudge_form": NudgeForm(clauses=clauses, auto_id="nudge-%s"),
             "clause_form": ClauseForm(clauses=clauses, auto_id="end-%s"),
             "templates": selectors.nudge_templates(),
+            # Earlier names here: who said what stays readable for those who keep the room.
+            "earlier_names": target.name_changes.all()[:20],
             "history": AuditEntry.objects.filter(group=target.group, target_user=target.user)
             .exclude(action__in=selectors.NOT_DECISIONS)
             .select_related("actor")[:20],

@@ -21,6 +21,7 @@ from groups.models import (
     MembershipStatus,
     Message,
     MessageRevision,
+    NameChange,
     Reaction,
     Resource,
     ResourceHelped,
@@ -43,6 +44,7 @@ def erase_person(user: Any) -> None:
         status=MembershipStatus.LEFT, left_at=now
     )
     JoinRequest.objects.filter(user=user).delete()
+    NameChange.objects.filter(membership__user=user).delete()
     # Their mutes and blocks, and those set towards a person who is no longer here.
     Boundary.objects.filter(Q(owner__user=user) | Q(target__user=user)).delete()
     for helped in ResourceHelped.objects.filter(user=user):

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from community import ratelimit
 from community.errors import Refused
 from community.names import name_key, validate_name
 from groups import audit, events, permissions
@@ -18,6 +19,7 @@ from groups.models import (
     JoinRequest,
     Membership,
     MembershipStatus,
+    NameChange,
     RequestStatus,
     Role,
 )
@@ -83,6 +85,10 @@ def _refuse_display_name_like_a_pseudonym(group: Group, user: Any) -> None:
     """Someone joining under their display name must not look like another's pseudonym."""
     if Membership.objects.filter(group=group, user=user).exclude(pseudonym="").exists():
         return  # rejoining: their earlier name in this group stays theirs
+    _refuse_display_name_taken(group, user)
+
+
+def _refuse_display_name_taken(group: Group, user: Any) -> None:
     others = Membership.objects.filter(group=group).exclude(user=user)
     if others.filter(name_key=name_key(user.display_name)).exists():
         raise Refused(
@@ -347,4 +353,58 @@ def set_facilitator(*, actor: Any, group: Group, user: Any, facilitator: bool) -
             target_user=user,
         )
         events.recheck_user(user.id, group_id=group.id)
+    return membership
+
+
+# A few new names a day: enough to correct one, too few to flicker through many.
+RENAMES_PER_DAY = 3
+
+
+@transaction.atomic
+def rename(*, user: Any, group: Group, pseudonym: str) -> Membership:
+    """Go by another name in this group (empty: the account's own display name).
+
+    The room shows every message under the new name; the group's facilitators keep
+    the earlier one (NameChange). Open sockets re-read the membership and tell the
+    room the new name.
+    """
+    group = Group.objects.get(pk=group.pk)  # judged on the group as it is now
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user")
+        .filter(group=group, user=user)
+        .first()
+    )
+    permissions.check_can_rename(user, group, membership)
+    assert membership is not None  # the check refuses a missing membership
+    old_name = membership.display_name
+    if (pseudonym or "").strip():
+        cleaned, key = _pseudonym(group, user, pseudonym)
+    else:  # back to the account's own name, if nobody here goes by a look-alike of it
+        _refuse_display_name_taken(group, user)
+        cleaned, key = "", ""
+    if cleaned == membership.pseudonym:
+        return membership  # the same name: nothing to change or record
+    verdict = ratelimit.take(
+        f"rename:{membership.pk}", rate=RENAMES_PER_DAY / 86400, burst=RENAMES_PER_DAY
+    )
+    if not verdict.allowed:
+        raise Refused(
+            "rate_limited",
+            "You've changed your name here a few times today. You can choose again tomorrow.",
+        )
+    membership.pseudonym, membership.name_key = cleaned, key
+    try:
+        with transaction.atomic():
+            membership.save(update_fields=["pseudonym", "name_key"])
+    except IntegrityError:  # someone took a look-alike of it a moment ago
+        raise Refused(
+            "name_taken",
+            "Someone in this group already goes by that name, or one that looks just like it. "
+            "Please choose another.",
+        ) from None
+    NameChange.objects.create(
+        membership=membership, old_name=old_name, new_name=membership.display_name
+    )
+    events.recheck_user(user.pk, group_id=group.pk)
     return membership

@@ -155,6 +155,27 @@ class Membership(models.Model):
         return self.muted_until is not None and self.muted_until > timezone.now()
 
 
+class NameChange(models.Model):
+    """A name a member went by in a group before they chose another.
+
+    For the group's facilitators only, so the record of who said what stays
+    readable; members see each person under their current name everywhere.
+    """
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="name_changes"
+    )
+    old_name = models.CharField(max_length=40)
+    new_name = models.CharField(max_length=40)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Name change {self.pk} in membership {self.membership_id}"
+
+
 class JoinRequest(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
     user = models.ForeignKey(

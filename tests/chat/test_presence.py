@@ -8,7 +8,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from groups import presence
+from groups.actions import membership as member_actions
 from tests.chat import state
+from tests.chat.conftest import make_room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,3 +84,21 @@ async def test_presence_is_per_room(room, connect):
 def test_presence_lives_in_redis_under_redis_url() -> None:
     """Under REDIS_URL, presence is shared across processes (not a per-process table)."""
     assert isinstance(presence.get_presence(), presence.RedisPresence)
+
+
+async def test_an_open_room_hears_the_new_name(connect) -> None:
+    people = await sync_to_async(make_room)(members=2, facilitators=0)
+    group = people["group"]
+    mara, sam = people["members"]
+    hers = await connect(mara, group)
+    his = await connect(sam, group)
+    await his.receive_type("presence")
+
+    await sync_to_async(member_actions.rename)(user=mara, group=group, pseudonym="Little Fern")
+    me = await hers.receive_type("me")
+    assert me["me"]["name"] == "Little Fern"
+    while True:  # the presence list he sees names her anew
+        here = (await his.receive_type("presence"))["here"]
+        if "Little Fern" in [person["name"] for person in here]:
+            break
+    assert "Member 1" not in [person["name"] for person in here]

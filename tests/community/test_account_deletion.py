@@ -91,7 +91,11 @@ def test_after_the_grace_period_no_row_holds_who_she_was() -> None:
         target_id=Membership.objects.get(group=world.group, user=world.mara).pk,
         kind="block",
     )
+    # She went by another name for a while: the facilitators' record of it goes too.
+    member_actions.rename(user=world.mara, group=world.group, pseudonym="Mara Before")
+    member_actions.rename(user=world.mara, group=world.group, pseudonym=MARA_PSEUDONYM)
     secrets = [MARA_EMAIL, MARA_NAME, MARA_BIO, MARA_PSEUDONYM, "braver words", "unsure words"]
+    secrets += ["Mara Before"]
     secrets += ["Today was heavy"]
     asked_to_delete(world.mara)
     assert User.objects.get(pk=world.mara.pk).is_active  # still hers during the grace period

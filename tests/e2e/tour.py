@@ -162,6 +162,7 @@ def stops() -> list[Stop]:
         ),
         Stop("members", lambda d: g(d, GRIEF) + "members/", MEMBERS),
         Stop("leave", lambda d: g(d, GRIEF) + "leave/", ("member",)),
+        Stop("your name in the group", lambda d: g(d, GRIEF) + "name/", MEMBERS),
         Stop("requests (none)", lambda d: g(d, GRIEF) + "requests/", ("facilitator",)),
         Stop("requests", lambda d: g(d, ANXIETY) + "requests/", ("organizer",)),
         Stop("invitations", lambda d: g(d, GRIEF) + "invites/", ("facilitator",)),

@@ -191,6 +191,9 @@ ROWS: dict[str, list[Row]] = {
         )
     ],
     "groups:delete": [Row(G("groups:delete", slug, words), READERS, method="POST", ok=REDIRECT)],
+    "groups:rename": [
+        Row(G("groups:rename", slug), READERS),  # a stale consent and a pause read why not
+    ],
     "groups:resources": [Row(G("groups:resources", slug), READERS)],
     "groups:resource_new": [Row(G("groups:resource_new", slug), POSTERS)],
     "groups:resource_suggestions": [
