@@ -188,6 +188,11 @@ def left(world: World, user: Any) -> None:
     assert membership.left_at is not None
 
 
+def renamed(world: World, user: Any) -> None:
+    membership = _membership(world, user)
+    assert membership is not None and membership.pseudonym == "Someone New"
+
+
 def approved(world: World, user: Any) -> None:
     pending = world["pending"]
     membership = _membership(world, pending)
@@ -429,6 +434,25 @@ PAGES = [
         template="groups/members.html",
         shows=("Mara", "Farah", "Uma", "Wren", "Facilitator"),
         hides=("Rowan", "Bex", "Pia", "Olive", "Felix"),
+    ),
+    Page(
+        "rename",
+        "get",
+        G + "/name/",
+        everyone("404", visitor="login", **only("page", READERS)),
+        template="groups/rename.html",
+        shows=("Your name in this group",),
+    ),
+    Page(
+        "rename POST",
+        "post",
+        G + "/name/",
+        # A stale consent reads why not (the page again, nothing written).
+        everyone("404", visitor="login", unconsented="page", member="done", facilitator="done"),
+        data=lambda w: {"pseudonym": "Someone New"},
+        done=renamed,
+        done_to=G + "/members/",
+        template="groups/rename.html",
     ),
     Page(
         "requests",
@@ -799,6 +823,8 @@ def test_page_for_every_role(world: World, page: Page, subtests: Any) -> None:
 # The chat's pages (issue 4) and the group library's (issue 6, tests/resources/) have their
 # own permission matrices.
 CHAT_PAGES = {"history", "post", "react", "delete"}
+# Mute and block (issue 16 item 1): every role in tests/groups/test_boundaries.py.
+BOUNDARY_PAGES = {"boundary"}
 RESOURCE_PAGES = {
     "resources",
     "resource_new",
@@ -818,7 +844,7 @@ def test_matrix_covers_every_group_url() -> None:
 
     sample = {"slug": "abcdefghjk", "token": "a-token", "invite": 1, "request": 1}
     covered = {resolve(page.path.format(**sample)).url_name for page in PAGES}
-    covered |= CHAT_PAGES | RESOURCE_PAGES
+    covered |= CHAT_PAGES | RESOURCE_PAGES | BOUNDARY_PAGES
     missing = {pattern.name for pattern in urlpatterns} - covered
     assert not missing, f"group pages without a row in PAGES: {missing}"
 
