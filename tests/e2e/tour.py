@@ -242,6 +242,8 @@ def stops() -> list[Stop]:
         Stop("password change", lambda d: "/accounts/password/change/", ("member",)),
         Stop("two-step sign-in", lambda d: "/accounts/2fa/", SIGNED_IN),
         Stop("two-step sign-in setup", lambda d: "/accounts/2fa/totp/activate/", ("member",)),
+        Stop("passkeys", lambda d: "/accounts/2fa/webauthn/", SIGNED_IN),
+        Stop("add a passkey", lambda d: "/accounts/2fa/webauthn/add/", ("member",)),
     ]
 
 
