@@ -167,3 +167,18 @@ class Notice(models.Model):
     def heading(self) -> str:
         """The title as it reads now: in the past once what it tells of is over."""
         return self.title if self.is_current else self.ended_title or self.title
+
+
+class Theme(models.Model):
+    """A hard theme on the organizers' list, offered as a content warning and as a filter."""
+
+    name = models.CharField(max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Members who asked to keep this theme folded away in their own view.
+    avoided_by = models.ManyToManyField(User, blank=True, related_name="avoided_themes")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from community.models import CrisisLine, Notice
+from community.models import CrisisLine, Notice, Theme
 
 
 def crisis_lines_for(region: str) -> QuerySet[CrisisLine]:
@@ -48,3 +48,14 @@ def notices_for_home(user: Any, *, limit: int = 3) -> list[Notice]:
 def all_notices(user: Any, *, limit: int = 100) -> list[Notice]:
     """The person's notes, newest first: the history on the notes page."""
     return list(Notice.objects.filter(user=user).order_by("-created_at", "-pk")[:limit])
+
+
+def themes_for(user: Any) -> list[Theme]:
+    """The organizers' themes in their order, each with `avoided` for this person (one query)."""
+    avoided = Theme.avoided_by.through.objects.filter(theme=OuterRef("pk"), user=user.pk)
+    return list(Theme.objects.annotate(avoided=Exists(avoided)))
+
+
+def avoided_names(themes: list[Theme]) -> set[str]:
+    """The lower-cased names of the themes marked avoided, to match content warnings."""
+    return {theme.name.lower() for theme in themes if getattr(theme, "avoided", False)}

@@ -24,6 +24,7 @@ urlpatterns = [
     path("resources/", include("groups.resource_urls")),
     path("crisis/", views.crisis, name="crisis"),
     path("settings/profile/", views.profile, name="profile"),
+    path("settings/themes/", views.avoided_themes, name="avoided_themes"),
     path("settings/time-zone/", views.detected_time_zone, name="detected_time_zone"),
     path("notes/", views.notes, name="notes"),
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from community import actions, notices, selectors
-from community.forms import ProfileForm
+from community.forms import AvoidedThemesForm, ProfileForm
 from community.models import Region
 
 
@@ -59,6 +59,23 @@ def profile(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "community/profile.html", {"form": form})
+
+
+@login_required
+def avoided_themes(request: HttpRequest) -> HttpResponse:
+    """A person's own filter: themes whose content warnings stay folded in their view."""
+    user = request.user
+    if request.method == "POST":
+        form = AvoidedThemesForm(request.POST)
+        if form.is_valid():
+            ids = [theme.pk for theme in form.cleaned_data["themes"]]
+            actions.set_avoided_themes(user=user, theme_ids=ids)  # type: ignore[arg-type]
+            messages.success(request, "Your themes are saved.")
+            return redirect("avoided_themes")
+    else:
+        chosen = [theme for theme in selectors.themes_for(user) if theme.avoided]  # type: ignore[attr-defined]
+        form = AvoidedThemesForm(initial={"themes": chosen})
+    return render(request, "community/avoided_themes.html", {"form": form})
 
 
 @login_required

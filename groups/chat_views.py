@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community import params
 from community.errors import Refused
-from community.selectors import crisis_card_lines
+from community.selectors import avoided_names, crisis_card_lines, themes_for
 from groups import permissions, selectors
 from groups.actions import chat
 from groups.forms import MessageForm
@@ -54,6 +54,8 @@ def room(
     can_facilitate = permissions.can_facilitate(request.user, group, membership)
     keeps_room = permissions.keeps_room(request.user, group, membership)
     first_seq = next((m.seq for m in page if m.seq is not None), None)
+    themes = themes_for(request.user)
+    avoided = avoided_names(themes)
     return render(
         request,
         "groups/group_home.html",
@@ -67,6 +69,8 @@ def room(
                     "own": m.author_id == membership.pk,
                     "reveal": reveal and m.is_hidden,
                     "first_unread": m.pk == first_unread,
+                    # A warning on a theme this reader keeps folded says so.
+                    "avoided": m.content_warning.strip().lower() in avoided,
                 }
                 for m in page
             ],
@@ -81,6 +85,7 @@ def room(
             "form": form or MessageForm(initial={"client_id": uuid.uuid4().hex}),
             "reactions": ReactionKind.choices,
             "intents": Intent.choices,
+            "themes": themes,
             "max_body": LIMITS["MAX_BODY"],
             "help_lines": crisis_card_lines(request.user.region),  # type: ignore[union-attr]
         },

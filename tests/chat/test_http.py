@@ -95,8 +95,9 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     Room page: group, session*, user, membership, verified address, the page of
     messages (with authors and shared resources), the viewer's held ones, the read
     marker update, the viewer's reactions, the viewer's name for the composer; the
-    navigation's counts; the crisis lines behind "Need help now?"; for a facilitator,
-    the messages waiting for review.
+    navigation's counts; the crisis lines behind "Need help now?"; the themes for the
+    composer with those the viewer keeps folded; for a facilitator, the messages
+    waiting for review.
     History: session*, user, group, membership, verified address, the page, the
     viewer's reactions. (* only with database sessions.)
     """
@@ -119,8 +120,8 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     large = {name: count_queries(client, url) for name, (client, _, url) in views.items()}
     assert large == small
     assert large == {
-        "member page": 11 + SESSION_QUERIES,
-        "facilitator page": 12 + SESSION_QUERIES,
+        "member page": 12 + SESSION_QUERIES,
+        "facilitator page": 13 + SESSION_QUERIES,
         "history": 6 + SESSION_QUERIES,
         "earlier history": 6 + SESSION_QUERIES,
     }

@@ -27,6 +27,8 @@ SIGNED_IN_PAGES = [
     "/",
     "/crisis/",
     "/settings/profile/",
+    "/settings/themes/",
+    "/accounts/2fa/webauthn/",
     "/accounts/email/",
     "/accounts/password/change/",
     "/accounts/2fa/",

@@ -235,6 +235,7 @@ def stops() -> list[Stop]:
         # Accounts
         Stop("notes", lambda d: "/notes/", SIGNED_IN),
         Stop("profile", lambda d: "/settings/profile/", SIGNED_IN),
+        Stop("themes I'd rather not see", lambda d: "/settings/themes/", SIGNED_IN),
         Stop("sign in", lambda d: "/accounts/login/", ("visitor",)),
         Stop("sign up", lambda d: "/accounts/signup/", ("visitor",)),
         Stop("password reset", lambda d: "/accounts/password/reset/", ("visitor",)),

@@ -101,6 +101,12 @@ ROWS: dict[str, list[Row]] = {
     "crisis": [Row(lambda w: "/crisis/", EVERYONE, visitor=200)],
     "healthz": [Row(lambda w: "/healthz", EVERYONE, ok=frozenset({200, 503}), visitor=200)],
     "profile": [Row(lambda w: "/settings/profile/", SIGNED_IN)],
+    "avoided_themes": [
+        Row(lambda w: "/settings/themes/", SIGNED_IN),
+        Row(
+            lambda w: "/settings/themes/", SIGNED_IN, method="POST", data=lambda w: {}, ok=REDIRECT
+        ),
+    ],
     "detected_time_zone": [
         Row(
             lambda w: "/settings/time-zone/",
