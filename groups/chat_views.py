@@ -78,7 +78,9 @@ def room(
             "before": before,
             "needs_consent": permissions.needs_consent(group, membership),
             "can_post": can_post,
-            "me": me_payload(group, membership, can_post=can_post),
+            # The reader's own themes ride along for the room's script (never in a payload
+            # built for others): live messages on them say so too.
+            "me": {**me_payload(group, membership, can_post=can_post), "avoided": sorted(avoided)},
             "can_facilitate": can_facilitate,
             # The bar of messages waiting for review (groups/_room_alerts.html).
             "held_waiting": selectors.held_for_review(group, membership) if keeps_room else [],

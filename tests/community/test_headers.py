@@ -36,7 +36,12 @@ SIGNED_IN_PAGES = [
     "/healthz",
     "/no-such-page/",
 ]
-ORGANIZER_PAGES = ["/admin/", "/admin/community/crisisline/", "/admin/community/crisisline/add/"]
+ORGANIZER_PAGES = [
+    "/admin/",
+    "/admin/community/crisisline/",
+    "/admin/community/crisisline/add/",
+    "/admin/community/theme/",
+]
 SOURCE = re.compile(r"^'(self|none|nonce-[A-Za-z0-9+/_=-]+)'$|^data:$")
 
 

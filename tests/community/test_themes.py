@@ -1,5 +1,6 @@
 """Themes a member would rather not see: the seeded list, their settings page, the room."""
 
+import json
 from typing import Any
 
 import pytest
@@ -105,3 +106,44 @@ def test_the_composer_offers_the_themes_and_leaves_room_for_other_words(room):
     assert [option.attrs["value"] for option in datalist.children] == SEEDED
     # Free words are still welcome: the field is a text box, not a menu.
     assert field.attrs["type"] == "text"
+
+
+def test_an_organizer_adds_a_theme_members_can_then_choose(db):
+    organizer = make_organizer()
+    client = signed_in(organizer)
+    response = client.post("/admin/community/theme/add/", {"name": "Miscarriage", "position": 6})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert response.headers["Location"] == "/admin/community/theme/", response.headers["Location"]
+    assert Theme.objects.filter(name="Miscarriage").exists()
+    member_page = signed_in(make_user()).get("/settings/themes/").content.decode()
+    labels = [label.text for label in find(member_page, "label")]
+    assert "Miscarriage" in labels, labels
+
+
+def test_the_organizers_page_never_shows_who_keeps_which_theme_folded(db):
+    mara = make_user(display_name="Mara Quietly")
+    mara.avoided_themes.set([Theme.objects.get(name="Abuse")])
+    client = signed_in(make_organizer())
+    abuse = Theme.objects.get(name="Abuse")
+    page = client.get(f"/admin/community/theme/{abuse.pk}/change/").content.decode()
+    assert response_ok(page)
+    assert "Mara Quietly" not in page and mara.email not in page
+
+
+def test_a_member_cannot_edit_the_list(db):
+    response = signed_in(make_user()).get("/admin/community/theme/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response.headers["Location"]
+
+
+def response_ok(page: str) -> bool:
+    return 'name="name"' in page
+
+
+def test_the_room_script_learns_only_this_readers_themes(room):
+    page = signed_in(room["Mara"]).get(f"/groups/{room['group'].slug}/").content.decode()
+    (data,) = find(page, "script", id="me-data")
+    assert json.loads(data.text)["avoided"] == ["suicide"]
+    page = signed_in(room["Jun"]).get(f"/groups/{room['group'].slug}/").content.decode()
+    (data,) = find(page, "script", id="me-data")
+    assert json.loads(data.text)["avoided"] == []
