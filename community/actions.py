@@ -1,9 +1,9 @@
-"""Writes with rules for site-wide things: profiles."""
+"""Writes with rules for site-wide things: profiles, the themes a person filters."""
 
 from functools import cache
 from zoneinfo import available_timezones
 
-from community.models import User
+from community.models import Theme, User
 from community.names import validate_name
 from community.text import render_markdown
 
@@ -33,3 +33,10 @@ def adopt_time_zone(*, user: User, name: str) -> bool:
     if user.time_zone or name not in time_zones():
         return False
     return bool(User.objects.filter(pk=user.pk, time_zone="").update(time_zone=name))
+
+
+def set_avoided_themes(*, user: User, theme_ids: list[int]) -> list[Theme]:
+    """Replace the themes a person would rather not see (unknown ids are ignored)."""
+    chosen = list(Theme.objects.filter(pk__in=theme_ids))
+    user.avoided_themes.set(chosen)
+    return chosen

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 
-from community.models import CrisisLine, User
+from community.models import CrisisLine, Theme, User
 from community.permissions import is_organizer, may_use_admin
 
 
@@ -55,3 +55,12 @@ class CrisisLineAdmin(OrganizerAdmin):
     list_display = ["name", "region", "phone", "text", "hours", "order"]
     list_filter = ["region"]
     list_editable = ["order"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(OrganizerAdmin):
+    """The organizers' list of hard themes. Who keeps which theme folded is private."""
+
+    list_display = ["name", "position"]
+    list_editable = ["position"]
+    fields = ["name", "position"]

@@ -1,10 +1,10 @@
-"""Forms for sign-up details and the profile settings page."""
+"""Forms for sign-up details and the profile and themes settings pages."""
 
 from django import forms
 from django.http import HttpRequest
 
 from community.actions import time_zones
-from community.models import Region, User
+from community.models import Region, Theme, User
 from community.names import MAX_NAME_LENGTH, validate_name
 
 
@@ -68,3 +68,14 @@ class ProfileForm(forms.Form):
 
     def clean_display_name(self) -> str:
         return validate_name(self.cleaned_data["display_name"])
+
+
+class AvoidedThemesForm(forms.Form):
+    themes = forms.ModelMultipleChoiceField(
+        label="Themes I'd rather not see",
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Messages and resources with a content warning on these themes stay folded "
+        "for you until you choose to open them. Only you see this list.",
+    )

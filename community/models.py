@@ -200,3 +200,18 @@ class DataExport(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class Theme(models.Model):
+    """A hard theme on the organizers' list, offered as a content warning and as a filter."""
+
+    name = models.CharField(max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # Members who asked to keep this theme folded away in their own view.
+    avoided_by = models.ManyToManyField(User, blank=True, related_name="avoided_themes")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from community.models import CrisisLine, DataExport, Notice
+from community.models import CrisisLine, DataExport, Notice, Theme
 
 
 def crisis_lines_for(region: str) -> QuerySet[CrisisLine]:
@@ -54,3 +54,14 @@ def my_exports(user: Any) -> list[DataExport]:
     """The person's downloads still kept, newest first, without their bytes."""
     found = DataExport.objects.filter(user=user).defer("content")
     return [e for e in found if not e.is_expired]
+
+
+def themes_for(user: Any) -> list[Theme]:
+    """The organizers' themes in their order, each with `avoided` for this person (one query)."""
+    avoided = Theme.avoided_by.through.objects.filter(theme=OuterRef("pk"), user=user.pk)
+    return list(Theme.objects.annotate(avoided=Exists(avoided)))
+
+
+def avoided_names(themes: list[Theme]) -> set[str]:
+    """The lower-cased names of the themes marked avoided, to match content warnings."""
+    return {theme.name.lower() for theme in themes if getattr(theme, "avoided", False)}

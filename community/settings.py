@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # allauth's passkey list says "added 3 days ago" with humanize's naturaltime.
+    "django.contrib.humanize",
     "channels",
     "allauth",
     "allauth.account",
@@ -284,8 +286,11 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "signup": "10/m/ip",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Hearth"
+# A passkey signs a member in on its own; a security key also serves as a second
+# step beside TOTP. Signing up stays email-first so the address is verified.
+MFA_PASSKEY_LOGIN_ENABLED = True
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -34,6 +34,7 @@ urlpatterns = [
     path("settings/my-data/", views.data_export, name="data_export"),
     path("settings/my-data/<int:pk>/download/", views.download_export, name="download_export"),
     path("settings/delete-account/", views.delete_account, name="delete_account"),
+    path("settings/themes/", views.avoided_themes, name="avoided_themes"),
     path("settings/time-zone/", views.detected_time_zone, name="detected_time_zone"),
     path("notes/", views.notes, name="notes"),
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community import actions, erasure, exports, notices, personal_data, selectors
 from community.errors import Refused
-from community.forms import ProfileForm
+from community.forms import AvoidedThemesForm, ProfileForm
 from community.models import Region
 from community.permissions import can_delete_account
 
@@ -119,6 +119,22 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             "grace_days": erasure.GRACE.days,
         },
     )
+
+
+def avoided_themes(request: HttpRequest) -> HttpResponse:
+    """A person's own filter: themes whose content warnings stay folded in their view."""
+    user = request.user
+    if request.method == "POST":
+        form = AvoidedThemesForm(request.POST)
+        if form.is_valid():
+            ids = [theme.pk for theme in form.cleaned_data["themes"]]
+            actions.set_avoided_themes(user=user, theme_ids=ids)  # type: ignore[arg-type]
+            messages.success(request, "Your themes are saved.")
+            return redirect("avoided_themes")
+    else:
+        chosen = [theme for theme in selectors.themes_for(user) if theme.avoided]  # type: ignore[attr-defined]
+        form = AvoidedThemesForm(initial={"themes": chosen})
+    return render(request, "community/avoided_themes.html", {"form": form})
 
 
 @login_required

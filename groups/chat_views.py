@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community import params
 from community.errors import Refused
-from community.selectors import crisis_card_lines
+from community.selectors import avoided_names, crisis_card_lines, themes_for
 from groups import permissions, selectors
 from groups.actions import chat
 from groups.forms import MessageForm
@@ -56,6 +56,8 @@ def room(
     first_seq = next((m.seq for m in page if m.seq is not None), None)
     # Whose messages fold for this reader; the room's script keeps it live (`boundaries`).
     quiet = selectors.room_boundaries(membership).mine
+    themes = themes_for(request.user)
+    avoided = avoided_names(themes)
     return render(
         request,
         "groups/group_home.html",
@@ -70,6 +72,8 @@ def room(
                     "reveal": reveal and m.is_hidden,
                     "first_unread": m.pk == first_unread,
                     "quiet": quiet.get(m.author_id),
+                    # A warning on a theme this reader keeps folded says so.
+                    "avoided": m.content_warning.strip().lower() in avoided,
                 }
                 for m in page
             ],
@@ -77,13 +81,16 @@ def room(
             "before": before,
             "needs_consent": permissions.needs_consent(group, membership),
             "can_post": can_post,
-            "me": me_payload(group, membership, can_post=can_post),
+            # The reader's own themes ride along for the room's script (never in a payload
+            # built for others): live messages on them say so too.
+            "me": {**me_payload(group, membership, can_post=can_post), "avoided": sorted(avoided)},
             "can_facilitate": can_facilitate,
             # The bar of messages waiting for review (groups/_room_alerts.html).
             "held_waiting": selectors.held_for_review(group, membership) if keeps_room else [],
             "form": form or MessageForm(initial={"client_id": uuid.uuid4().hex}),
             "reactions": ReactionKind.choices,
             "intents": Intent.choices,
+            "themes": themes,
             "max_body": LIMITS["MAX_BODY"],
             "help_lines": crisis_card_lines(request.user.region),  # type: ignore[union-attr]
         },

@@ -132,7 +132,10 @@ class MessageForm(forms.Form):
         label="Content warning",
         max_length=120,
         required=False,
-        help_text="Optional. Others see this first and choose whether to read on.",
+        # The organizers' themes (a <datalist> in the room), or the author's own words.
+        widget=forms.TextInput(attrs={"list": "cw-themes"}),
+        help_text="Optional. Pick a theme or write your own. Others see this first and "
+        "choose whether to read on.",
     )
 
 

@@ -34,6 +34,7 @@ var warningInput = composer.querySelector("input[name=content_warning]");
 
 var EDIT_WINDOW_MS = 15 * 60 * 1000;
 var me = JSON.parse($("me-data").textContent);
+var avoided = me.avoided || []; // the reader's own themes (page only)
 var lastSeq = 0;            // highest sequence number seen with nothing missing below it
 var lastChange = Number(room.dataset.lastChange) || 0;
 var ahead = {};             // messages that arrived past a gap, by seq
@@ -315,6 +316,7 @@ function renderBody(li, m) {
   if (m.content_warning) {
     var details = el("details", "cw");
     var summary = el("summary", null, "Content warning: " + m.content_warning + ". ");
+    if (avoided.indexOf(m.content_warning.trim().toLowerCase()) > -1) summary.appendChild(el("span", "cw-theme", "A theme you keep folded. "));
     summary.appendChild(el("span", "cw-action", "Show the message"));
     details.appendChild(summary);
     details.appendChild(body);

@@ -96,8 +96,9 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     messages (with authors and shared resources), the viewer's held ones, the read
     marker update, the viewer's reactions, whose messages fold for the viewer (their
     mutes and blocks, issue 16), the viewer's name for the composer; the
-    navigation's counts; the crisis lines behind "Need help now?"; for a facilitator,
-    the messages waiting for review.
+    navigation's counts; the crisis lines behind "Need help now?"; the themes for the
+    composer with those the viewer keeps folded; for a facilitator, the messages
+    waiting for review.
     History: session*, user, group, membership, verified address, the page, the
     viewer's reactions. (* only with database sessions.)
     """
@@ -120,8 +121,8 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     large = {name: count_queries(client, url) for name, (client, _, url) in views.items()}
     assert large == small
     assert large == {
-        "member page": 12 + SESSION_QUERIES,
-        "facilitator page": 13 + SESSION_QUERIES,
+        "member page": 13 + SESSION_QUERIES,
+        "facilitator page": 14 + SESSION_QUERIES,
         "history": 6 + SESSION_QUERIES,
         "earlier history": 6 + SESSION_QUERIES,
     }

@@ -237,6 +237,7 @@ def stops() -> list[Stop]:
         Stop("notes", lambda d: "/notes/", SIGNED_IN),
         Stop("profile", lambda d: "/settings/profile/", SIGNED_IN),
         Stop("people you've muted or blocked", lambda d: "/settings/boundaries/", SIGNED_IN),
+        Stop("themes I'd rather not see", lambda d: "/settings/themes/", SIGNED_IN),
         Stop("sign in", lambda d: "/accounts/login/", ("visitor",)),
         Stop("sign up", lambda d: "/accounts/signup/", ("visitor",)),
         Stop("password reset", lambda d: "/accounts/password/reset/", ("visitor",)),
@@ -244,6 +245,8 @@ def stops() -> list[Stop]:
         Stop("password change", lambda d: "/accounts/password/change/", ("member",)),
         Stop("two-step sign-in", lambda d: "/accounts/2fa/", SIGNED_IN),
         Stop("two-step sign-in setup", lambda d: "/accounts/2fa/totp/activate/", ("member",)),
+        Stop("passkeys", lambda d: "/accounts/2fa/webauthn/", SIGNED_IN),
+        Stop("add a passkey", lambda d: "/accounts/2fa/webauthn/add/", ("member",)),
     ]
 
 

@@ -166,8 +166,9 @@ def test_group_home(organizer: Any) -> None:
     # group, session, user, membership, verified email; the latest published
     # messages with their authors, the reader's own held ones, marking them read,
     # the reader's own reactions, whose messages fold for the reader (issue 16); the
-    # navigation; the crisis lines behind "Need help now?"
-    assert_constant(small, large, exact=SESSION + 10 + NAV)
+    # navigation; the crisis lines behind "Need help now?"; the themes for the
+    # composer, with those the reader keeps folded
+    assert_constant(small, large, exact=SESSION + 11 + NAV)
 
 
 def test_members_list(organizer: Any) -> None:

@@ -123,6 +123,12 @@ ROWS: dict[str, list[Row]] = {
     "download_export": [
         Row(G("download_export", lambda w: 999_999), frozenset(), refused=302),
     ],
+    "avoided_themes": [
+        Row(lambda w: "/settings/themes/", SIGNED_IN),
+        Row(
+            lambda w: "/settings/themes/", SIGNED_IN, method="POST", data=lambda w: {}, ok=REDIRECT
+        ),
+    ],
     "detected_time_zone": [
         Row(
             lambda w: "/settings/time-zone/",

@@ -1,0 +1,49 @@
+"""Themes a member would rather not see, in real browsers: chosen in Settings, kept live."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from community.models import Theme
+from tests.chat.conftest import make_room
+from tests.e2e.test_chat import open_room
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+NOTE = "A theme you keep folded."
+
+
+def test_a_live_message_on_a_chosen_theme_stays_folded_and_says_why_for_that_reader(
+    server: LiveServer, new_page: Callable[..., Page]
+) -> None:
+    circle: dict[str, Any] = make_room(members=2, facilitators=0)
+    mara_user, sam_user = circle["members"]
+    slug = circle["group"].slug
+
+    # Mara chooses her themes on the settings page, as a member would.
+    mara = open_room(new_page, server, mara_user, slug)
+    mara.goto("/settings/themes/")
+    mara.get_by_label("Suicide").check()
+    mara.get_by_role("button", name="Save themes").click()
+    expect(mara.get_by_text("Your themes are saved.")).to_be_visible()
+    assert list(mara_user.avoided_themes.all()) == [Theme.objects.get(name="Suicide")]
+    mara.goto(f"/groups/{slug}/")
+    expect(mara.locator("#connection")).to_contain_text("Connected")
+
+    sam = open_room(new_page, server, sam_user, slug)
+    sam.get_by_label("Your message").fill("It was a year ago today.")
+    sam.get_by_text("Add a label or content warning").click()
+    sam.get_by_label("Content warning").fill("suicide")
+    sam.get_by_label("Your message").press("Enter")
+
+    warned = mara.locator("#messages .msg").filter(has_text="Content warning: suicide")
+    expect(warned.locator("summary")).to_have_text(
+        f"Content warning: suicide. {NOTE} Show the message"
+    )
+    expect(warned.locator(".msg-body")).to_be_hidden()
+    # Sam chose no themes: the same message has its warning and nothing more.
+    own = sam.locator("#messages .msg").filter(has_text="Content warning: suicide")
+    expect(own.locator("summary")).to_have_text("Content warning: suicide. Show the message")
