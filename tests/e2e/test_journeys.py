@@ -30,7 +30,7 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def test_sign_up_verify_sign_in_and_find_help(page: Page, crisis_lines):
