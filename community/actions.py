@@ -7,6 +7,15 @@ from community.models import Theme, User
 from community.names import validate_name
 from community.text import render_markdown
 
+# The organizers' starting list of hard themes (as migration 0006 seeded it).
+DEFAULT_THEMES = ("Self-harm", "Suicide", "Abuse", "Eating", "Substance use", "Loss of a child")
+
+
+def add_default_themes() -> None:
+    """Put the starting themes back where they are missing (demo data, emptied databases)."""
+    for position, name in enumerate(DEFAULT_THEMES):
+        Theme.objects.get_or_create(name=name, defaults={"position": position})
+
 
 @cache
 def time_zones() -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from typing import TextIO
 
 from allauth.account.models import EmailAddress
 
+from community import actions
 from community.models import CrisisLine, Region, User
 from community.text import render_markdown
 
@@ -104,6 +105,7 @@ def person(email: str) -> User:
 
 
 def seed(out: TextIO) -> None:
+    actions.add_default_themes()
     for email, name, pronouns, role in PEOPLE:
         user, created = User.objects.get_or_create(
             email=email,

@@ -121,6 +121,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
 def avoided_themes(request: HttpRequest) -> HttpResponse:
     """A person's own filter: themes whose content warnings stay folded in their view."""
     user = request.user
