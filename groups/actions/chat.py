@@ -505,14 +505,19 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
         # Taking a reaction back stays open to everyone; giving one asks the author.
         permissions.check_can_react_to(membership, message.author_id)
         Reaction.objects.create(message=message, member=membership, kind=kind)
+    recount_reactions(group, message)
+    return not removed
+
+
+def recount_reactions(group: Group, message: Message) -> None:
+    """Store a message's reaction counts afresh and tell the room (after commit)."""
     counts = dict(
         Reaction.objects.filter(message=message)
         .values_list("kind")
         .annotate(n=Count("id"))
         .values_list("kind", "n")
     )
-    _, change = _next_numbers(group, new_message=False)
-    message.reactions, message.change = counts, change
+    message.reactions, message.change = counts, take_change(group)
     message.save(update_fields=["reactions", "change"])
     events.to_group(
         group.pk,
@@ -521,10 +526,9 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
             "id": message.pk,
             "seq": message.seq,
             "reactions": counts,
-            "change": change,
+            "change": message.change,
         },
     )
-    return not removed
 
 
 def mark_read(*, user: Any, group: Group, seq: int) -> None:

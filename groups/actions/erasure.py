@@ -8,11 +8,11 @@ marks go. Consents stay, tied to the anonymous row.
 
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from groups import events
-from groups.actions.chat import take_change
+from groups.actions.chat import recount_reactions, take_change
 from groups.models import (
     Boundary,
     Group,
@@ -59,24 +59,7 @@ def _take_back_reactions(group: Group, membership: Membership) -> None:
     )
     Reaction.objects.filter(member=membership).delete()
     for message in Message.objects.filter(pk__in=touched):
-        counts = dict(
-            Reaction.objects.filter(message=message)
-            .values_list("kind")
-            .annotate(n=Count("id"))
-            .values_list("kind", "n")
-        )
-        message.reactions, message.change = counts, take_change(group)
-        message.save(update_fields=["reactions", "change"])
-        events.to_group(
-            group.pk,
-            {
-                "type": "reaction.updated",
-                "id": message.pk,
-                "seq": message.seq,
-                "reactions": counts,
-                "change": message.change,
-            },
-        )
+        recount_reactions(group, message)
 
 
 def _withdraw_messages(group: Group, membership: Membership, now: Any) -> None:
