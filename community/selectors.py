@@ -1,5 +1,6 @@
 """Reads for site-wide pages."""
 
+import re
 from typing import Any
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
@@ -62,6 +63,23 @@ def themes_for(user: Any) -> list[Theme]:
     return list(Theme.objects.annotate(avoided=Exists(avoided)))
 
 
+def words(text: str) -> str:
+    """Lower-cased words between single spaces: "Self-harm, loss" is "self harm loss".
+
+    room.js has the same rule (`words`), so a live message folds as a reloaded one does.
+    """
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
 def avoided_names(themes: list[Theme]) -> set[str]:
-    """The lower-cased names of the themes marked avoided, to match content warnings."""
-    return {theme.name.lower() for theme in themes if getattr(theme, "avoided", False)}
+    """The words of the themes marked avoided, to match content warnings."""
+    return {words(theme.name) for theme in themes if getattr(theme, "avoided", False)}
+
+
+def touches(warning: str, avoided: set[str]) -> bool:
+    """Whether a warning names an avoided theme as whole words.
+
+    "Talk of suicide" and "Suicide, loss" touch "suicide"; "suicidal" does not.
+    """
+    padded = f" {words(warning)} "
+    return any(f" {name} " in padded for name in avoided)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from community import params
 from community.errors import Refused
-from community.selectors import avoided_names, crisis_card_lines, themes_for
+from community.selectors import avoided_names, crisis_card_lines, themes_for, touches
 from groups import permissions, selectors
 from groups.actions import chat
 from groups.forms import MessageForm
@@ -73,7 +73,9 @@ def room(
                     "first_unread": m.pk == first_unread,
                     "quiet": quiet.get(m.author_id),
                     # A warning on a theme this reader keeps folded says so.
-                    "avoided": m.content_warning.strip().lower() in avoided,
+                    "avoided": touches(m.content_warning, avoided),
+                    "resource_folded": m.resource is not None
+                    and touches(", ".join(t.name for t in m.resource.themes.all()), avoided),
                 }
                 for m in page
             ],

@@ -4,6 +4,7 @@ from typing import cast
 
 from django import forms
 
+from community.models import Theme
 from groups.models import Intent, JoinPolicy, ResourceKind
 
 PSEUDONYM_HELP = (
@@ -165,6 +166,15 @@ class ResourceForm(forms.Form):
     )
     tags = forms.CharField(
         label="Tags", max_length=200, required=False, help_text="Separate tags with commas."
+    )
+
+    themes = forms.ModelMultipleChoiceField(
+        label="Hard themes it touches on",
+        queryset=Theme.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Everyone sees these named first; people who keep a theme folded see the "
+        "resource folded until they choose to open it.",
     )
 
     def clean_tags(self) -> list[str]:

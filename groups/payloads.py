@@ -34,7 +34,8 @@ def message_payload(message: Message, *, reveal_hidden: bool = False) -> dict[st
 
 
 def resource_card(message: Message) -> dict[str, Any] | None:
-    """A shared resource as the room shows it: title, summary and the link's domain."""
+    """A shared resource as the room shows it: title, summary, the link's domain, and the
+    hard themes it touches on (each reader's script folds those it keeps folded)."""
     resource = message.resource
     if resource is None:
         return None
@@ -44,6 +45,7 @@ def resource_card(message: Message) -> dict[str, Any] | None:
         "summary": resource.summary,
         "domain": resource.link_domain,
         "url": resource.get_absolute_url(),
+        "themes": [theme.name for theme in resource.themes.all()],
     }
 
 

@@ -41,7 +41,9 @@ def _resource(
     group, membership = _library_group(request, slug)
     resource = get_object_or_404(
         selectors.with_author_names(
-            Resource.objects.select_related("group", "author").prefetch_related("tags")
+            Resource.objects.select_related("group", "author").prefetch_related(
+                "tags", selectors.themes_seen_by(request.user)
+            )
         ),
         pk=pk,
         group=group,
@@ -55,7 +57,9 @@ def _resource(
 def library(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     group, membership = _library_group(request, slug)
     query, tag = request.GET.get("q", ""), request.GET.get("tag", "")
-    items = list(selectors.resources(group=group, viewer=request.user, query=query, tag=tag))
+    items = selectors.fold_for(
+        selectors.resources(group=group, viewer=request.user, query=query, tag=tag)
+    )
     return render(
         request,
         "resources/library.html",
@@ -82,7 +86,8 @@ def library(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
 def _form_data(form: ResourceForm) -> dict[str, Any]:
     data = form.cleaned_data
-    return {key: data[key] for key in ("title", "summary", "body", "link", "kind", "tags")}
+    fields = ("title", "summary", "body", "link", "kind", "tags", "themes")
+    return {key: data[key] for key in fields}
 
 
 @login_required
@@ -112,6 +117,7 @@ def write(request: HttpRequest, slug: str | None = None, pk: int | None = None) 
             "link": resource.link,
             "kind": resource.kind,
             "tags": ", ".join(t.name for t in resource.tags.all()),
+            "themes": list(resource.themes.all()),
         }
     form = ResourceForm(request.POST or None, initial=initial)
     preview = None
@@ -174,6 +180,7 @@ def _share_targets(request: HttpRequest, resource: Resource) -> list[tuple[str, 
 @login_required
 def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     resource, membership = _resource(request, slug, pk)
+    selectors.fold_for([resource])
     targets = (
         _share_targets(request, resource) if resource.status == ResourceStatus.PUBLISHED else []
     )
@@ -290,6 +297,6 @@ def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "group": group,
             "membership": membership,
-            "items": selectors.suggestions(group),
+            "items": selectors.fold_for(selectors.suggestions(group, viewer=request.user)),
         },
     )

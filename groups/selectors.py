@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -21,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, NullIf
 
+from community.models import Theme
 from community.text import render_word_diff
 from groups.models import (
     Agreement,
@@ -203,6 +205,7 @@ def _visible_messages(group: Group, viewer: Membership) -> QuerySet[Message]:
         Message.objects.filter(group=group)
         .filter(Q(held=False) | Q(author=viewer))
         .select_related("author__user", "resource__group")
+        .prefetch_related("resource__themes")  # no query unless a resource was shared
     )
 
 
@@ -306,7 +309,7 @@ def resources(
     items = with_author_names(
         Resource.objects.filter(scope, status=status)
         .select_related("group")
-        .prefetch_related("tags")
+        .prefetch_related("tags", themes_seen_by(viewer))
     )
     if tag:
         items = items.filter(tags__slug=tag.replace("\x00", ""))
@@ -339,16 +342,35 @@ def resources(
     return items.filter(text).distinct().order_by("-pinned", "-created_at")
 
 
-def suggestions(group: Group) -> QuerySet[Resource]:
+def suggestions(group: Group, *, viewer: Any) -> QuerySet[Resource]:
     """A group's suggestions waiting for review, newest first, with who suggested each.
 
-    The page shows no tags, so none are fetched (the library's selector prefetches them).
+    The page shows no tags, so none are fetched (the library's selector prefetches them),
+    but it names the hard themes a reviewer should know of.
     """
     return with_author_names(
         Resource.objects.filter(group=group, status=ResourceStatus.SUGGESTED)
         .select_related("group")
+        .prefetch_related(themes_seen_by(viewer))
         .order_by("-created_at")
     )
+
+
+def themes_seen_by(reader: Any) -> Prefetch:
+    """A resource's themes, each with `avoided`: whether this reader keeps it folded."""
+    avoided = Theme.avoided_by.through.objects.filter(theme=OuterRef("pk"), user=reader.pk)
+    return Prefetch("themes", queryset=Theme.objects.annotate(avoided=Exists(avoided)))
+
+
+def fold_for[R: Resource](items: Iterable[R]) -> list[R]:
+    """Each resource with `theme_names` (for everyone) and `folded`: whether it touches a
+    theme the reader keeps folded (themes prefetched with `themes_seen_by`)."""
+    shown = list(items)
+    for resource in shown:
+        themes = list(resource.themes.all())
+        resource.theme_names = ", ".join(theme.name for theme in themes)
+        resource.folded = any(getattr(theme, "avoided", False) for theme in themes)
+    return shown
 
 
 def resource_tags(group: Group | None) -> QuerySet[ResourceTag]:

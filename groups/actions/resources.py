@@ -8,6 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from community.errors import Refused
+from community.models import Theme
 from community.text import link_domain, render_markdown, safe_link
 from groups import permissions
 from groups.models import Group, Resource, ResourceHelped, ResourceKind, ResourceStatus, ResourceTag
@@ -45,6 +46,7 @@ def create(
     link: str = "",
     kind: str = ResourceKind.ARTICLE,
     tags: Iterable[str] = (),
+    themes: Iterable[Theme] = (),
 ) -> Resource:
     """Publish a resource (those who may) or suggest one to a group (its members)."""
     membership = permissions.membership_for(actor, group) if group is not None else None
@@ -62,6 +64,7 @@ def create(
     _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
     resource.save()
     resource.tags.set(tags_named(ResourceTag, tags))
+    resource.themes.set(themes)
     return resource
 
 
@@ -85,12 +88,14 @@ def edit(
     link: str = "",
     kind: str = ResourceKind.ARTICLE,
     tags: Iterable[str] = (),
+    themes: Iterable[Theme] = (),
 ) -> Resource:
     resource = _editable(actor, resource)
     _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
     resource.updated_at = timezone.now()
     resource.save()
     resource.tags.set(tags_named(ResourceTag, tags))
+    resource.themes.set(themes)
     return resource
 
 

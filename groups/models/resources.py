@@ -46,6 +46,8 @@ class Resource(models.Model):
         max_length=10, choices=ResourceKind.choices, default=ResourceKind.ARTICLE
     )
     tags = models.ManyToManyField(ResourceTag, blank=True, related_name="resources")
+    # Hard themes it touches on: named to everyone, folded for those who avoid them.
+    themes = models.ManyToManyField("community.Theme", blank=True, related_name="resources")
     group = models.ForeignKey(
         Group, null=True, blank=True, on_delete=models.CASCADE, related_name="resources"
     )

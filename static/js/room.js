@@ -62,6 +62,14 @@ var ADVICE = /\b(you should|you shouldn'?t|have you tried|why don'?t you|you nee
 
 // --- Small helpers ---
 
+// The server's rule (community.selectors.words/touches): a warning touches an avoided
+// theme when it names it as whole words.
+function words(text) { return " " + text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim() + " "; }
+function touches(warning) {
+  var padded = words(warning);
+  return avoided.some(function (name) { return padded.indexOf(words(name)) > -1; });
+}
+
 function el(tag, cls, text) {
   var node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -316,7 +324,7 @@ function renderBody(li, m) {
   if (m.content_warning) {
     var details = el("details", "cw");
     var summary = el("summary", null, "Content warning: " + m.content_warning + ". ");
-    if (avoided.indexOf(m.content_warning.trim().toLowerCase()) > -1) summary.appendChild(el("span", "cw-theme", "A theme you keep folded. "));
+    if (touches(m.content_warning)) summary.appendChild(el("span", "cw-theme", "A theme you keep folded. "));
     summary.appendChild(el("span", "cw-action", "Show the message"));
     details.appendChild(summary);
     details.appendChild(body);
@@ -326,11 +334,22 @@ function renderBody(li, m) {
   }
   if (m.resource) {
     var card = el("div", "resource-share card");
+    var themes = (m.resource.themes || []).join(", ");
+    var inner = card;
+    if (themes && touches(themes)) { // folded like a content warning, for this reader only
+      inner = el("details", "cw resource-fold");
+      var fold = el("summary", null, "A shared resource that touches on " + themes + ". ");
+      fold.appendChild(el("span", "cw-theme", "A theme you keep folded. "));
+      fold.appendChild(el("span", "cw-action", "Show it"));
+      inner.appendChild(fold);
+      card.appendChild(inner);
+    }
     var title = el("p", "resource-share-title");
     title.appendChild(link(m.resource.title, m.resource.url));
-    card.appendChild(title);
-    if (m.resource.summary) card.appendChild(el("p", null, m.resource.summary));
-    if (m.resource.domain) card.appendChild(el("p", "muted", m.resource.domain));
+    inner.appendChild(title);
+    if (m.resource.summary) inner.appendChild(el("p", null, m.resource.summary));
+    if (m.resource.domain) inner.appendChild(el("p", "muted", m.resource.domain));
+    if (themes) inner.appendChild(el("p", "resource-themes", "Touches on: " + themes));
     li.appendChild(card);
   }
 }

@@ -11,6 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from community.actions import add_default_themes
+from community.models import Theme
 from groups.actions import chat
 from groups.actions import resources as resource_actions
 from groups.models import Group, Message
@@ -38,9 +40,14 @@ def grow_history(people: dict[str, Any], upto: int) -> None:
     group = Group.objects.get(pk=people["group"].pk)
     authors = [*people["members"], *people["facilitators"]]
     viewer = people["members"][0]
+    add_default_themes()
     shared = [
         resource_actions.create(
-            actor=people["facilitators"][0], group=group, title="Grounding", body="Five senses."
+            actor=people["facilitators"][0],
+            group=group,
+            title="Grounding",
+            body="Five senses.",
+            themes=Theme.objects.all()[:2],
         ),
         resource_actions.create(
             actor=people["organizer"], group=None, title="Lines", link="https://example.org/help"
@@ -93,14 +100,14 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     """The room page (latest 50) and JSON history pages cost a fixed number of queries.
 
     Room page: group, session*, user, membership, verified address, the page of
-    messages (with authors and shared resources), the viewer's held ones, the read
+    messages (with authors and shared resources), the shared resources' themes, the viewer's held ones, the read
     marker update, the viewer's reactions, whose messages fold for the viewer (their
     mutes and blocks, issue 16), the viewer's name for the composer; the
     navigation's counts; the crisis lines behind "Need help now?"; the themes for the
     composer with those the viewer keeps folded; for a facilitator, the messages
     waiting for review.
-    History: session*, user, group, membership, verified address, the page, the
-    viewer's reactions. (* only with database sessions.)
+    History: session*, user, group, membership, verified address, the page, the shared
+    resources' themes, the viewer's reactions. (* only with database sessions.)
     """
     group = people["group"]
     page = reverse("groups:group", args=[group.slug])
@@ -111,9 +118,9 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
         "member page": (member, page, page),
         "facilitator page": (facilitator, page, page),
         "history": (member, history, history),
-        "earlier history": (member, f"{history}?before=3", f"{history}?before=71"),
+        "earlier history": (member, f"{history}?before=9", f"{history}?before=71"),
     }
-    grow_history(people, 5)
+    grow_history(people, 8)  # a shared resource from the seventh
     for client, url, _ in views.values():
         client.get(url)  # warm the per-process caches (content types, templates)
     small = {name: count_queries(client, url) for name, (client, url, _) in views.items()}
@@ -121,10 +128,10 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     large = {name: count_queries(client, url) for name, (client, _, url) in views.items()}
     assert large == small
     assert large == {
-        "member page": 13 + SESSION_QUERIES,
-        "facilitator page": 14 + SESSION_QUERIES,
-        "history": 6 + SESSION_QUERIES,
-        "earlier history": 6 + SESSION_QUERIES,
+        "member page": 14 + SESSION_QUERIES,
+        "facilitator page": 15 + SESSION_QUERIES,
+        "history": 7 + SESSION_QUERIES,
+        "earlier history": 7 + SESSION_QUERIES,
     }
     shown = member.get(page).content.decode()
     assert shown.count('<li class="msg') == 51  # the latest 50 + the viewer's held one

@@ -33,6 +33,7 @@ def card_of(resource: Resource) -> dict[str, Any]:
         "summary": resource.summary,
         "domain": resource.link_domain,
         "url": resource.get_absolute_url(),
+        "themes": [],
     }
 
 
@@ -309,6 +310,7 @@ async def test_a_hostile_card_over_the_socket_is_plain_text_and_an_address_on_th
         "summary": SUMMARY,
         "domain": "ok.example",
         "url": f"/groups/{group.slug}/resources/{hostile.pk}/",
+        "themes": [],
     }
     # The note with it is chat text: escaped, nothing that runs, links only http(s).
     assert executable_constructs(message["html"]) == []

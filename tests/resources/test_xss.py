@@ -280,6 +280,7 @@ def test_chat_card_in_the_room_and_the_json_history(
         "summary": SUMMARY,
         "domain": "ok.example",
         "url": f"/groups/{world.group.slug}/resources/{hostile.pk}/",
+        "themes": [],
     }
     assert executable_constructs(payload["html"]) == []
 
