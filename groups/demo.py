@@ -3,6 +3,7 @@
 from typing import Any, TextIO
 
 from community.demo import person
+from community.models import Theme
 from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -213,7 +214,17 @@ GROUP_RESOURCES: dict[str, list[dict[str, Any]]] = {
             "tags": ["Grief", "Writing"],
             "body": "Start with *Dear ...* and write whatever comes. You never have to send "
             "it or share it. Some people like to begin with a memory, others with a question.",
-        }
+        },
+        {
+            "title": "When your child has died",
+            "summary": "Words from parents who have walked this, for the first months.",
+            "kind": "article",
+            "tags": ["Grief"],
+            "themes": ["Loss of a child"],  # folded for those who keep this theme folded
+            "body": "There is no right way to carry this. Many parents found that the first "
+            "months asked only for getting through each day: eating something, sleeping "
+            "when sleep came, letting one person in.",
+        },
     ],
 }
 
@@ -226,9 +237,10 @@ def _resources(organizer: Any) -> None:
     for name, specs in GROUP_RESOURCES.items():
         group = Group.objects.get(name=name)
         facilitator = group.memberships.filter(role="facilitator").first()
-        for spec in specs:
+        for spec in map(dict, specs):  # a copy: the module's list may seed again
+            themes = Theme.objects.filter(name__in=spec.pop("themes", []))
             if facilitator is not None:
-                resource_actions.create(actor=facilitator.user, group=group, **spec)
+                resource_actions.create(actor=facilitator.user, group=group, themes=themes, **spec)
 
 
 def seed(out: TextIO) -> None:

@@ -59,6 +59,9 @@ class Resource(models.Model):
         max_length=10, choices=ResourceStatus.choices, default=ResourceStatus.PUBLISHED
     )
     helped_count = models.PositiveIntegerField(default=0)
+    # Set for showing by `selectors.fold_for`: the themes named, and folded for this reader.
+    theme_names: str = ""
+    folded: bool = False
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -100,9 +100,9 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     """The room page (latest 50) and JSON history pages cost a fixed number of queries.
 
     Room page: group, session*, user, membership, verified address, the page of
-    messages (with authors and shared resources), the shared resources' themes, the viewer's held ones, the read
-    marker update, the viewer's reactions, whose messages fold for the viewer (their
-    mutes and blocks, issue 16), the viewer's name for the composer; the
+    messages (with authors and shared resources), the shared resources' themes, the
+    viewer's held ones, the read marker update, the viewer's reactions, whose messages
+    fold for the viewer (their mutes and blocks, issue 16), the viewer's name for the composer; the
     navigation's counts; the crisis lines behind "Need help now?"; the themes for the
     composer with those the viewer keeps folded; for a facilitator, the messages
     waiting for review.
