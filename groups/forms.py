@@ -50,6 +50,14 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Optional. Only the facilitators see it. Share only what feels comfortable.",
     )
+    pseudonym = forms.CharField(
+        label="Name in this group", max_length=80, required=False, help_text=PSEUDONYM_HELP
+    )
+
+    def __init__(self, *args, allow_pseudonym: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_pseudonym:
+            del self.fields["pseudonym"]
 
 
 class InviteForm(forms.Form):

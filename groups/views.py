@@ -92,7 +92,7 @@ def _landing(
             initial={"agreement_version": group.agreement_version},
             allow_pseudonym=group.pseudonyms_allowed,
         ),
-        "request_form": request_form or RequestForm(),
+        "request_form": request_form or RequestForm(allow_pseudonym=group.pseudonyms_allowed),
         "verified": permissions.is_verified(request.user),
     }
     return render(request, "groups/landing.html", context, status=status)
@@ -144,7 +144,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def request_join(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.get_group(slug)
-    form = RequestForm(request.POST)
+    form = RequestForm(request.POST, allow_pseudonym=group.pseudonyms_allowed)
     if form.is_valid():
         try:
             member_actions.request_to_join(user=request.user, group=group, **form.cleaned_data)

@@ -191,8 +191,10 @@ def join_group(
 
 
 @transaction.atomic
-def request_to_join(*, user: Any, group: Group, note: str = "") -> JoinRequest:
-    """Ask the facilitators of a by-request group for a seat."""
+def request_to_join(
+    *, user: Any, group: Group, note: str = "", pseudonym: str = ""
+) -> JoinRequest:
+    """Ask the facilitators of a by-request group for a seat, under the name asked for."""
     _check_standing(user)
     membership = Membership.objects.filter(group=group, user=user).first()
     _refuse_if_banned(membership)
@@ -204,9 +206,12 @@ def request_to_join(*, user: Any, group: Group, note: str = "") -> JoinRequest:
         raise Refused("not_by_request", "This group does not take requests to join.")
     if JoinRequest.objects.filter(group=group, user=user, status=RequestStatus.PENDING).exists():
         raise Refused("already_requested", "Your request is already with the facilitators.")
+    cleaned, _ = _pseudonym(group, user, pseudonym)
     try:
         with transaction.atomic():
-            return JoinRequest.objects.create(group=group, user=user, note=note.strip()[:500])
+            return JoinRequest.objects.create(
+                group=group, user=user, note=note.strip()[:500], pseudonym=cleaned
+            )
     except IntegrityError:
         raise Refused(
             "already_requested", "Your request is already with the facilitators."
@@ -242,13 +247,19 @@ def decide_request(*, actor: Any, join_request: JoinRequest, approve: bool) -> J
         if group.archived:
             raise Refused("archived", "This group has closed and is not taking new members.")
         _check_seat(group)
+        try:
+            pseudonym, key = _pseudonym(group, join_request.user, join_request.pseudonym)
+        except Refused:
+            # Someone took a look-alike name while the request waited: they choose
+            # another when they first read the agreement (`consent`).
+            pseudonym, key = "", ""
         _seat(
             group=group,
             user=join_request.user,
             membership=membership,
             consented=0,
-            pseudonym="",
-            key="",
+            pseudonym=pseudonym,
+            key=key,
         )
     join_request.status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     join_request.decided_at = timezone.now()

@@ -182,6 +182,9 @@ class JoinRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests"
     )
     note = models.TextField(max_length=500, blank=True)
+    # The name they asked to go by, where the group allows one: the facilitators
+    # reading the request see this, never the account's own name behind it.
+    pseudonym = models.CharField(max_length=80, blank=True)
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
     )
@@ -203,6 +206,11 @@ class JoinRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Request {self.pk} ({self.status})"
+
+    @property
+    def name(self) -> str:
+        """The name the facilitators see: the pseudonym asked for, else the account's."""
+        return self.pseudonym or self.user.display_name
 
 
 class Invite(models.Model):
