@@ -191,9 +191,7 @@ def join_group(
 
 
 @transaction.atomic
-def request_to_join(
-    *, user: Any, group: Group, note: str = "", pseudonym: str = ""
-) -> JoinRequest:
+def request_to_join(*, user: Any, group: Group, note: str = "", pseudonym: str = "") -> JoinRequest:
     """Ask the facilitators of a by-request group for a seat, under the name asked for."""
     _check_standing(user)
     membership = Membership.objects.filter(group=group, user=user).first()
