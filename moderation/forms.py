@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from moderation.actions.common import CLAUSE_MAX, REASON_MAX
 from moderation.actions.members import MUTE_CHOICES, NUDGE_MAX
 from moderation.actions.reports import NOTE_MAX
-from moderation.actions.rooms import PAUSE_MESSAGE_MAX
+from moderation.actions.rooms import GROUNDING_PROMPT, PAUSE_MESSAGE_MAX
 from moderation.models import FilterAction
 
 
@@ -117,10 +117,12 @@ class PauseForm(forms.Form):
         help_text="Leave empty to pause until you resume by hand.",
     )
     message = forms.CharField(
-        label="A grounding message shown to everyone (optional)",
+        label="A grounding message shown to everyone",
         max_length=PAUSE_MESSAGE_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        initial=GROUNDING_PROMPT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Put it in your own words, or keep ours. Left empty, ours is shown.",
     )
 
 

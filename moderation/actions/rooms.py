@@ -14,6 +14,11 @@ from moderation import permissions
 from moderation.actions.common import require
 
 PAUSE_MESSAGE_MAX = 300
+# What a pause says when the facilitator adds no words of their own (issue 17 item 5).
+GROUNDING_PROMPT = (
+    "Let's take a breath together. Feel your feet on the floor, let your shoulders drop, "
+    "and notice three things you can see. We'll pick up again soon."
+)
 
 
 def _room(actor: Any, group: Group) -> Group:
@@ -36,8 +41,11 @@ def set_slow_mode(*, actor: Any, group: Group, seconds: int) -> Group:
 
 @transaction.atomic
 def pause(*, actor: Any, group: Group, minutes: int | None, message: str = "") -> Group:
-    """Pause the room: only facilitators post until it resumes (by hand or at a set time)."""
+    """Pause the room: only facilitators post until it resumes (by hand or at a set time).
+
+    A pause without words of the facilitator's own carries the grounding prompt."""
     message = check_text(message, field="message", max_length=PAUSE_MESSAGE_MAX, collapse=True)
+    message = message or GROUNDING_PROMPT
     room = _room(actor, group)
     if minutes is not None and not 1 <= minutes <= 24 * 60:
         raise Refused("invalid", "A pause can last from a minute to a day, or until resumed.")

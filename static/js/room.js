@@ -570,6 +570,8 @@ function applyRoom(state) {
   }
   roomState.textContent = parts.join(" ");
   roomState.classList.toggle("hidden", !parts.length);
+  var breathe = $("breathe");
+  if (breathe) breathe.classList.toggle("hidden", !state.paused || !!state.archived);
 }
 
 // --- Events from the server ---
