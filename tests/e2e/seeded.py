@@ -170,7 +170,9 @@ def seed() -> Demo:
         link="https://example.org/playlist",
     )
     demo.ids["suggestion"] = suggestion.pk
-    demo.ids["group_resource"] = Resource.objects.get(group=grief, status="published").pk
+    demo.ids["group_resource"] = Resource.objects.get(
+        group=grief, title="Writing a letter to the person you lost"
+    ).pk
     demo.ids["community_resource"] = Resource.objects.get(
         group=None, title="How to listen without fixing"
     ).pk
