@@ -1,11 +1,13 @@
 """Forms for joining, requests, invitations, group settings and agreements."""
 
+from datetime import date
 from typing import cast
 
 from django import forms
 
+from community.actions import time_zones
 from community.models import Theme
-from groups.models import Intent, JoinPolicy, ResourceKind
+from groups.models import Intent, JoinPolicy, Repeat, ResourceKind
 
 PSEUDONYM_HELP = (
     "Optional. This group lets you use a different name inside it. Leave empty to use "
@@ -202,3 +204,77 @@ class ShareForm(forms.Form):
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["group"]).choices = list(groups)
+
+
+WEEKDAYS = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
+REMINDERS = [
+    (0, "No reminder"),
+    (15, "15 minutes before"),
+    (30, "30 minutes before"),
+    (60, "An hour before"),
+    (180, "Three hours before"),
+    (1440, "A day before"),
+]
+
+
+class ScheduleForm(forms.Form):
+    repeat = forms.ChoiceField(
+        label="How often the group meets", choices=Repeat.choices, widget=forms.RadioSelect
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="On these days",
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For every week or every other week.",
+    )
+    first_date = forms.DateField(
+        label="Starting on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Every other week counts from this date's week.",
+    )
+    dates = forms.CharField(
+        label="Dates",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For given dates: one per line, as 2026-12-31.",
+    )
+    start_time = forms.TimeField(
+        label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    duration_minutes = forms.IntegerField(label="Length in minutes", min_value=15, max_value=600)
+    time_zone = forms.ChoiceField(
+        label="The group's time zone",
+        choices=lambda: [(z, z) for z in time_zones()],
+        help_text="Members see each session in their own time zone.",
+    )
+    reminder_minutes = forms.TypedChoiceField(
+        label="Reminder", choices=REMINDERS, coerce=int, initial=60
+    )
+
+    def clean_dates(self) -> list[date]:
+        found = []
+        for line in self.cleaned_data["dates"].split():
+            try:
+                found.append(date.fromisoformat(line))
+            except ValueError:
+                raise forms.ValidationError(f"“{line[:20]}” is not a date like 2026-12-31.") from None
+        return found
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("repeat") in (Repeat.WEEKLY, Repeat.FORTNIGHTLY) and not cleaned.get(
+            "first_date"
+        ):
+            self.add_error("first_date", "Please say from which date the group meets.")
+        return cleaned

@@ -162,7 +162,7 @@ def _may_become_member(user: Any, group: Group, membership: Membership | None) -
 def get_group(slug: str) -> Group:
     """Fetch a group anyone may know of (its landing page), or 404."""
     try:
-        return Group.objects.get(slug=slug)
+        return Group.objects.select_related("schedule").get(slug=slug)
     except Group.DoesNotExist:
         raise NotFound("No group here.") from None
 

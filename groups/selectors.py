@@ -54,6 +54,7 @@ def directory(topic: str = "") -> QuerySet[Group]:
     """Listed, open-for-business groups with their size and topics."""
     groups = (
         Group.objects.filter(listed=True, archived=False)
+        .select_related("schedule")
         .annotate(member_count=Count("memberships", filter=ACTIVE))
         .prefetch_related("topics")
         .order_by("name")
@@ -75,6 +76,7 @@ def current_agreement(group: Group) -> Agreement | None:
 def group_with_size(slug: str) -> Group | None:
     return (
         Group.objects.filter(slug=slug)
+        .select_related("schedule")
         .annotate(member_count=Count("memberships", filter=ACTIVE))
         .prefetch_related("topics")
         .first()
@@ -98,7 +100,7 @@ def my_memberships(user: Any) -> QuerySet[Membership]:
     """A person's active groups, with what they need to show on the home page."""
     return (
         Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
-        .select_related("group")
+        .select_related("group__schedule")
         .annotate(unread=F("group__last_seq") - F("last_read_seq"))
         .order_by("group__name")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import boundary_views, chat_views, views
+from groups import boundary_views, calendar_views, chat_views, views
 from groups import resource_views as resources
 
 app_name = "groups"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.new_group, name="new"),
     path("requests/<int:pk>/withdraw/", views.withdraw_request, name="withdraw"),
     path("invite/<str:token>/", views.invite, name="invite"),
+    path("calendar/<str:token>.ics", calendar_views.calendar_feed, name="calendar_feed"),
     path("<slug:slug>/", views.group, name="group"),
     path("<slug:slug>/messages/", chat_views.history, name="history"),
     path("<slug:slug>/messages/post/", chat_views.post_message, name="post"),
@@ -30,6 +31,8 @@ urlpatterns = [
     path("<slug:slug>/leave/", views.leave, name="leave"),
     path("<slug:slug>/name/", views.rename, name="rename"),
     path("<slug:slug>/members/", views.members, name="members"),
+    path("<slug:slug>/schedule/", calendar_views.schedule, name="schedule"),
+    path("<slug:slug>/calendar/", calendar_views.calendar, name="calendar"),
     path("<slug:slug>/members/<int:pk>/boundary/", boundary_views.set_boundary, name="boundary"),
     path("<slug:slug>/requests/", views.requests, name="requests"),
     path("<slug:slug>/invites/", views.invites, name="invites"),

@@ -30,12 +30,14 @@ from groups.models.resources import (
     ResourceStatus,
     ResourceTag,
 )
+from groups.models.schedules import CalendarFeed, Repeat, Schedule
 
 __all__ = [
     "Agreement",
     "AuditEntry",
     "Boundary",
     "BoundaryKind",
+    "CalendarFeed",
     "Clause",
     "Consent",
     "Group",
@@ -51,6 +53,7 @@ __all__ = [
     "NameChange",
     "Reaction",
     "ReactionKind",
+    "Repeat",
     "RequestStatus",
     "Resource",
     "ResourceHelped",
@@ -58,5 +61,6 @@ __all__ = [
     "ResourceStatus",
     "ResourceTag",
     "Role",
+    "Schedule",
     "Topic",
 ]

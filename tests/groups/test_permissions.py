@@ -32,6 +32,7 @@ from groups import permissions
 from groups.models import (
     Agreement,
     AuditEntry,
+    CalendarFeed,
     Consent,
     Group,
     Invite,
@@ -41,6 +42,7 @@ from groups.models import (
     MembershipStatus,
     RequestStatus,
     Role,
+    Schedule,
 )
 from tests.groups.conftest import NAMES, ROLES, V2_ADDED, World
 from tests.html import find, text_of, unmasked, unmasked_headers
@@ -207,6 +209,21 @@ def invite_made(world: World, user: Any) -> None:
     made = Invite.objects.filter(group=world.group, created_by=user).latest("created_at")
     assert (made.max_uses, made.uses, made.revoked_at) == (3, 0, None)
     assert made.is_usable
+
+
+def feed_made(world: World, user: Any) -> None:
+    (feed,) = CalendarFeed.objects.filter(membership__user=user, membership__group=world.group)
+    assert feed.revoked_at is None and len(feed.token) >= 32
+
+
+def schedule_saved(world: World, user: Any) -> None:
+    schedule = Schedule.objects.get(group=world.group)
+    assert (schedule.days, schedule.start_time.hour, schedule.time_zone) == (
+        [3],
+        19,
+        "Europe/London",
+    )
+    assert AuditEntry.objects.filter(action="schedule_set", actor=user).exists()
 
 
 def invite_revoked(world: World, user: Any) -> None:
@@ -487,6 +504,47 @@ PAGES = [
         everyone("404", visitor="login", facilitator="page", organizer="page"),
         template="groups/invites.html",
         shows=("Invitation links", "0 of 1"),
+    ),
+    Page(
+        "meeting times",
+        "get",
+        G + "/calendar/",
+        everyone("404", visitor="login", **only("page", READERS)),
+        template="groups/calendar.html",
+        shows=("In your calendar", "Make my calendar link"),
+    ),
+    Page(
+        "meeting times POST (calendar link)",
+        "post",
+        G + "/calendar/",
+        everyone("404", visitor="login", **only("done", READERS)),
+        done=feed_made,
+        done_to=G + "/calendar/",
+    ),
+    Page(
+        "schedule",
+        "get",
+        G + "/schedule/",
+        everyone("404", visitor="login", facilitator="page", organizer="page"),
+        template="groups/schedule.html",
+        shows=("When the group meets", "Save the meeting times"),
+    ),
+    Page(
+        "schedule POST",
+        "post",
+        G + "/schedule/",
+        everyone("404", visitor="login", facilitator="done", organizer="done"),
+        data=lambda w: {
+            "repeat": "weekly",
+            "weekdays": ["3"],
+            "first_date": "2026-12-03",
+            "start_time": "19:00",
+            "duration_minutes": 90,
+            "time_zone": "Europe/London",
+            "reminder_minutes": 60,
+        },
+        done=schedule_saved,
+        done_to=G + "/schedule/",
     ),
     Page(
         "invites POST (create)",
@@ -825,6 +883,9 @@ def test_page_for_every_role(world: World, page: Page, subtests: Any) -> None:
 CHAT_PAGES = {"history", "post", "react", "delete"}
 # Mute and block (issue 16 item 1): every role in tests/groups/test_boundaries.py.
 BOUNDARY_PAGES = {"boundary"}
+# The calendar feed has no signed-in person: its token is the credential, tested
+# (live, revoked, after leaving) in tests/groups/test_schedules.py.
+FEED_PAGES = {"calendar_feed"}
 RESOURCE_PAGES = {
     "resources",
     "resource_new",
@@ -844,7 +905,7 @@ def test_matrix_covers_every_group_url() -> None:
 
     sample = {"slug": "abcdefghjk", "token": "a-token", "invite": 1, "request": 1}
     covered = {resolve(page.path.format(**sample)).url_name for page in PAGES}
-    covered |= CHAT_PAGES | RESOURCE_PAGES | BOUNDARY_PAGES
+    covered |= CHAT_PAGES | RESOURCE_PAGES | BOUNDARY_PAGES | FEED_PAGES
     missing = {pattern.name for pattern in urlpatterns} - covered
     assert not missing, f"group pages without a row in PAGES: {missing}"
 

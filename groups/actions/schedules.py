@@ -1,0 +1,114 @@
+"""Setting when a group meets, and the private calendar links of its members."""
+
+from datetime import date, time
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from community.actions import time_zones
+from community.errors import Refused
+from groups import audit, permissions
+from groups.models import CalendarFeed, Group, Membership, Repeat, Schedule
+
+MAX_DATES = 60
+MAX_LENGTH_MINUTES = 600
+MAX_REMINDER_MINUTES = 2880  # two days
+
+
+def _require_keeper(actor: Any, group: Group) -> None:
+    membership = permissions.membership_for(actor, group)
+    if not (
+        permissions.can_facilitate(actor, group, membership) or permissions.is_organizer(actor)
+    ):
+        raise Refused("forbidden", "Only the group's facilitators and organizers can do that.")
+
+
+def _checked(
+    repeat: str, weekdays: list[int], dates: list[date], duration: int, zone: str, reminder: int
+) -> None:
+    if repeat not in Repeat.values:
+        raise Refused("invalid", "Please choose how often the group meets.")
+    if repeat == Repeat.DATES and not dates:
+        raise Refused("invalid", "Please give at least one date.")
+    if repeat != Repeat.DATES and not weekdays:
+        raise Refused("invalid", "Please choose at least one day of the week.")
+    if len(dates) > MAX_DATES:
+        raise Refused("invalid", f"Please give at most {MAX_DATES} dates.")
+    if any(not 0 <= day <= 6 for day in weekdays):
+        raise Refused("invalid", "Please choose days of the week.")
+    if not 15 <= duration <= MAX_LENGTH_MINUTES:
+        raise Refused("invalid", f"A session lasts from 15 to {MAX_LENGTH_MINUTES} minutes.")
+    if zone not in time_zones():
+        raise Refused("invalid", "Please choose the group's time zone.")
+    if not 0 <= reminder <= MAX_REMINDER_MINUTES:
+        raise Refused("invalid", "A reminder goes out at most two days before.")
+
+
+@transaction.atomic
+def set_schedule(
+    *,
+    actor: Any,
+    group: Group,
+    repeat: str,
+    weekdays: list[int],
+    first_date: date,
+    dates: list[date],
+    start_time: time,
+    duration_minutes: int,
+    time_zone: str,
+    reminder_minutes: int,
+) -> Schedule:
+    """Create or replace the group's schedule."""
+    _require_keeper(actor, group)
+    _checked(repeat, weekdays, dates, duration_minutes, time_zone, reminder_minutes)
+    if repeat == Repeat.DATES:
+        weekdays, first_date = [], min(dates)
+    else:
+        dates = []
+    schedule, _ = Schedule.objects.update_or_create(
+        group=group,
+        defaults={
+            "repeat": repeat,
+            "weekdays": ",".join(str(d) for d in sorted(set(weekdays))),
+            "first_date": first_date,
+            "dates": sorted({d.isoformat() for d in dates}),
+            "start_time": start_time,
+            "duration_minutes": duration_minutes,
+            "time_zone": time_zone,
+            "reminder_minutes": reminder_minutes,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit.record("schedule_set", actor=actor, group=group)
+    return schedule
+
+
+@transaction.atomic
+def clear_schedule(*, actor: Any, group: Group) -> None:
+    _require_keeper(actor, group)
+    if Schedule.objects.filter(group=group).delete()[0]:
+        audit.record("schedule_cleared", actor=actor, group=group)
+
+
+def _require_member(membership: Membership | None) -> Membership:
+    if not permissions.is_member(membership) or membership is None:
+        raise Refused("forbidden", "Only members of this group can do that.")
+    return membership
+
+
+@transaction.atomic
+def open_feed(*, membership: Membership | None) -> CalendarFeed:
+    """The member's calendar link: the one they have, else a new one."""
+    membership = _require_member(membership)
+    feed = CalendarFeed.objects.filter(membership=membership, revoked_at=None).first()
+    return feed or CalendarFeed.objects.create(membership=membership)
+
+
+@transaction.atomic
+def revoke_feeds(*, membership: Membership | None) -> int:
+    """Stop every calendar link of this member here; a calendar app gets 404 after."""
+    membership = _require_member(membership)
+    return CalendarFeed.objects.filter(membership=membership, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
