@@ -268,7 +268,8 @@ class ScheduleForm(forms.Form):
             try:
                 found.append(date.fromisoformat(line))
             except ValueError:
-                raise forms.ValidationError(f"“{line[:20]}” is not a date like 2026-12-31.") from None
+                message = f"“{line[:20]}” is not a date like 2026-12-31."
+                raise forms.ValidationError(message) from None
         return found
 
     def clean(self) -> dict:

@@ -37,9 +37,7 @@ def _meets_on(schedule: Schedule, day: date, days: list[int], dates: set[str]) -
         return day.isoformat() in dates
     if day.weekday() not in days:
         return False
-    return schedule.repeat == Repeat.WEEKLY or (
-        (_week(day) - _week(schedule.first_date)) % 2 == 0
-    )
+    return schedule.repeat == Repeat.WEEKLY or ((_week(day) - _week(schedule.first_date)) % 2 == 0)
 
 
 def _at(schedule: Schedule, day: date) -> Session:
@@ -74,7 +72,7 @@ def next_session(schedule: Schedule | None, *, now: datetime) -> Session | None:
 def schedule_of(group: object) -> Schedule | None:
     """The group's schedule, None if it has none (no query once select_related)."""
     try:
-        return group.schedule  # type: ignore[attr-defined,no-any-return]
+        return group.schedule  # type: ignore[attr-defined]
     except Schedule.DoesNotExist:
         return None
 
