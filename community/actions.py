@@ -24,7 +24,14 @@ def time_zones() -> tuple[str, ...]:
 
 
 def update_profile(
-    *, user: User, display_name: str, pronouns: str, bio: str, region: str, time_zone: str = ""
+    *,
+    user: User,
+    display_name: str,
+    pronouns: str,
+    bio: str,
+    region: str,
+    time_zone: str = "",
+    email_reminders: bool = False,
 ) -> User:
     """Save a person's profile, cleaning the name and rendering the bio."""
     user.display_name = validate_name(display_name)
@@ -33,7 +40,13 @@ def update_profile(
     user.bio_html = render_markdown(user.bio)
     user.region = region
     user.time_zone = time_zone if time_zone in time_zones() else ""
-    user.save(update_fields=["display_name", "pronouns", "bio", "bio_html", "region", "time_zone"])
+    user.email_reminders = email_reminders
+    user.save(
+        update_fields=[
+            *("display_name", "pronouns", "bio", "bio_html", "region", "time_zone"),
+            "email_reminders",
+        ]
+    )
     return user
 
 

@@ -100,6 +100,7 @@ def erase(*, user: User, now: Any = None) -> User:
     user.email = f"erased-{user.pk}@erased.invalid"
     user.display_name = ERASED_NAME
     user.pronouns = user.bio = user.bio_html = user.time_zone = ""
+    user.email_reminders = False
     user.region = Region.OTHER
     user.is_active = user.is_staff = user.is_superuser = user.is_organizer = False
     user.set_unusable_password()

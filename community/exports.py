@@ -119,6 +119,7 @@ def _profile(user: User) -> dict[str, Any]:
         "bio": user.bio,
         "region": user.region,
         "time_zone": user.time_zone,
+        "email_reminders": user.email_reminders,
         "joined": user.date_joined,
         "email_addresses": [
             {"email": a.email, "verified": a.verified, "primary": a.primary}

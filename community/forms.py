@@ -65,6 +65,12 @@ class ProfileForm(forms.Form):
         help_text="Every time on Hearth is shown in it. Leave it on “This device's time "
         "zone” and we take the one your browser uses the next time you open a page.",
     )
+    email_reminders = forms.BooleanField(
+        label="Email me before my groups' sessions",
+        required=False,
+        help_text="A short reminder that never names the group. Reminders on Hearth "
+        "itself come either way.",
+    )
 
     def clean_display_name(self) -> str:
         return validate_name(self.cleaned_data["display_name"])

@@ -56,6 +56,8 @@ class User(AbstractUser):
     # An IANA zone name ("Europe/London"); empty until the browser's is detected at the
     # first signed-in page (community/middleware.py shows every time in it).
     time_zone = models.CharField(max_length=64, blank=True)
+    # A short email before a group's session (never naming the group); off unless chosen.
+    email_reminders = models.BooleanField(default=False)
     is_organizer = models.BooleanField(
         default=False, help_text="Organizers open groups and keep the community's resources."
     )

@@ -60,6 +60,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "bio": user.bio,  # type: ignore[union-attr]
                 "region": user.region,  # type: ignore[union-attr]
                 "time_zone": user.time_zone,  # type: ignore[union-attr]
+                "email_reminders": user.email_reminders,  # type: ignore[union-attr]
             }
         )
     return render(request, "community/profile.html", {"form": form})

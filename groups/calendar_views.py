@@ -104,6 +104,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
             token=token,
             revoked_at=None,
             membership__status=MembershipStatus.ACTIVE,
+            membership__user__is_active=True,
             membership__group__archived=False,
         )
         .select_related("membership__group__schedule")

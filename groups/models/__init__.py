@@ -30,7 +30,7 @@ from groups.models.resources import (
     ResourceStatus,
     ResourceTag,
 )
-from groups.models.schedules import CalendarFeed, Repeat, Schedule
+from groups.models.schedules import CalendarFeed, Reminder, Repeat, Schedule
 
 __all__ = [
     "Agreement",
@@ -53,6 +53,7 @@ __all__ = [
     "NameChange",
     "Reaction",
     "ReactionKind",
+    "Reminder",
     "Repeat",
     "RequestStatus",
     "Resource",

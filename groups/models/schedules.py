@@ -48,6 +48,24 @@ class Schedule(models.Model):
         return [int(d) for d in self.weekdays.split(",") if d != ""]
 
 
+class Reminder(models.Model):
+    """A session whose reminder went out, so the sweep sends each one once."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="reminders")
+    session_start = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "session_start"], name="one_reminder_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for schedule {self.schedule_id} at {self.session_start}"
+
+
 class CalendarFeed(models.Model):
     """One member's private link to a group's sessions, for a calendar app.
 

@@ -15,11 +15,13 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from community.errors import Refused
+from community.models import Notice
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.actions import schedules
 from groups.meetings import next_session, sessions, when_words
 from groups.models import MembershipStatus, Repeat, Schedule
+from groups.reminders import send_due_reminders
 from tests.factories import make_organizer, make_user
 from tests.html import text_of
 
@@ -326,3 +328,84 @@ def test_the_link_stops_when_the_member_is_no_longer_in_the_group(circle, status
 
 def test_an_unknown_token_is_404(circle):
     assert Client().get("/groups/calendar/not-a-token.ics").status_code == 404
+
+
+# --- Reminders ----------------------------------------------------------------------------
+
+
+def sweep() -> int:
+    """What the compose file's `reminders` service does each minute."""
+    result = send_due_reminders.enqueue()  # the immediate backend runs it here and now
+    return int(result.return_value)
+
+
+def test_reminders_go_out_once_at_the_chosen_time_and_email_only_those_who_asked(
+    circle, mailoutbox
+):
+    set_weekly(circle)  # Thursdays 19:00 London, a reminder an hour before
+    member = circle["member"]
+    member.email_reminders = True
+    member.save(update_fields=["email_reminders"])
+    with time_machine.travel(utc(2026, 12, 3, 17, 59), tick=False):
+        assert sweep() == 0
+    assert not Notice.objects.filter(kind="reminder").exists() and not mailoutbox
+    with time_machine.travel(utc(2026, 12, 3, 18, 0), tick=False):
+        assert sweep() == 1
+        assert sweep() == 0  # once per session, however often the sweep runs
+    notes = Notice.objects.filter(kind="reminder")
+    assert {n.user for n in notes} == {member, circle["facilitator"]}
+    mine = notes.get(user=member)
+    assert mine.text == (
+        "One of your groups meets Thursday at 14:00 (America/New_York time). "
+        "Come as you are; listening is enough."
+    )
+    assert mine.link == f"/groups/{circle['group'].slug}/"
+    assert mine.until == utc(2026, 12, 3, 20, 30)
+    (email,) = mailoutbox  # the facilitator did not ask for email
+    assert email.to == [member.email]
+    assert "Thursday at 14:00 (America/New_York time)" in email.body
+    for secret in ("Quiet Harbour", "Quiet", "Harbour", "Wren"):
+        assert secret not in email.subject + email.body + mine.title + mine.text
+    with time_machine.travel(utc(2026, 12, 10, 18, 0), tick=False):
+        assert sweep() == 1  # next week's session has its own
+
+
+def test_no_reminder_when_turned_off_for_the_group_or_after_the_start(circle, mailoutbox):
+    schedule = set_weekly(circle)
+    with time_machine.travel(utc(2026, 12, 3, 19, 5), tick=False):
+        assert sweep() == 0  # started already: too late to remind
+    schedule.reminder_minutes = 0
+    schedule.save(update_fields=["reminder_minutes"])
+    with time_machine.travel(utc(2026, 12, 10, 18, 30), tick=False):
+        assert sweep() == 0
+    assert not Notice.objects.filter(kind="reminder").exists() and not mailoutbox
+
+
+def test_people_who_left_get_no_reminder(circle, mailoutbox):
+    set_weekly(circle)
+    member_actions.leave_group(user=circle["member"], group=circle["group"])
+    with time_machine.travel(utc(2026, 12, 3, 18, 30), tick=False):
+        assert sweep() == 1
+    assert list(Notice.objects.filter(kind="reminder").values_list("user", flat=True)) == [
+        circle["facilitator"].pk
+    ]
+
+
+def test_the_profile_setting_turns_email_reminders_on_and_off(circle):
+    member = circle["member"]
+    client = signed_in(member)
+    page = client.get("/settings/profile/").content.decode()
+    assert "Email me before my groups&#x27; sessions" in page
+    form = {
+        "display_name": "Mara",
+        "region": member.region,
+        "time_zone": "America/New_York",
+        "email_reminders": "on",
+    }
+    assert client.post("/settings/profile/", form).status_code == 302
+    member.refresh_from_db()
+    assert member.email_reminders
+    del form["email_reminders"]
+    client.post("/settings/profile/", form)
+    member.refresh_from_db()
+    assert not member.email_reminders
