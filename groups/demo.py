@@ -1,6 +1,9 @@
 """Demo groups, agreements and memberships for `manage.py seed_demo`."""
 
+from datetime import time, timedelta
 from typing import Any, TextIO
+
+from django.utils import timezone
 
 from community.demo import person
 from community.models import Theme
@@ -8,7 +11,15 @@ from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.actions import resources as resource_actions
-from groups.models import Group, JoinPolicy, Membership, MembershipStatus, Resource
+from groups.models import (
+    Group,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    Repeat,
+    Resource,
+    Schedule,
+)
 
 GROUPS: list[dict[str, Any]] = [
     {
@@ -18,6 +29,7 @@ GROUPS: list[dict[str, Any]] = [
         "topics": ["Grief", "Loss"],
         "join_policy": JoinPolicy.OPEN,
         "facilitator": "farah@hearth.example",
+        "meets": (Repeat.WEEKLY, "3", 19, "Europe/London"),
         "members": [
             ("mara@hearth.example", "Willow"),
             ("sam@hearth.example", ""),
@@ -31,6 +43,7 @@ GROUPS: list[dict[str, Any]] = [
         "topics": ["Anxiety"],
         "join_policy": JoinPolicy.REQUEST,
         "facilitator": "felix@hearth.example",
+        "meets": (Repeat.FORTNIGHTLY, "0", 20, "America/New_York"),
         "members": [("priya@hearth.example", ""), ("leo@hearth.example", "River")],
     },
     {
@@ -243,6 +256,22 @@ def _resources(organizer: Any) -> None:
                 resource_actions.create(actor=facilitator.user, group=group, themes=themes, **spec)
 
 
+def _meets(group: Group, meets: tuple[str, str, int, str] | None) -> None:
+    """(repeat, weekdays, hour, zone): when a demo group meets, from this week on."""
+    if meets is None or Schedule.objects.filter(group=group).exists():
+        return
+    repeat, weekdays, hour, zone = meets
+    today = timezone.localdate()
+    Schedule.objects.create(
+        group=group,
+        repeat=repeat,
+        weekdays=weekdays,
+        first_date=today - timedelta(days=today.weekday()),
+        start_time=time(hour, 0),
+        time_zone=zone,
+    )
+
+
 def seed(out: TextIO) -> None:
     organizer = person("olive@hearth.example")
     for spec in GROUPS:
@@ -262,5 +291,6 @@ def seed(out: TextIO) -> None:
         for email, pseudonym in spec["members"]:
             _ensure_member(group, email, pseudonym)
         _converse(group, spec["facilitator"])
+        _meets(group, spec.get("meets"))
     _resources(organizer)
     out.write(f"Demo groups: {Group.objects.count()}, resources: {Resource.objects.count()}")

@@ -79,7 +79,9 @@ def serve_argv(tmp_path: Path, **env: str) -> list[str]:
 
 
 def test_the_stack_has_postgresql_redis_migrations_the_site_and_the_task_worker():
-    assert set(SERVICES) == {"db", "redis", "migrate", "web", "worker", "housekeeping"}
+    assert set(SERVICES) == {
+        *("db", "redis", "migrate", "web", "worker", "housekeeping", "reminders")
+    }
     assert SERVICES["db"]["image"].startswith("postgres:")
     assert SERVICES["redis"]["image"].startswith("redis:")
     assert SERVICES["web"]["build"] == SERVICES["worker"]["build"] == "."
@@ -92,7 +94,7 @@ def test_data_lives_in_named_volumes():
     assert "redisdata:/data" in SERVICES["redis"]["volumes"]
 
 
-@pytest.mark.parametrize("service", ["migrate", "web", "worker", "housekeeping"])
+@pytest.mark.parametrize("service", ["migrate", "web", "worker", "housekeeping", "reminders"])
 def test_the_app_runs_in_production_mode_on_postgresql_and_redis(service):
     env = SERVICES[service]["environment"]
     assert env["DEBUG"] == "0"
@@ -135,6 +137,13 @@ def test_housekeeping_keeps_the_data_promises_every_hour():
     assert "python manage.py delete_expired_exports" in script
     assert "sleep 3600" in script
     assert {"erase_due_accounts", "delete_expired_exports"} <= set(get_commands())
+
+
+def test_reminders_are_enqueued_every_minute_for_the_worker_to_send():
+    script = SERVICES["reminders"]["command"][-1]
+    assert SERVICES["reminders"]["command"][:2] == ["sh", "-c"]
+    assert "python manage.py send_reminders" in script and "sleep 60" in script
+    assert "send_reminders" in set(get_commands())
 
 
 def test_the_worker_runs_the_django_tasks_db_worker(tmp_path):

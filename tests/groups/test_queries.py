@@ -6,6 +6,7 @@ page legitimately needs one more query, change the number and say why.
 """
 
 import itertools
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from groups.actions import boundaries, chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
-from groups.models import Group, JoinPolicy, ReactionKind
+from groups.models import Group, JoinPolicy, ReactionKind, Schedule
 from tests.factories import make_organizer, make_user
 from tests.groups.conftest import join_open
 
@@ -62,6 +63,15 @@ def add_group(organizer: Any, members: int, *, policy: str = JoinPolicy.OPEN) ->
     )
     for index in range(members):
         join_open(make_user(), group, pseudonym=f"Name {number}-{index}" if index % 2 else "")
+    # Every other group meets weekly: its next session shows on the directory and home.
+    if number % 2:
+        Schedule.objects.create(
+            group=group,
+            weekdays="3",
+            first_date=date(2026, 1, 1),
+            start_time=time(19, 0),
+            time_zone="Europe/London",
+        )
     if policy != JoinPolicy.OPEN:
         Group.objects.filter(pk=group.pk).update(join_policy=policy)
         group.refresh_from_db()

@@ -17,8 +17,9 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
-from groups.models import Boundary, BoundaryKind, Membership
+from groups.models import Boundary, BoundaryKind, CalendarFeed, Membership
 from tests.groups.conftest import built_once
 from tests.security.roles import (
     ACCOUNT_NAME,
@@ -98,6 +99,17 @@ def members_mute(w: Roles) -> int:
     savepoint, so every role meets the same world)."""
     owner = Membership.objects.get(group=w.a, user=w.people["member"])
     return Boundary.objects.create(owner=owner, target=w.author, kind=BoundaryKind.MUTE).pk
+
+
+def members_feed(w: Roles) -> str:
+    """The member's calendar link (made inside the visit's savepoint)."""
+    owner = Membership.objects.get(group=w.a, user=w.people["member"])
+    return CalendarFeed.objects.create(membership=owner).token
+
+
+def stopped_feed(w: Roles) -> str:
+    owner = Membership.objects.get(group=w.a, user=w.people["member"])
+    return CalendarFeed.objects.create(membership=owner, revoked_at=timezone.now()).token
 
 
 POSTED = frozenset({302, 400})
@@ -273,6 +285,20 @@ ROWS: dict[str, list[Row]] = {
         )
     ],
     "groups:requests": [Row(G("groups:requests", slug), MODERATORS)],
+    "groups:schedule": [
+        Row(G("groups:schedule", slug), MODERATORS),
+        Row(G("groups:schedule", slug), MODERATORS, method="POST", data=lambda w: {}, ok=POSTED),
+    ],
+    "groups:calendar": [
+        Row(G("groups:calendar", slug), READERS),
+        Row(G("groups:calendar", slug), READERS, method="POST", ok=REDIRECT),
+    ],
+    # The token is the credential (calendar apps cannot sign in): anyone holding it
+    # reads the sessions, titled "Hearth session"; a stopped one is 404 for everyone.
+    "groups:calendar_feed": [
+        Row(G("groups:calendar_feed", members_feed), EVERYONE, visitor=200),
+        Row(G("groups:calendar_feed", stopped_feed), frozenset(), visitor=404),
+    ],
     "groups:invites": [Row(G("groups:invites", slug), MODERATORS)],
     "groups:revoke_invite": [
         Row(
