@@ -117,6 +117,14 @@ def ask_to_remove(page: Page) -> None:
     expect(page.get_by_role("button", name=re.compile(r"^Yes, remove"))).to_be_visible()
 
 
+def make_calendar_link(page: Page) -> None:
+    """Ask for the private calendar link, so the page is checked as it shows one."""
+    make = page.get_by_role("button", name="Make my calendar link")
+    if make.count():
+        make.click()
+    expect(page.get_by_label("Your calendar link")).to_be_visible()
+
+
 def open_details(page: Page) -> None:
     """Open every disclosure, so what it hides is checked too."""
     for summary in page.locator("main details:not([open]) > summary").all():
@@ -163,6 +171,13 @@ def stops() -> list[Stop]:
         Stop("members", lambda d: g(d, GRIEF) + "members/", MEMBERS),
         Stop("leave", lambda d: g(d, GRIEF) + "leave/", ("member",)),
         Stop("your name in the group", lambda d: g(d, GRIEF) + "name/", MEMBERS),
+        Stop(
+            "meeting times",
+            lambda d: g(d, GRIEF) + "calendar/",
+            MEMBERS,
+            prepare=make_calendar_link,
+        ),
+        Stop("meeting times editor", lambda d: g(d, GRIEF) + "schedule/", FACILITATING),
         Stop("requests (none)", lambda d: g(d, GRIEF) + "requests/", ("facilitator",)),
         Stop("requests", lambda d: g(d, ANXIETY) + "requests/", ("organizer",)),
         Stop("invitations", lambda d: g(d, GRIEF) + "invites/", ("facilitator",)),
