@@ -577,7 +577,7 @@ function applyRoom(state) {
   var breathe = $("breathe");
   if (breathe) breathe.classList.toggle("hidden", !state.paused || !!state.archived);
   roomPaused = !!state.paused;
-  if (pauseAlerts) each(pauseAlerts.querySelectorAll(".pause-room"), function (b) { b.hidden = roomPaused; });
+  if (pauseAlerts) each(pauseAlerts.querySelectorAll(".pause-room"), function (b) { b.classList.toggle("hidden", roomPaused); });
 }
 
 // --- "I need a pause": the member's private signal, and what the keepers see of it ---
@@ -598,7 +598,7 @@ function showPauseRequest(e) {
   var row = card.appendChild(el("div", "button-row"));
   var answer = row.appendChild(named(button("button button-small pause-answer", "Answer privately"), " to " + name));
   var pause = row.appendChild(button("button button-small button-quiet pause-room", "Pause the room"));
-  pause.hidden = roomPaused || !!e.paused;
+  pause.classList.toggle("hidden", roomPaused || !!e.paused);
   var done = row.appendChild(named(button("button button-small button-quiet", "Dismiss"), " " + name + "'s request"));
   answer.addEventListener("click", function () {
     if (card.querySelector("form")) { card.querySelector("textarea").focus(); return; }
@@ -622,7 +622,7 @@ function showPauseRequest(e) {
     area.focus();
   });
   pause.addEventListener("click", function () {
-    if (send({ type: "moderation.pause" })) pause.hidden = true;
+    if (send({ type: "moderation.pause" })) pause.classList.add("hidden");
     else statusLine.textContent = "Not connected just now. Please try again in a moment.";
   });
   done.addEventListener("click", function () {
