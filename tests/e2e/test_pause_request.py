@@ -7,6 +7,7 @@ member's room.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -44,8 +45,9 @@ def test_a_pause_request_reaches_the_facilitator_and_is_answered_on_phones(
     server: LiveServer, new_page: Callable[..., Page]
 ) -> None:
     # From a thread of its own (Playwright holds this one's loop).
-    circle = off_the_loop(lambda: make_room(members=2, facilitators=1))
-    member, other, facilitator = (*circle["members"], circle["facilitators"][0])
+    circle: dict[str, Any] = off_the_loop(lambda: make_room(members=2, facilitators=1))
+    member, other = circle["members"]
+    facilitator = circle["facilitators"][0]
     slug = circle["group"].slug
     name = off_the_loop(
         lambda: Membership.objects.get(user=member, group=circle["group"]).display_name
