@@ -12,7 +12,7 @@ from groups import frames
 from groups.consumers import RoomConsumer as BaseRoomConsumer
 from groups.models import Group, Membership, Message
 from moderation import selectors
-from moderation.actions import members, messages, reports, rooms
+from moderation.actions import members, messages, pauses, reports, rooms
 from moderation.forms import ClauseForm, MuteForm, NudgeForm, PauseForm, ReportForm
 
 
@@ -107,6 +107,12 @@ class RoomConsumer(BaseRoomConsumer):
             }
         )
 
+    async def on_pause_request(self, frame: dict[str, Any]) -> None:
+        await _run(pauses.request_pause)(
+            member=self.user, group=self.group, note=frames.text(frame, "note", required=False)
+        )
+        await self.send_json({"type": "pause.ack", "detail": pauses.REQUESTED})
+
     async def on_hide(self, frame: dict[str, Any]) -> None:
         message_id = await self.room_message(frame)
         form = ClauseForm(clauses=await self.clauses())
@@ -141,6 +147,13 @@ class RoomConsumer(BaseRoomConsumer):
             actor=self.user, membership=target, **frames.texts(frame, form, "clause", "text")
         )
         await self.ack("nudge", member=target.pk)
+
+    async def on_pause_answer(self, frame: dict[str, Any]) -> None:
+        target = await _member(self.group.pk, frames.integer(frame, "member"))
+        await _run(pauses.answer_pause)(
+            actor=self.user, membership=target, text=frames.text(frame, "text", required=False)
+        )
+        await self.ack("pause_answer", member=target.pk)
 
     async def on_mute(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
@@ -198,11 +211,13 @@ class RoomConsumer(BaseRoomConsumer):
         "report.message": on_report_message,
         "report.member": on_report_member,
         "worry": on_worry,
+        "pause.request": on_pause_request,
         "moderation.hide": on_hide,
         "moderation.restore": on_restore,
         "moderation.approve": on_approve,
         "moderation.decline": on_decline,
         "moderation.nudge": on_nudge,
+        "moderation.pause_answer": on_pause_answer,
         "moderation.mute": on_mute,
         "moderation.unmute": on_unmute,
         "moderation.remove": on_remove,

@@ -16,6 +16,7 @@ RECORD_WORDS = {
     "mute": "A facilitator muted your posting for a while",
     "unmute": "The pause on your posting was lifted",
     "nudge": "A facilitator sent you a private note",
+    "pause_answer": "A facilitator answered your request for a pause",
     "hide": "A facilitator hid one of your messages",
     "restore": "One of your messages was shown again",
     "remove": "You were removed from the group",

@@ -29,6 +29,10 @@ var roomState = $("room-state");
 var adviceDialog = $("advice-dialog");
 var deleteDialog = $("delete-dialog");
 var helpDialog = $("help-dialog");
+var pauseDialog = $("pause-dialog");
+var pauseNote = $("pause-note");
+var pauseAlerts = $("pause-alerts"); // the room's keepers only
+var roomPaused = false;
 var intentSelect = composer.querySelector("select[name=intent]");
 var warningInput = composer.querySelector("input[name=content_warning]");
 
@@ -572,6 +576,74 @@ function applyRoom(state) {
   roomState.classList.toggle("hidden", !parts.length);
   var breathe = $("breathe");
   if (breathe) breathe.classList.toggle("hidden", !state.paused || !!state.archived);
+  roomPaused = !!state.paused;
+  if (pauseAlerts) each(pauseAlerts.querySelectorAll(".pause-room"), function (b) { b.classList.toggle("hidden", roomPaused); });
+}
+
+// --- "I need a pause": the member's private signal, and what the keepers see of it ---
+
+// For the room's keepers: who asked (by their name here), their words if any, and
+// real buttons to answer them privately or to pause the room.
+function showPauseRequest(e) {
+  if (!pauseAlerts) return;
+  var name = e.member.name;
+  var old = pauseAlerts.querySelector('[data-member="' + Number(e.member.id) + '"]');
+  if (old) old.remove();
+  var card = el("div", "pause-alert");
+  card.dataset.member = e.member.id;
+  card.setAttribute("role", "group");
+  card.setAttribute("aria-label", "Pause request from " + name);
+  card.appendChild(el("p", null, name + " asked, privately, for a pause. Only the facilitators see this."));
+  if (e.note) card.appendChild(el("p", "pause-note", "“" + e.note + "”"));
+  var row = card.appendChild(el("div", "button-row"));
+  var answer = row.appendChild(named(button("button button-small pause-answer", "Answer privately"), " to " + name));
+  var pause = row.appendChild(button("button button-small button-quiet pause-room", "Pause the room"));
+  pause.classList.toggle("hidden", roomPaused || !!e.paused);
+  var done = row.appendChild(named(button("button button-small button-quiet", "Dismiss"), " " + name + "'s request"));
+  answer.addEventListener("click", function () {
+    if (card.querySelector("form")) { card.querySelector("textarea").focus(); return; }
+    var form = card.appendChild(el("form"));
+    var label = form.appendChild(el("label", null, "Your private answer to " + name));
+    var area = form.appendChild(el("textarea"));
+    area.id = label.htmlFor = "pause-answer-" + e.member.id;
+    area.rows = 2;
+    area.maxLength = 800;
+    var buttons = form.appendChild(el("div", "button-row"));
+    buttons.appendChild(el("button", "button button-small", "Send to " + name)).type = "submit";
+    var cancel = buttons.appendChild(button("button button-small button-quiet", "Cancel"));
+    cancel.addEventListener("click", function () { form.remove(); answer.focus(); });
+    area.addEventListener("keydown", function (k) { if (k.key === "Escape") { k.preventDefault(); form.remove(); answer.focus(); } });
+    form.addEventListener("submit", function (s) {
+      s.preventDefault();
+      if (!send({ type: "moderation.pause_answer", member: Number(e.member.id), text: area.value })) {
+        statusLine.textContent = "Not connected just now. Please try again in a moment.";
+      }
+    });
+    area.focus();
+  });
+  pause.addEventListener("click", function () {
+    if (send({ type: "moderation.pause" })) pause.classList.add("hidden");
+    else statusLine.textContent = "Not connected just now. Please try again in a moment.";
+  });
+  done.addEventListener("click", function () {
+    card.remove();
+    var next = pauseAlerts.querySelector("button");
+    (next || textarea).focus();
+  });
+  pauseAlerts.appendChild(card);
+  card.scrollIntoView({ block: "nearest", behavior: "instant" });
+}
+
+function pauseAnswered(memberId) {
+  var card = pauseAlerts && pauseAlerts.querySelector('[data-member="' + Number(memberId) + '"]');
+  if (!card) return;
+  var form = card.querySelector("form");
+  if (form) form.remove();
+  var answer = card.querySelector(".pause-answer");
+  if (answer) answer.remove();
+  card.appendChild(el("p", null, "Your answer was sent privately."));
+  var focus = card.querySelector("button");
+  if (focus) focus.focus();
 }
 
 // --- Events from the server ---
@@ -666,6 +738,15 @@ var handlers = {
   "room.state": function (e) { applyRoom(e); },
   me: function (e) { applyMe(e.me); },
   notice: function (e) { showNotice(e); },
+  "pause.ack": function (e) {
+    pauseNote.value = "";
+    showNotice({ kind: "pause", title: "The facilitators know", text: e.detail });
+  },
+  "pause.requested": function (e) { showPauseRequest(e); },
+  "moderation.ack": function (e) {
+    if (e.action === "pause_answer") pauseAnswered(e.member);
+    if (e.action === "pause") roomPaused = true;
+  },
   error: function (e) {
     var id = e.client_id;
     if (id && pending[id] && /^(server_error|unavailable)$/.test(e.code) && (retries[id] = (retries[id] || 0) + 1) < 6) {
@@ -874,7 +955,7 @@ function closeDialog(dialog, value) {
   dialog.close(value || "");
 }
 
-[adviceDialog, deleteDialog, helpDialog].forEach(function (dialog) {
+[adviceDialog, deleteDialog, helpDialog, pauseDialog].forEach(function (dialog) {
   // Tab and Shift+Tab cycle within the dialog.
   dialog.addEventListener("keydown", function (e) {
     if (e.key !== "Tab") return;
@@ -912,6 +993,15 @@ on("delete-confirm", function () { closeDialog(deleteDialog, "confirm"); });
 // "Need help now?": the crisis lines, at any moment, without leaving the room.
 on("help-now", function (e) { openDialog(helpDialog, e.currentTarget); });
 on("help-close", function () { closeDialog(helpDialog); });
+// "I need a pause": told to the facilitators only.
+on("pause-ask", function (e) { openDialog(pauseDialog, e.currentTarget); });
+on("pause-cancel", function () { closeDialog(pauseDialog); });
+on("pause-send", function () {
+  if (!send({ type: "pause.request", note: pauseNote.value })) {
+    statusLine.textContent = "Not connected just now. Please try again in a moment.";
+  }
+  closeDialog(pauseDialog);
+});
 
 // --- A message's menu and its "React": real buttons, by keyboard too ---
 

@@ -19,6 +19,8 @@ TEXT_FRAMES: dict[str, dict[str, int]] = {
     "moderation.remove": {"clause": 80, "reason": 500},
     "moderation.ban": {"clause": 80, "reason": 500},
     "moderation.pause": {"message": 300},
+    "pause.request": {"note": 300},
+    "moderation.pause_answer": {"text": 800},
 }
 # Text fields that name something rather than say it (refused with their own codes:
 # `invalid_client_id`, `invalid_intent`, `invalid_reaction`).

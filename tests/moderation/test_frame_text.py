@@ -39,8 +39,9 @@ ANSWERS = {
     "message.edit": "message.updated",
     "report.message": "report.ack",
     "report.member": "report.ack",
+    "pause.request": "pause.ack",
 }
-SENDERS = {"message.send": "member", "message.edit": "member"}
+SENDERS = {"message.send": "member", "message.edit": "member", "pause.request": "member"}
 
 
 def frame_for(kind: str, world: World, held_id: int) -> dict[str, Any]:
@@ -59,6 +60,8 @@ def frame_for(kind: str, world: World, held_id: int) -> dict[str, Any]:
         "moderation.remove": {"member": member, "clause": CLAUSE, "reason": ""},
         "moderation.ban": {"member": member, "clause": CLAUSE, "reason": ""},
         "moderation.pause": {"minutes": 5, "message": ""},
+        "pause.request": {"note": ""},
+        "moderation.pause_answer": {"member": member, "text": "We're here."},
     }
     return frames[kind]
 

@@ -36,7 +36,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # Broadcasts and private events a frame may set off on the sender's own socket.
 SKIP = ("message.new", "message.updated", "message.removed", "reaction.updated", "room.state",
         "me", "notice", "typing", "presence")  # fmt: skip
-ANSWERS = {"message.ack", "reaction.ack", "sync.batch", "pong", "report.ack", "moderation.ack"}
+ANSWERS = {"message.ack", "reaction.ack", "sync.batch", "pong", "report.ack", "moderation.ack",
+           "pause.ack"}  # fmt: skip
 FAC = "facilitator"
 NOBODY_ELSE = "forbidden"
 
@@ -110,6 +111,13 @@ FRAMES: list[tuple[str, Frame, dict[str, str | None]]] = [
         same("report.ack"),
     ),
     ("worry", lambda w: {"type": "worry", "id": w.words.pk}, same("report.ack")),
+    # So does asking the facilitators privately for a pause (issue 17 item 5).
+    ("pause.request", lambda w: {"type": "pause.request", "note": "A lot."}, same("pause.ack")),
+    (
+        "moderation.pause_answer",
+        lambda w: {"type": "moderation.pause_answer", "member": w.author.pk, "text": "Here."},
+        others(NOBODY_ELSE, facilitator="moderation.ack"),
+    ),
     (
         "moderation.hide",
         lambda w: {"type": "moderation.hide", "id": w.words.pk, "clause": CLAUSE},

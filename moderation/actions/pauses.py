@@ -1,0 +1,115 @@
+"""A member's private "I need a pause", and a facilitator's private answer to it."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from community import ratelimit
+from community.cleaning import check_text
+from community.errors import Refused
+from groups import audit, events
+from groups import permissions as group_permissions
+from groups.models import Group, Membership
+from moderation import permissions
+from moderation.actions.common import group_link, leave_note, require, tell
+
+NOTE_MAX = 300
+ANSWER_MAX = 800  # as a nudge's note
+PAUSE_RATE = 1 / 60  # tokens per second: one a minute, per member per group
+PAUSE_BURST = 1
+REQUESTED = (
+    "Thank you for saying so. The facilitators have been told, privately; nobody else "
+    "in the room knows. Take the time you need."
+)
+
+
+def _limit(user: Any, group: Group) -> None:
+    verdict = ratelimit.take(f"pause:{group.pk}:{user.pk}", rate=PAUSE_RATE, burst=PAUSE_BURST)
+    if not verdict.allowed:
+        raise Refused(
+            "rate_limited",
+            "The facilitators already have your request for a pause. You can ask again "
+            "in a minute.",
+            retry_after=verdict.retry_after,
+        )
+
+
+def room_keepers(group: Group) -> list[Membership]:
+    """Those who hold this room from inside it: its facilitators and organizers who are members."""
+    memberships = Membership.objects.select_related("user").filter(group=group)
+    return [
+        m
+        for m in memberships
+        if group_permissions.keeps_room(m.user, group, m)
+        and group_permissions.can_read(m.user, group, m)
+    ]
+
+
+@transaction.atomic
+def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
+    """Tell the room's keepers, privately and live, that a member needs a pause.
+
+    Open to every member who may read the room (as asking for help is): a member
+    muted, or whose consent is for an older agreement, may still ask. Nobody else in
+    the room hears of it. The note reaches the keepers' open sockets only: it is
+    stored nowhere, and their notes page says only that someone asked.
+    """
+    note = check_text(note, field="note", max_length=NOTE_MAX, collapse=True)
+    group = Group.objects.get(pk=group.pk)
+    membership = group_permissions.membership_for(member, group)
+    if not group_permissions.can_read(member, group, membership) or membership is None:
+        raise Refused("not_member", "Only members of this group can do that.")
+    _limit(member, group)
+    payload = {
+        "type": "pause.requested",
+        "member": {"id": membership.pk, "name": membership.display_name},
+        "note": note,
+        "at": timezone.now().isoformat(),
+        "paused": group.is_paused,
+    }
+    for keeper in room_keepers(group):
+        if keeper.pk == membership.pk:
+            continue
+        # On their notes page (and the navigation's count, live anywhere): no name, no note.
+        leave_note(
+            keeper.user,
+            kind="pause_request",
+            title="Someone asked for a pause",
+            text="A member of one of your groups asked, privately, for a pause. "
+            "Open the room to answer them.",
+            link=group_link(group),
+        )
+        events.to_user(keeper.user_id, payload, group_id=group.pk)
+    return membership
+
+
+def _target(membership: Membership) -> Membership:
+    locked = (
+        Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
+    )
+    if not group_permissions.is_member(locked):
+        raise Refused("not_member", "That person is no longer in the group.")
+    return locked
+
+
+@transaction.atomic
+def answer_pause(*, actor: Any, membership: Membership, text: str) -> None:
+    """Answer a member privately (after their request for a pause, or at any time).
+
+    Any keeper of the room may answer any member but themselves: an answer is care,
+    not a sanction. The log names actor and member, never the words.
+    """
+    text = check_text(text, field="text", label="note", max_length=ANSWER_MAX, collapse=True)
+    if not text:
+        raise Refused("empty", "Please write a few words to send.", field="text")
+    target = _target(membership)
+    require(permissions.can_moderate_group(actor, target.group) and target.user_id != actor.pk)
+    audit.record("pause_answer", actor=actor, group=target.group, target_user=target.user)
+    tell(
+        target.user,
+        target.group,
+        kind="pause_answer",
+        title="A facilitator answered you",
+        text=text,
+    )
