@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from community import ratelimit
@@ -10,7 +11,7 @@ from community.cleaning import check_text
 from community.errors import Refused
 from groups import audit, events
 from groups import permissions as group_permissions
-from groups.models import Group, Membership
+from groups.models import Group, Membership, MembershipStatus, Role
 from moderation import permissions
 from moderation.actions.common import group_link, leave_note, require, tell
 
@@ -37,7 +38,12 @@ def _limit(user: Any, group: Group) -> None:
 
 def room_keepers(group: Group) -> list[Membership]:
     """Those who hold this room from inside it: its facilitators and organizers who are members."""
-    memberships = Membership.objects.select_related("user").filter(group=group)
+    # Only the few who may keep it are judged, by the one predicate.
+    memberships = Membership.objects.select_related("user").filter(
+        Q(role=Role.FACILITATOR) | Q(user__is_organizer=True),
+        group=group,
+        status=MembershipStatus.ACTIVE,
+    )
     return [
         m
         for m in memberships

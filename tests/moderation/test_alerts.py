@@ -338,3 +338,22 @@ async def test_only_the_sites_own_pages_may_open_it(circle: World) -> None:
         connected, _ = await communicator.connect(timeout=3)
         assert not connected  # refused at the handshake, before any count is read
         await communicator.disconnect()
+
+
+async def test_a_pause_request_moves_the_notes_count_of_keepers_away_from_the_room(
+    circle: World, me: Connect, connect: Connect
+) -> None:
+    """Issue 17 item 5: the keepers' personal sockets hear of it (a count, no words)."""
+    people = circle.people
+    facilitator, organizer = await me(people["facilitator"]), await me(people["organizer"])
+    bystander, other_group = await me(people["bystander"]), await me(people["other_fac"])
+    asker = await me(people["member"])
+    room = await connect(people["member"], circle.group)
+    await room.send({"type": "pause.request", "note": "Too much right now."})
+    await room.receive_type("pause.ack")
+    for keeper in (facilitator, organizer):
+        alerts = await keeper.alerts(timeout=1)
+        assert alerts["notes"] == 1 and alerts["urgent"] == 0
+        assert "Too much" not in keeper.raw[-1]
+    for person in (bystander, other_group, asker):
+        assert await person.nothing(timeout=0.3)
