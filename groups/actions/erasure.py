@@ -2,8 +2,8 @@
 
 Their messages become "removed by its author" placeholders in place, so each
 room's sequence keeps every number; their earlier texts, reactions, pseudonyms,
-requests, mutes and blocks (theirs, and others' towards them) and "this helped"
-marks go. Consents stay, tied to the anonymous row.
+requests, mutes and blocks (theirs, and others' towards them), calendar links and
+"this helped" marks go. Consents stay, tied to the anonymous row.
 """
 
 from typing import Any
@@ -15,6 +15,7 @@ from groups import events
 from groups.actions.chat import recount_reactions, take_change
 from groups.models import (
     Boundary,
+    CalendarFeed,
     Group,
     JoinRequest,
     Membership,
@@ -45,6 +46,7 @@ def erase_person(user: Any) -> None:
     )
     JoinRequest.objects.filter(user=user).delete()
     NameChange.objects.filter(membership__user=user).delete()
+    CalendarFeed.objects.filter(membership__user=user).delete()  # their calendar links
     # Their mutes and blocks, and those set towards a person who is no longer here.
     Boundary.objects.filter(Q(owner__user=user) | Q(target__user=user)).delete()
     for helped in ResourceHelped.objects.filter(user=user):

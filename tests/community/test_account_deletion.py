@@ -15,9 +15,17 @@ from django.utils import timezone
 
 from community.erasure import erase, erase_due_accounts
 from community.models import User
-from groups.actions import boundaries, chat
+from groups.actions import boundaries, chat, schedules
 from groups.actions import membership as member_actions
-from groups.models import AuditEntry, Boundary, Group, Membership, Message, Reaction
+from groups.models import (
+    AuditEntry,
+    Boundary,
+    CalendarFeed,
+    Group,
+    Membership,
+    Message,
+    Reaction,
+)
 from moderation.actions import messages as moderation_messages
 from moderation.models import ReportNote
 from tests.chat.conftest import Socket, open_socket, release_sync_thread_connection
@@ -97,6 +105,11 @@ def test_after_the_grace_period_no_row_holds_who_she_was() -> None:
     secrets = [MARA_EMAIL, MARA_NAME, MARA_BIO, MARA_PSEUDONYM, "braver words", "unsure words"]
     secrets += ["Mara Before"]
     secrets += ["Today was heavy"]
+    # Her calendar link: the token would still open the group's sessions.
+    feed = schedules.open_feed(
+        membership=Membership.objects.get(group=world.group, user=world.mara)
+    )
+    secrets += [feed.token]
     asked_to_delete(world.mara)
     assert User.objects.get(pk=world.mara.pk).is_active  # still hers during the grace period
     grace_over(world.mara)
@@ -116,6 +129,7 @@ def test_after_the_grace_period_no_row_holds_who_she_was() -> None:
     )
     assert not Authenticator.objects.filter(user=erased).exists()
     assert not Boundary.objects.exists()
+    assert not CalendarFeed.objects.exists()
 
     # Her messages are quiet placeholders, and the room's numbers have no gap.
     hers = Message.objects.filter(author__user=erased)
