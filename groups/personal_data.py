@@ -20,8 +20,17 @@ def memberships(user: Any) -> list[dict[str, Any]]:
             "pseudonym": m.pseudonym,
             "joined_at": m.joined_at,
             "left_at": m.left_at,
+            # When each calendar link was made and stopped; never the token itself,
+            # which would open the sessions to whoever holds the download.
+            "calendar_links": [
+                {"made_at": f.created_at, "stopped_at": f.revoked_at}
+                for f in m.calendar_feeds.all()
+            ],
         }
-        for m in Membership.objects.filter(user=user).select_related("group").order_by("pk")
+        for m in Membership.objects.filter(user=user)
+        .select_related("group")
+        .prefetch_related("calendar_feeds")
+        .order_by("pk")
     ]
 
 

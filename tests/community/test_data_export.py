@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from community.models import DataExport, Notice
 from groups.actions import membership as member_actions
+from groups.actions import schedules
+from groups.models import Membership
 from tests.community import personal_world
 from tests.community.personal_world import MARA_BIO, MARA_EMAIL, MARA_NAME, OTTO_SECRET
 from tests.factories import PASSWORD, make_user
@@ -42,6 +44,8 @@ def unzipped(content: bytes) -> dict[str, str]:
 
 def test_the_zip_holds_exactly_the_members_own_data() -> None:
     world = personal_world.build()
+    seat = Membership.objects.get(group=world.group, user=world.mara)
+    link = schedules.open_feed(membership=seat)
     client = signed_in_again(world.mara)
     export = asked_for(client)
 
@@ -76,6 +80,10 @@ def test_the_zip_holds_exactly_the_members_own_data() -> None:
     assert [(m["group"], m["role"], m["pseudonym"]) for m in data["memberships"]] == [
         ("Carrying Grief", "member", personal_world.MARA_PSEUDONYM)
     ]
+    # Her calendar link is listed by when it was made, never by its token.
+    assert [len(m["calendar_links"]) for m in data["memberships"]] == [1]
+    assert data["memberships"][0]["calendar_links"][0]["stopped_at"] is None
+    assert link.token not in "".join(files.values())
     assert [(c["group"], c["agreement_version"]) for c in data["consents"]] == [
         ("Carrying Grief", 1)
     ]
