@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from community.errors import Refused
 from community.middleware import private_page
-from groups import ics, permissions
+from groups import ics, permissions, selectors
 from groups.actions import schedules as actions
 from groups.forms import ScheduleForm
 from groups.meetings import schedule_of
-from groups.models import CalendarFeed, MembershipStatus
 
 
 def _initial(group: Any) -> dict[str, Any]:
@@ -84,7 +83,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             actions.open_feed(membership=membership)
         return redirect("groups:calendar", slug=slug)
-    feed = CalendarFeed.objects.filter(membership=membership, revoked_at=None).first()
+    feed = selectors.calendar_link(membership)
     link = (
         request.build_absolute_uri(reverse("groups:calendar_feed", args=[feed.token]))
         if feed
@@ -99,17 +98,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed a calendar app fetches: the token is the credential, no sign-in."""
-    feed = (
-        CalendarFeed.objects.filter(
-            token=token,
-            revoked_at=None,
-            membership__status=MembershipStatus.ACTIVE,
-            membership__user__is_active=True,
-            membership__group__archived=False,
-        )
-        .select_related("membership__group__schedule")
-        .first()
-    )
+    feed = selectors.calendar_feed(token)
     if feed is None:
         raise Http404("No calendar here.")
     group = feed.membership.group

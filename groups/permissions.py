@@ -107,6 +107,12 @@ def can_facilitate(user: Any, group: Group, membership: Membership | None) -> bo
     )
 
 
+def can_keep(user: Any, group: Group, membership: Membership | None) -> bool:
+    """Keeps this group from its settings and moderation pages: its facilitator, or an
+    organizer (member or not)."""
+    return can_facilitate(user, group, membership) or is_organizer(user)
+
+
 def keeps_room(user: Any, group: Group, membership: Membership | None) -> bool:
     """Moderates the room from inside it: its facilitator, or an organizer who is a member."""
     return can_facilitate(user, group, membership) or (
@@ -180,7 +186,7 @@ def access_group_for_facilitator(user: Any, slug: str) -> tuple[Group, Membershi
     """Fetch a group its facilitator (or an organizer) may moderate, or 404."""
     group = get_group(slug)
     membership = membership_for(user, group)
-    if can_facilitate(user, group, membership) or is_organizer(user):
+    if can_keep(user, group, membership):
         return group, membership
     raise NotFound("No group here.")
 

@@ -23,10 +23,9 @@ from groups.models import Membership, MembershipStatus, Reminder, Schedule
 SUBJECT = "A session soon"
 
 
-def _is_due(schedule: Schedule, session: Session | None, now: datetime) -> bool:
-    if session is None or session.start <= now:
-        return False
-    return session.start - timedelta(minutes=schedule.reminder_minutes) <= now
+def _is_due(schedule: Schedule, session: Session, now: datetime) -> bool:
+    """Not started yet, and within the schedule's reminder time of starting."""
+    return session.start - timedelta(minutes=schedule.reminder_minutes) <= now < session.start
 
 
 def _when(session: Session, zone_name: str) -> str:

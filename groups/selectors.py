@@ -28,6 +28,7 @@ from groups.models import (
     Agreement,
     Boundary,
     BoundaryKind,
+    CalendarFeed,
     Clause,
     Group,
     Invite,
@@ -440,4 +441,24 @@ def my_boundaries(user: Any) -> QuerySet[Boundary]:
         .select_related("owner__group", "target__user")
         .defer("target__user__bio", "target__user__bio_html")
         .order_by("owner__group__name", "owner__group_id", "-created_at")
+    )
+
+
+def calendar_link(membership: Membership) -> CalendarFeed | None:
+    """The member's calendar link that still works, if they made one."""
+    return CalendarFeed.objects.filter(membership=membership, revoked_at=None).first()
+
+
+def calendar_feed(token: str) -> CalendarFeed | None:
+    """The link a calendar app fetches, while it and its member's place still hold."""
+    return (
+        CalendarFeed.objects.filter(
+            token=token,
+            revoked_at=None,
+            membership__status=MembershipStatus.ACTIVE,
+            membership__user__is_active=True,
+            membership__group__archived=False,
+        )
+        .select_related("membership__group__schedule")
+        .first()
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from community.actions import time_zones
 from community.errors import Refused
-from groups import audit, permissions
+from groups import audit, permissions, selectors
 from groups.models import CalendarFeed, Group, Membership, Repeat, Schedule
 
 MAX_DATES = 60
@@ -17,10 +17,7 @@ MAX_REMINDER_MINUTES = 2880  # two days
 
 
 def _require_keeper(actor: Any, group: Group) -> None:
-    membership = permissions.membership_for(actor, group)
-    if not (
-        permissions.can_facilitate(actor, group, membership) or permissions.is_organizer(actor)
-    ):
+    if not permissions.can_keep(actor, group, permissions.membership_for(actor, group)):
         raise Refused("forbidden", "Only the group's facilitators and organizers can do that.")
 
 
@@ -101,8 +98,7 @@ def _require_member(membership: Membership | None) -> Membership:
 def open_feed(*, membership: Membership | None) -> CalendarFeed:
     """The member's calendar link: the one they have, else a new one."""
     membership = _require_member(membership)
-    feed = CalendarFeed.objects.filter(membership=membership, revoked_at=None).first()
-    return feed or CalendarFeed.objects.create(membership=membership)
+    return selectors.calendar_link(membership) or CalendarFeed.objects.create(membership=membership)
 
 
 @transaction.atomic

@@ -12,9 +12,12 @@ register = template.Library()
 def next_session_of(group: Any, length: bool = False) -> dict[str, Any]:
     """The group's next session in the viewer's time zone, or nothing."""
     now = timezone.now()
-    session = next_session(schedule_of(group), now=now)
+    schedule = schedule_of(group)
+    session = next_session(schedule, now=now)
+    if schedule is None or session is None:
+        return {"session": None}
     return {
         "session": session,
-        "words": when_words(session, now=now) if session else "",
-        "minutes": group.schedule.duration_minutes if session and length else None,
+        "words": when_words(session, now=now),
+        "minutes": schedule.duration_minutes if length else None,
     }
