@@ -31,9 +31,18 @@ from groups.models.resources import (
     ResourceTag,
 )
 from groups.models.schedules import CalendarFeed, Reminder, Repeat, Schedule
+from groups.models.sessions import (
+    Attendance,
+    LiveSession,
+    PieceOrder,
+    Round,
+    RoundAnswer,
+    RoundKind,
+)
 
 __all__ = [
     "Agreement",
+    "Attendance",
     "AuditEntry",
     "Boundary",
     "BoundaryKind",
@@ -46,11 +55,13 @@ __all__ = [
     "Invite",
     "JoinPolicy",
     "JoinRequest",
+    "LiveSession",
     "Membership",
     "MembershipStatus",
     "Message",
     "MessageRevision",
     "NameChange",
+    "PieceOrder",
     "Reaction",
     "ReactionKind",
     "Reminder",
@@ -62,6 +73,9 @@ __all__ = [
     "ResourceStatus",
     "ResourceTag",
     "Role",
+    "Round",
+    "RoundAnswer",
+    "RoundKind",
     "Schedule",
     "Topic",
 ]

@@ -86,6 +86,14 @@ class Group(models.Model):
     pause_message = models.CharField(max_length=300, blank=True)
     slow_mode_seconds = models.PositiveIntegerField(default=0)
     hold_first_messages = models.PositiveSmallIntegerField(default=0)
+    # The session running in the room, and its talking-piece round if one is open:
+    # read with the group by every send, so a room without a round pays no query.
+    live_session = models.ForeignKey(
+        "groups.LiveSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    piece_round = models.ForeignKey(
+        "groups.Round", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
