@@ -30,13 +30,15 @@ from community.errors import Refused
 from community.offloop import db_call
 from community.transport import CLIENT_GONE
 from community.wsauth import session_holds, session_tag
-from groups import events, frames, permissions, selectors, sending
+from groups import events, frames, permissions, selectors, sending, session_state
 from groups.actions import chat
+from groups.actions.sessions import turn_of
 from groups.heartbeat import get_heartbeat
 from groups.hub import get_hub
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, message_payload
 from groups.presence import get_presence
+from groups.session_frames import SessionFrames, load_session
 from groups.standing import get_sweeper, recheck_interval
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,9 @@ ROSTERS: dict[int, dict[int, dict[str, Any]]] = {}
 
 
 @db_call
-def sync_batch(group: Group, viewer: Membership, after_seq: int, after_change: int) -> dict:
+def sync_batch(
+    group: Group, viewer: Membership, after_seq: int, after_change: int, *, keeper: bool
+) -> dict:
     """Everything a returning client missed, or a request to reload if it is too much."""
     cap = LIMITS["SYNC_CAP"]
     reveal = viewer.is_facilitator
@@ -127,13 +131,16 @@ def sync_batch(group: Group, viewer: Membership, after_seq: int, after_change: i
             "type": "sync.reload",
             "detail": "A lot happened while you were away. Reload the page to catch up.",
         }
-    last = Group.objects.values_list("last_seq", "last_change").get(pk=group.pk)
+    last = Group.objects.values_list("last_seq", "last_change", "live_session_id").get(pk=group.pk)
+    group.live_session_id = last[2]
+    session = session_state.states(group)[1 if keeper else 0] if last[2] else None
     return {
         "type": "sync.batch",
         "messages": [message_payload(m, reveal_hidden=reveal) for m in new],
         "updates": [message_payload(m, reveal_hidden=reveal) for m in changed],
         "last_seq": last[0],
         "last_change": last[1],
+        "session": session,
     }
 
 
@@ -143,7 +150,7 @@ toggle_reaction = db_call(chat.toggle_reaction)
 mark_read = db_call(chat.mark_read)
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
     """One member's socket on one room.
 
     Frames and layer events are handled one at a time, in arrival order, as
@@ -264,6 +271,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         self.group, self.membership, self.can_read, self.can_post = standing
         self.user = self.membership.user  # as the database has the person now
+        self.keeps = permissions.keeps_room(self.user, self.group, self.membership)
+        self.turn_timer = self.start_timer = None
         self.session = self.scope.get("session_key")
         self.checked_at = time.monotonic()
         self.recheck_every = recheck_interval()
@@ -278,6 +287,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.channel_name = f"{self.hub.channel}!{next(SOCKET_NUMBERS)}"
         await self.accept()
         ROSTERS[self.group.pk] = await load_roster(self.group)
+        session = await load_session(self.group, self.membership, keeper=self.keeps)
         # Presence is best-effort: a room opens (and chat works) without it.
         present = await self.enter_presence()
         await self.send_json(
@@ -292,8 +302,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 "limits": {"max_body": LIMITS["MAX_BODY"]},
                 # Whose messages this client folds (membership id -> "mute" or "block").
                 "boundaries": self.boundaries.mine,
+                # The running session (groups/session_state.py), or None.
+                "session": session,
             }
         )
+        self.watch_turn(turn_of(session))
+        await self.watch_schedule()
         if present:
             await self.announce_presence_quietly()
         self.schedule_expiry()
@@ -320,6 +334,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.expiry is not None:
             self.expiry.cancel()
         self.can_read = False
+        self.stop_timers()
         get_sweeper().discard(self)
         get_heartbeat().discard(self.group.pk, self)
         await self.unfollow()
@@ -419,6 +434,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         was = me_payload(self.group, self.membership, can_post=self.can_post)
         self.group, self.membership, self.can_read, self.can_post = standing
         self.user = self.membership.user  # as the database has the person now
+        self.keeps = permissions.keeps_room(self.user, self.group, self.membership)
         now = me_payload(self.group, self.membership, can_post=self.can_post)
         if now != was:  # a mute, a role, a consent, a name: whatever changed, say it
             await self.send_json({"type": "me", "me": now})
@@ -628,7 +644,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # they were read a moment ago (a reconnect reads them at connect).
         if time.monotonic() - self.checked_at > SYNC_FRESH and not await self.refresh_standing():
             return
-        await self.send_json(await sync_batch(self.group, self.membership, after_seq, after_change))
+        await self.send_json(
+            await sync_batch(
+                self.group, self.membership, after_seq, after_change, keeper=self.keeps
+            )
+        )
 
     async def on_read(self, frame: dict[str, Any]) -> None:
         seq = frames.integer(frame, "seq")
@@ -649,6 +669,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         "sync": on_sync,
         "read": on_read,
         "ping": on_ping,
+        **SessionFrames.HANDLERS,
     }
 
     # --- Events from the channel layer --------------------------------------------
@@ -671,9 +692,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 payload["here"] = self.visible(payload["here"])
                 await self.send_json(payload)
                 return
-        await self.send(text_data=event["text"])
+        await self.send(
+            text_data=event["keepers_text"]
+            if self.keeps and "keepers_text" in event
+            else event["text"]
+        )
         if "state" in event:
             await self.apply_room_state(event["state"])
+        if "turn" in event:  # a session's change: the piece's time box, if any
+            self.watch_turn(event["turn"])
+            if self.keeps and event.get("ended"):  # the next scheduled one may start itself
+                await self.watch_schedule()
 
     async def room_overflow(self, event: dict[str, Any]) -> None:
         """Too many events waited for this socket (see `deliver`)."""

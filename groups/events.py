@@ -79,6 +79,16 @@ def to_group(group_id: int, payload: dict[str, Any], **extra: Any) -> None:
     transaction.on_commit(send, robust=True)
 
 
+def to_room_and_keepers(
+    group_id: int, payload: dict[str, Any], keepers: dict[str, Any], **extra: Any
+) -> None:
+    """After commit, send `payload` to the room, and `keepers` instead to its keepers' sockets.
+
+    Both texts are built once; each socket picks its own (groups/consumers.py).
+    """
+    to_group(group_id, payload, keepers_text=dumps(keepers), **extra)
+
+
 def to_user(user_id: int, payload: dict[str, Any], *, group_id: int | None = None) -> None:
     """After commit, send `payload` privately to a person's open sockets (in one group)."""
     message = {"type": "user.event", "text": dumps(payload), "group_id": group_id}

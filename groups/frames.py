@@ -80,6 +80,13 @@ def integer(frame: dict[str, Any], name: str, *, required: bool = True) -> int:
     return value
 
 
+def flag(frame: dict[str, Any], name: str) -> bool:
+    value = frame.get(name, False)
+    if not isinstance(value, bool):
+        raise Refused("bad_field", f"“{name}” must be true or false.", field=name)
+    return value
+
+
 def texts(frame: dict[str, Any], form: forms.Form, *names: str) -> dict[str, Any]:
     """The frame's text fields, each cleaned by the field of that name in `form`: the
     form the same action's page posts, so the limits, trimming and choices are its."""

@@ -17,7 +17,7 @@ from community import ratelimit, rows
 from community.cleaning import check_text
 from community.errors import Refused
 from community.text import render_chat
-from groups import events, permissions
+from groups import events, permissions, turns
 from groups.models import (
     Group,
     HeldReason,
@@ -65,7 +65,7 @@ class _Taken(Exception):
 Outcome = Sent | Exception
 
 
-def _writer(group: Group, membership: Membership | None) -> Membership:
+def check_writer(group: Group, membership: Membership | None) -> Membership:
     """Return the membership if its person may write in the room now, else refuse.
 
     The person is judged as read with the membership (`membership.user`, fresh from
@@ -373,10 +373,18 @@ def _send(draft: Draft) -> Sent:
 
 def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Message, Any]:
     """The message to store, numbered, and moderation's verdict on it; or a refusal."""
-    membership = _writer(group, membership)
+    membership = check_writer(group, membership)
     resource = _shareable(group, draft.resource_id)
+    text = f"{draft.content_warning}\n{draft.body}"
+    # Out of turn in a talking-piece round: refused, unless it carries crisis words,
+    # which are never held back from the facilitators (nor the author's crisis card).
+    turn = turns.out_of_turn(group, membership)
+    verdict = _screen(text, group) if turn is not None else None
+    if turn is not None and verdict is not None and not verdict.crisis:
+        raise turn
     _check_pace(group, membership, draft)
-    verdict = _screen(f"{draft.content_warning}\n{draft.body}", group)
+    if verdict is None:
+        verdict = _screen(text, group)
     if verdict.action == "block":
         raise Refused(
             "blocked",
@@ -388,7 +396,7 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
         membership.role != Role.FACILITATOR
         and membership.published_count < group.hold_first_messages
     )
-    held = verdict.action == "hold" or newcomer
+    held = verdict.action == "hold" or newcomer or turn is not None
     # The most pressing reason first: crisis words, then a filter, then a newcomer's turn.
     reason = ""
     if held:
@@ -417,7 +425,7 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
 
 
 def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, Message]:
-    membership = _writer(group, permissions.membership_with_person(group, user))
+    membership = check_writer(group, permissions.membership_with_person(group, user))
     message = (
         Message.objects.select_for_update().filter(pk=message_id, group=group, held=False).first()
     )
@@ -490,7 +498,7 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
     if kind not in ReactionKind.values:
         raise Refused("invalid_reaction", "Please choose one of the offered reactions.")
     group = Group.objects.select_for_update().get(pk=group.pk)
-    membership = _writer(group, permissions.membership_with_person(group, user))
+    membership = check_writer(group, permissions.membership_with_person(group, user))
     message = (
         Message.objects.select_for_update()
         .filter(

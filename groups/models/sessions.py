@@ -64,6 +64,9 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["session", "membership"], name="attended_once")
         ]
 
+    def __str__(self) -> str:
+        return f"membership {self.membership_id} at session {self.session_id}"
+
 
 class Round(models.Model):
     """A check-in, a check-out or a talking-piece round within a session."""
@@ -77,8 +80,6 @@ class Round(models.Model):
     order = models.JSONField(default=list, blank=True)
     order_kind = models.CharField(max_length=12, choices=PieceOrder.choices, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
-    # Those who asked to go early (volunteers first) or to be left out this round.
-    volunteers = models.JSONField(default=list, blank=True)
     turn_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     turn_started_at = models.DateTimeField(null=True, blank=True)
 
@@ -112,3 +113,6 @@ class RoundAnswer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["round", "membership"], name="one_answer_per_round")
         ]
+
+    def __str__(self) -> str:
+        return f"answer of membership {self.membership_id} to round {self.round_id}"

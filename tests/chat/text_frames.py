@@ -21,7 +21,10 @@ TEXT_FRAMES: dict[str, dict[str, int]] = {
     "moderation.pause": {"message": 300},
     "pause.request": {"note": 300},
     "moderation.pause_answer": {"text": 800},
+    "round.open": {"prompt": 200},
+    "round.answer": {"words": 140},
 }
 # Text fields that name something rather than say it (refused with their own codes:
-# `invalid_client_id`, `invalid_intent`, `invalid_reaction`).
-NAMES = {"client_id", "intent", "reaction"}
+# `invalid_client_id`, `invalid_intent`, `invalid_reaction`, and the session frames'
+# `invalid_round`, `invalid_order`, `invalid_step`).
+NAMES = {"client_id", "intent", "reaction", "kind", "order", "step"}

@@ -17,8 +17,16 @@ import pytest
 from channels.db import database_sync_to_async
 
 from community.models import Notice
-from groups.actions import chat
-from groups.models import AuditEntry, Group, Membership, Message, MessageRevision
+from groups.actions import chat, sessions
+from groups.models import (
+    AuditEntry,
+    Group,
+    Membership,
+    Message,
+    MessageRevision,
+    Round,
+    RoundAnswer,
+)
 from moderation.models import Report, ReportNote
 from tests.chat import state
 from tests.chat.conftest import errors
@@ -40,8 +48,15 @@ ANSWERS = {
     "report.message": "report.ack",
     "report.member": "report.ack",
     "pause.request": "pause.ack",
+    "round.open": "session.ack",
+    "round.answer": "session.ack",
 }
-SENDERS = {"message.send": "member", "message.edit": "member", "pause.request": "member"}
+SENDERS = {
+    "message.send": "member",
+    "message.edit": "member",
+    "pause.request": "member",
+    "round.answer": "member",
+}
 
 
 def frame_for(kind: str, world: World, held_id: int) -> dict[str, Any]:
@@ -62,7 +77,14 @@ def frame_for(kind: str, world: World, held_id: int) -> dict[str, Any]:
         "moderation.pause": {"minutes": 5, "message": ""},
         "pause.request": {"note": ""},
         "moderation.pause_answer": {"member": member, "text": "We're here."},
+        "round.open": {"kind": "check_in", "prompt": ""},
+        "round.answer": {"score": 3, "words": ""},
     }
+    if kind.startswith("round."):  # a session must be running (and for an answer, a round open)
+        facilitator = world.people["facilitator"]
+        sessions.start_session(actor=facilitator, group=world.group)
+        if kind == "round.answer":
+            sessions.open_round(actor=facilitator, group=world.group, kind="check_in")
     return frames[kind]
 
 
@@ -105,6 +127,8 @@ def stored(world: World) -> dict[str, Any]:
             )
         ),
         "room": Group.objects.values_list("paused_until", "pause_message").get(pk=world.group.pk),
+        "rounds": list(Round.objects.order_by("pk").values_list("pk", "prompt")),
+        "answers": RoundAnswer.objects.count(),
     }
 
 
