@@ -217,3 +217,46 @@ async def test_mute_block_and_unmute_cross_processes(
     finally:
         await on_a.close()
         await on_b.close()
+
+
+@pytest.fixture
+def session_circle(transactional_db: None) -> dict[str, Any]:
+    people = make_room(members=2, facilitators=1)
+    everyone = [*people["facilitators"], *people["members"]]
+    people["cookies"] = {person.pk: session_cookie_header(person) for person in everyone}
+    return people
+
+
+async def test_the_talking_piece_moves_for_sockets_on_both_processes(
+    two_servers: list[AsgiServer], session_circle: dict[str, Any]
+) -> None:
+    """A round opened on A holds the room on B; the holder passes on B, and A hears it."""
+    a, b = two_servers
+    slug, cookies = session_circle["group"].slug, session_circle["cookies"]
+    (facilitator,), (alice, bob) = session_circle["facilitators"], session_circle["members"]
+    keeper, _ = await open_room(a, slug, cookies[facilitator.pk])
+    on_b_alice, _ = await open_room(b, slug, cookies[alice.pk])
+    on_a_bob, _ = await open_room(a, slug, cookies[bob.pk])
+    try:
+        await keeper.send(json.dumps({"type": "session.start"}))
+        await next_of(on_b_alice, "session.started")
+        await keeper.send(json.dumps({"type": "round.open", "kind": "talking_piece"}))
+        opened = (await next_of(on_b_alice, "round.opened"))["session"]["round"]
+        assert [p["name"] for p in opened["order"]] == ["Member 1", "Member 2"]
+        # Bob, on A, is refused; Alice, on B, holds the piece and passes it.
+        await on_a_bob.send(json.dumps({"type": "message.send", "client_id": "b1", "body": "Hi"}))
+        assert (await next_of(on_a_bob, "error"))["code"] == "not_your_turn"
+        await on_b_alice.send(json.dumps({"type": "piece.pass"}))
+        for socket in (keeper, on_a_bob, on_b_alice):
+            moved = await next_of(socket, "piece.moved")
+            assert moved["session"]["round"]["holder"]["name"] == "Member 2"
+        await on_a_bob.send(
+            json.dumps({"type": "message.send", "client_id": "b2", "body": "Heard you, from B"})
+        )
+        assert (await next_of(on_a_bob, "message.ack"))["held"] is False
+    finally:
+        for socket in (keeper, on_b_alice, on_a_bob):
+            await socket.close()
+    assert [body for _seq, body in await stored_messages(session_circle["group"])] == [
+        "Heard you, from B"
+    ]
