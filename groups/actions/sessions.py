@@ -303,6 +303,28 @@ def close_round(*, actor: Any, group: Group) -> Round:
     return round_
 
 
+def _screened(words: str, group: Group) -> bool:
+    """Screen an answer's words as a message's are; True if they carry crisis words.
+
+    The room shows them, so the group's word filters apply: words a filter would
+    block or hold for review are refused (an answer has no review queue of its own).
+    """
+    if not words:
+        return False
+    from moderation.screening import screen  # moderation depends on groups, not back
+
+    verdict = screen(words, group_id=group.pk)
+    if verdict.action in ("block", "hold"):
+        raise Refused(
+            "blocked",
+            "Those words can't be shared in a round here because they touch the agreement"
+            + (f" (“{verdict.clause}”)" if verdict.clause else "")
+            + ". You're welcome to say it another way, or to pass.",
+            field="words",
+        )
+    return verdict.crisis
+
+
 @transaction.atomic
 def answer_round(
     *, member: Any, group: Group, score: int | None = None, words: str = "", passed: bool = False
@@ -323,6 +345,7 @@ def answer_round(
         raise Refused("invalid_score", "Please choose a number from 1 to 5.", field="score")
     elif score is None and not words:
         raise Refused("empty", "Please choose a number or write a word, or pass.", field="score")
+    crisis = _screened(words, group)
     try:
         with transaction.atomic():
             answer = RoundAnswer.objects.create(
@@ -330,6 +353,10 @@ def answer_round(
             )
     except IntegrityError:
         raise Refused("already_answered", "You've answered this round already.") from None
+    if crisis:
+        from moderation.actions.reports import crisis_in_words  # moderation depends on groups
+
+        crisis_in_words(membership)
     _attend(round_.session, group, [membership.pk])
     _changed(group, {"type": "round.answered"})
     return answer

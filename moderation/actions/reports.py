@@ -145,6 +145,22 @@ def report_member(*, reporter: Any, membership_id: int, clause: str, note: str =
     )
 
 
+def crisis_in_words(membership: Membership) -> None:
+    """Crisis words outside a message (a round's answer): an urgent item about the
+    member for the facilitators, and the crisis card for the member."""
+    _file(
+        kind=ReportKind.CRISIS,
+        group=membership.group,
+        message=None,
+        member=membership,
+        reporter=None,
+        clause=SAFETY_CLAUSE,
+        note="",
+        urgent=True,
+    )
+    crisis_card(membership.user, membership.group)
+
+
 def crisis_card(user: Any, group: Any, *, after: Message | None = None) -> None:
     """Privately offer crisis lines to a person, live and on their home page.
 

@@ -26,7 +26,7 @@ from groups.models import (
     RoundAnswer,
     Schedule,
 )
-from moderation.models import CrisisPhrase, Report
+from moderation.models import CrisisPhrase, Report, WordFilter
 from tests.chat import state
 from tests.chat.conftest import Socket
 from tests.moderation.conftest import World
@@ -97,7 +97,9 @@ async def test_only_the_rooms_keepers_start_end_and_open_rounds(
 async def test_a_keeper_starts_a_session_that_every_open_socket_hears(
     live_world: World, connect: Connect, key: str
 ) -> None:
-    others = [await connect(live_world.people[k], live_world.group) for k in ("member", "bystander")]
+    others = [
+        await connect(live_world.people[k], live_world.group) for k in ("member", "bystander")
+    ]
     keeper = await connect(live_world.people[key], live_world.group)
     await keeper.send({"type": "session.start", "minutes": 90})
     assert (await answer(keeper, "session.ack"))["action"] == "start"
@@ -448,3 +450,41 @@ async def test_a_scheduled_session_starts_itself_when_a_keeper_is_in_the_room(
     await connect(live_world.people["t_fac"], live_world.group)
     assert await member.nothing(timeout=1)
     assert await database_sync_to_async(LiveSession.objects.count)() == 1
+
+
+async def test_an_answers_words_are_screened_as_a_message_is(
+    live_world: World, connect: Connect
+) -> None:
+    """Crisis words bring the card and an urgent item; words a filter blocks are refused."""
+
+    @database_sync_to_async
+    def rules() -> None:
+        CrisisPhrase.objects.create(phrase="want to die")
+        WordFilter.objects.create(
+            group=live_world.group, phrase="idiots", action="block", clause="Inherent worth"
+        )
+
+    await rules()
+    people = await ids(live_world)
+    await start(live_world)
+    await open_round(live_world, "check_in")
+    member = await connect(live_world.people["member"], live_world.group)
+    bea = await connect(live_world.people["bystander"], live_world.group)
+    await bea.send({"type": "round.answer", "score": 2, "words": "surrounded by idiots"})
+    refusal = await answer(bea, "session.ack")
+    assert (refusal["code"], refusal["field"]) == ("blocked", "words")
+    assert "Inherent worth" in refusal["detail"]
+    await member.send({"type": "round.answer", "score": 1, "words": "I want to die"})
+    assert (await answer(member, "session.ack"))["action"] == "answer"
+    assert (await answer(member, "notice"))["kind"] == "crisis"
+
+    @database_sync_to_async
+    def urgent() -> list[tuple[int | None, int | None]]:
+        return list(
+            Report.objects.filter(group=live_world.group, urgency=0).values_list(
+                "member_id", "message_id"
+            )
+        )
+
+    assert await urgent() == [(people["member"], None)]
+    assert await database_sync_to_async(RoundAnswer.objects.count)() == 1
