@@ -22,4 +22,5 @@ urlpatterns = [
     path("report/message/<int:pk>/", views.report_message, name="report_message"),
     path("report/member/<int:pk>/", views.report_member, name="report_member"),
     path("worry/<int:pk>/", views.worry, name="worry"),
+    path("pause/<slug:slug>/", views.pause_request, name="pause_request"),
 ]

@@ -19,7 +19,7 @@ from groups.models import AuditEntry, Membership, Message
 from groups.permissions import NotFound
 from groups.selectors import readable
 from moderation import permissions, selectors
-from moderation.actions import appeals, filters, members, reads, reports, rooms
+from moderation.actions import appeals, filters, members, pauses, reads, reports, rooms
 from moderation.actions import messages as message_actions
 from moderation.forms import (
     AppealForm,
@@ -697,3 +697,24 @@ def worry(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect(f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}")
     return render(request, "moderation/worry.html", {"target": target, "group": target.group})
+
+
+@login_required
+def pause_request(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "I need a pause" without the room's script: the same action as the socket's frame."""
+    group, _membership = group_permissions.access_group_for_reader(request.user, slug)
+    note = request.POST.get("note", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            pauses.request_pause(member=request.user, group=group, note=note)
+        except Refused as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, pauses.REQUESTED)
+            return redirect("groups:group", slug=group.slug)
+    return render(
+        request,
+        "moderation/pause_request.html",
+        {"group": group, "note": note, "note_max": pauses.NOTE_MAX},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from community import ratelimit
 from community.cleaning import check_text
 from community.errors import Refused
+from community.models import Notice
 from groups import audit, events
 from groups import permissions as group_permissions
 from groups.models import Group, Membership, MembershipStatus, Role
@@ -84,10 +85,31 @@ def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
             title="Someone asked for a pause",
             text="A member of one of your groups asked, privately, for a pause. "
             "Open the room to answer them.",
-            link=group_link(group),
+            link=_request_link(group, membership),
         )
         events.to_user(keeper.user_id, payload, group_id=group.pk)
     return membership
+
+
+def _request_link(group: Group, membership: Membership) -> str:
+    # The room, and (by number only) whose request: answering it ends every keeper's note.
+    return f"{group_link(group)}#pause-{membership.pk}"
+
+
+def _end_request_notes(membership: Membership) -> None:
+    """Someone answered this member: the other keepers' notes of the request are history."""
+    notes = Notice.objects.filter(
+        kind="pause_request",
+        link=_request_link(membership.group, membership),
+        until__isnull=True,
+        dismissed_at__isnull=True,
+    )
+    keepers = list(notes.values_list("user_id", flat=True))
+    if keepers:
+        notes.update(
+            until=timezone.now(), ended_title="Someone asked for a pause, and was answered"
+        )
+        events.alerts_changed(keepers)
 
 
 def _target(membership: Membership) -> Membership:
@@ -112,6 +134,7 @@ def answer_pause(*, actor: Any, membership: Membership, text: str) -> None:
     target = _target(membership)
     require(permissions.can_moderate_group(actor, target.group) and target.user_id != actor.pk)
     audit.record("pause_answer", actor=actor, group=target.group, target_user=target.user)
+    _end_request_notes(target)
     tell(
         target.user,
         target.group,

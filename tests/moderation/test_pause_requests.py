@@ -320,3 +320,69 @@ async def test_a_bad_answer_is_refused_and_nothing_reaches_the_member(
     assert (refusal["type"], refusal["code"], refusal["field"]) == ("error", code, "text")
     assert await member.nothing()
     assert await notices(live_world, "member") == []
+
+
+# --- Without the room's script, and after an answer ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("member", 200), ("facilitator", 200), ("outsider", 404), ("left", 404)],
+)
+def test_the_page_without_script_asks_by_the_same_action(
+    live_world: World, client: Any, who: str, status: int
+) -> None:
+    group = Group.objects.get(pk=live_world.group.pk)
+    person = live_world.user("bystander" if who in ("outsider", "left") else who)
+    if who == "outsider":
+        Membership.objects.filter(user=person, group=group).delete()
+    elif who == "left":
+        Membership.objects.filter(user=person, group=group).update(status="left")
+    client.force_login(person)
+    page = f"/moderation/pause/{group.slug}/"
+    assert client.get(page).status_code == status
+    response = client.post(page, {"note": "  Too much\n right now. "}, follow=True)
+    if status == 404:
+        assert response.status_code == 404
+        assert not Notice.objects.filter(kind="pause_request").exists()
+        return
+    assert response.redirect_chain == [(f"/groups/{group.slug}/", 302)]
+    assert pauses.REQUESTED in response.content.decode()
+    keepers = set(Notice.objects.filter(kind="pause_request").values_list("user_id", flat=True))
+    everyone = {"facilitator", "t_fac", "organizer"} - {who}
+    assert keepers == {live_world.people[k].pk for k in everyone}
+    # Asked again within the minute: refused with the sentence, nothing more sent.
+    again = client.post(page, {"note": ""})
+    assert again.status_code == 400
+    assert "You can ask again in a minute" in again.content.decode()
+    assert Notice.objects.filter(kind="pause_request").count() == len(everyone)
+
+
+def test_the_room_offers_the_page_to_a_reader_without_script(
+    live_world: World, client: Any
+) -> None:
+    group = Group.objects.get(pk=live_world.group.pk)
+    client.force_login(live_world.user("member"))
+    html = client.get(f"/groups/{group.slug}/").content.decode()
+    assert f'href="/moderation/pause/{group.slug}/">I need a pause</a>' in html
+
+
+def test_an_answer_ends_every_keepers_note_of_that_request(live_world: World) -> None:
+    group = Group.objects.get(pk=live_world.group.pk)
+    pauses.request_pause(member=live_world.user("member"), group=group, note="")
+    pauses.request_pause(member=live_world.user("bystander"), group=group, note="")
+    assert Notice.objects.filter(kind="pause_request", until__isnull=True).count() == 6
+    pauses.answer_pause(
+        actor=live_world.user("facilitator"),
+        membership=live_world.membership("member"),
+        text="We're here with you.",
+    )
+    ended = Notice.objects.filter(kind="pause_request", until__isnull=False)
+    # Each keeper's note of Mara's request is history now (not counted as unread);
+    # Bea's request still waits for an answer.
+    assert ended.count() == 3
+    assert all(not n.is_unread for n in ended)
+    assert {n.ended_title for n in ended} == {"Someone asked for a pause, and was answered"}
+    waiting = Notice.objects.filter(kind="pause_request", until__isnull=True)
+    assert waiting.count() == 3
+    assert all(n.link.endswith(f"#pause-{live_world.membership('bystander').pk}") for n in waiting)

@@ -393,6 +393,8 @@ ROWS: dict[str, list[Row]] = {
         Row(G("moderation:worry", words), READERS),
         Row(G("moderation:worry", lambda w: w.hidden.pk), READERS),
     ],
+    # "I need a pause" without the room's script: open to whoever reads the room.
+    "moderation:pause_request": [Row(G("moderation:pause_request", slug), READERS)],
     "resources:library": [Row(lambda w: "/resources/", GOOD_STANDING)],
     "resources:new": [Row(lambda w: "/resources/new/", ORGANIZERS)],
     "resources:detail": [
