@@ -141,7 +141,7 @@ def rounds(session: LiveSession) -> list[RoundRecord]:
                 )
             )
             continue
-        summed = round_.scored >= MIN_SCORES  # type: ignore[attr-defined]
+        summed = round_.scored >= MIN_SCORES
         records.append(
             RoundRecord(
                 kind=round_.kind,
@@ -149,12 +149,12 @@ def rounds(session: LiveSession) -> list[RoundRecord]:
                 prompt=round_.prompt,
                 opened_at=round_.opened_at,
                 closed_at=round_.closed_at,
-                answered=round_.answered,  # type: ignore[attr-defined]
-                passed=round_.passed_count,  # type: ignore[attr-defined]
-                scored=round_.scored,  # type: ignore[attr-defined]
-                average=round(round_.average, 1) if summed else None,  # type: ignore[attr-defined]
-                lowest=round_.lowest if summed else None,  # type: ignore[attr-defined]
-                highest=round_.highest if summed else None,  # type: ignore[attr-defined]
+                answered=round_.answered,
+                passed=round_.passed_count,
+                scored=round_.scored,
+                average=round(round_.average, 1) if summed else None,
+                lowest=round_.lowest if summed else None,
+                highest=round_.highest if summed else None,
             )
         )
     return records
