@@ -211,18 +211,23 @@ def test_a_running_session_is_not_yet_in_the_record(circle: Circle) -> None:
     running = LiveSession.objects.create(
         group=circle.group, started_at=now, ends_at=now + timedelta(minutes=60)
     )
+    # Planned to end over two hours ago and never ended: over (the room's rule).
     forgotten = LiveSession.objects.create(
         group=circle.group,
-        started_at=now - timedelta(hours=5),
-        ends_at=now - timedelta(hours=4) + timedelta(minutes=1) - OVERTIME + timedelta(hours=2),
+        started_at=now - OVERTIME - timedelta(hours=1),
+        ends_at=now - OVERTIME - timedelta(minutes=1),
     )
-    # Planned to end over two hours ago and never ended: over (the room's rule).
-    forgotten.ends_at = now - OVERTIME - timedelta(minutes=1)
-    forgotten.save(update_fields=["ends_at"])
+    # Past its planned end but within the overtime: the room may still be holding it.
+    overtime = LiveSession.objects.create(
+        group=circle.group,
+        started_at=now - timedelta(hours=2),
+        ends_at=now - OVERTIME + timedelta(minutes=5),
+    )
     client = circle.client("facilitator")
-    assert client.get(_session_url(circle.group, running)).status_code == 404
+    for unfinished in (running, overtime):
+        assert client.get(_session_url(circle.group, unfinished)).status_code == 404
     shown = [s.pk for s in past_sessions(circle.group).object_list]
-    assert running.pk not in shown
+    assert running.pk not in shown and overtime.pk not in shown
     assert shown == [circle.session.pk, forgotten.pk]  # newest first
     page = client.get(_session_url(circle.group, forgotten))
     assert page.status_code == 200
@@ -254,7 +259,7 @@ def test_rounds_are_summed_up_never_answered_person_by_person(circle: Circle) ->
     assert "Rounds held (3)" in text
     assert "How is your weather today, 1 to 5, and one word?" in text
     assert "3 answered, 0 passed." in text
-    assert "average 3.7, from 2 to 5" in text
+    assert "average 3.7, lowest 2, highest 5" in text
     assert "2 of 3 people in the order held the piece." in text
     # The check-out nobody answered.
     assert "0 answered, 0 passed." in text
