@@ -1,6 +1,6 @@
 from django.urls import path
 
-from groups import boundary_views, calendar_views, chat_views, views
+from groups import boundary_views, calendar_views, chat_views, session_views, views
 from groups import resource_views as resources
 
 app_name = "groups"
@@ -33,6 +33,8 @@ urlpatterns = [
     path("<slug:slug>/members/", views.members, name="members"),
     path("<slug:slug>/schedule/", calendar_views.schedule, name="schedule"),
     path("<slug:slug>/calendar/", calendar_views.calendar, name="calendar"),
+    path("<slug:slug>/sessions/", session_views.sessions, name="sessions"),
+    path("<slug:slug>/sessions/<int:pk>/", session_views.session, name="session"),
     path("<slug:slug>/members/<int:pk>/boundary/", boundary_views.set_boundary, name="boundary"),
     path("<slug:slug>/requests/", views.requests, name="requests"),
     path("<slug:slug>/invites/", views.invites, name="invites"),

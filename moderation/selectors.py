@@ -1,6 +1,6 @@
 """Reads for moderation pages, each with a fixed number of queries."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -18,10 +18,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, NullIf
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.timezone import localdate
 
 from community.navigation import count_of
 from groups.models import AuditEntry, Clause, Group, Membership, MembershipStatus, Message, Role
 from groups.selectors import readable
+from groups.session_records import Raised as SessionRaised
 from moderation import permissions
 from moderation.models import (
     SAFETY_CLAUSE,
@@ -51,7 +55,12 @@ def clause_choices(group: Group) -> list[tuple[str, str]]:
 
 
 def open_items(actor: Any) -> QuerySet[Report]:
-    """The open items the person may act on: in their groups, never about themselves.
+    """The open items the person may act on: in their groups, never about themselves."""
+    return items_for(actor).filter(status=ReportStatus.OPEN)
+
+
+def items_for(actor: Any) -> QuerySet[Report]:
+    """The items the person may act on while they are open, whatever their state now.
 
     A complaint or a flag about a facilitator is for the organizers (only they act on
     facilitators), and one about an organizer for the site's administrators. Care is
@@ -59,9 +68,7 @@ def open_items(actor: Any) -> QuerySet[Report]:
     reach their co-facilitators too, since at night they may be the ones awake.
     (The roles are read from the row as it is; standing is in `moderated_groups`.)
     """
-    items = Report.objects.filter(
-        status=ReportStatus.OPEN, group__in=permissions.moderated_groups(actor)
-    )
+    items = Report.objects.filter(group__in=permissions.moderated_groups(actor))
     # Nobody reviews reports about themselves (or reads the notes written about them).
     items = items.exclude(member__user=actor.pk)
     judgement = ~Q(kind__in=CARE)
@@ -72,6 +79,52 @@ def open_items(actor: Any) -> QuerySet[Report]:
     if not getattr(actor, "is_organizer", False):
         items = items.exclude(judgement & Q(member__role=Role.FACILITATOR))
     return items
+
+
+# How a session's record names each kind of item raised while it ran, in this order.
+RAISED_LABELS = {
+    ReportKind.CRISIS: "Crisis words",
+    ReportKind.WORRY: "Someone worried about a member",
+    ReportKind.REPORT: "Reports",
+    ReportKind.HELD: "Messages held for review",
+    ReportKind.FILTER: "Word-filter flags",
+}
+
+
+def raised_in_session(
+    *, viewer: Any, group: Group, since: datetime, until: datetime
+) -> list[SessionRaised]:
+    """Queue items opened in `group` between `since` and `until`, counted by kind (one
+    query), as the viewer's queue would have shown them: never an item about
+    themselves, nor a judgement of a facilitator to a fellow facilitator. Counts
+    only: no message, note or name."""
+    rows = (
+        items_for(viewer)
+        .filter(group=group, created_at__gte=since, created_at__lte=until)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"), still_open=Count("pk", filter=Q(status=ReportStatus.OPEN)))
+    )
+    counts = {row["kind"]: row for row in rows}
+    days = {"since": localdate(since).isoformat(), "until": localdate(until).isoformat()}
+    log = f"{reverse('moderation:log')}?{urlencode({'group': group.slug, **days})}"
+    found = []
+    for kind, label in RAISED_LABELS.items():
+        row = counts.get(kind)
+        if row is None:
+            continue
+        found.append(
+            SessionRaised(
+                label=label,
+                count=row["n"],
+                still_open=row["still_open"],
+                link=reverse("moderation:queue") if row["still_open"] else log,
+                link_text="Open the safety queue"
+                if row["still_open"]
+                else "What was decided, in the moderation log",
+            )
+        )
+    return found
 
 
 def navigation(actor: Any) -> dict[str, Any]:

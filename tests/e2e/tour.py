@@ -178,6 +178,12 @@ def stops() -> list[Stop]:
             prepare=make_calendar_link,
         ),
         Stop("meeting times editor", lambda d: g(d, GRIEF) + "schedule/", FACILITATING),
+        Stop("past sessions", lambda d: g(d, GRIEF) + "sessions/", FACILITATING),
+        Stop(
+            "a past session",
+            lambda d: g(d, GRIEF) + f"sessions/{d.ids['session']}/",
+            FACILITATING,
+        ),
         Stop("requests (none)", lambda d: g(d, GRIEF) + "requests/", ("facilitator",)),
         Stop("requests", lambda d: g(d, ANXIETY) + "requests/", ("organizer",)),
         Stop("invitations", lambda d: g(d, GRIEF) + "invites/", ("facilitator",)),

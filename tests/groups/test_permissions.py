@@ -38,6 +38,7 @@ from groups.models import (
     Invite,
     JoinPolicy,
     JoinRequest,
+    LiveSession,
     Membership,
     MembershipStatus,
     RequestStatus,
@@ -294,6 +295,19 @@ def agreement_form(world: World) -> dict[str, Any]:
     }
 
 
+def hold_a_session(world: World) -> None:
+    """A session of the group that ran and ended, with the member there."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    session = LiveSession.objects.create(
+        group=world.group, started_at=now, ends_at=now, ended_at=now
+    )
+    member = _membership(world, world["member"])
+    assert member is not None
+    session.attendance.create(membership=member)
+
+
 def make_open(world: World) -> None:
     Group.objects.filter(pk=world.group.pk).update(join_policy=JoinPolicy.OPEN)
 
@@ -547,6 +561,24 @@ PAGES = [
         done_to=G + "/schedule/",
     ),
     Page(
+        "past sessions",
+        "get",
+        G + "/sessions/",
+        everyone("404", visitor="login", facilitator="page", organizer="page"),
+        setup=hold_a_session,
+        template="groups/sessions.html",
+        shows=("Past sessions", "Nothing anyone wrote is copied here"),
+    ),
+    Page(
+        "a past session",
+        "get",
+        G + "/sessions/{session}/",
+        everyone("404", visitor="login", facilitator="page", organizer="page"),
+        setup=hold_a_session,
+        template="groups/session.html",
+        shows=("When it ran", "Who came (1)", NAMES["member"], "Rounds held (0)"),
+    ),
+    Page(
         "invites POST (create)",
         "post",
         G + "/invites/",
@@ -669,12 +701,15 @@ def _format(path: str, world: World, *, missing: bool = False) -> str:
             token=secrets.token_urlsafe(18),
             invite=987654,
             request=987654,
+            session=987654,
         )
+    session = LiveSession.objects.filter(group=world.group).first() if "{session" in path else None
     return path.format(
         slug=world.group.slug,
         token=world.invite.token,
         invite=world.invite.pk,
         request=world.pending_request.pk,
+        session=session.pk if session else 0,
     )
 
 
@@ -903,7 +938,7 @@ def test_matrix_covers_every_group_url() -> None:
 
     from groups.urls import urlpatterns
 
-    sample = {"slug": "abcdefghjk", "token": "a-token", "invite": 1, "request": 1}
+    sample = {"slug": "abcdefghjk", "token": "a-token", "invite": 1, "request": 1, "session": 1}
     covered = {resolve(page.path.format(**sample)).url_name for page in PAGES}
     covered |= CHAT_PAGES | RESOURCE_PAGES | BOUNDARY_PAGES | FEED_PAGES
     missing = {pattern.name for pattern in urlpatterns} - covered

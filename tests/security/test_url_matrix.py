@@ -19,7 +19,17 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from groups.models import Boundary, BoundaryKind, CalendarFeed, Membership
+from groups.models import (
+    Attendance,
+    Boundary,
+    BoundaryKind,
+    CalendarFeed,
+    LiveSession,
+    Membership,
+    Round,
+    RoundAnswer,
+    RoundKind,
+)
 from tests.groups.conftest import built_once
 from tests.security.roles import (
     ACCOUNT_NAME,
@@ -110,6 +120,19 @@ def members_feed(w: Roles) -> str:
 def stopped_feed(w: Roles) -> str:
     owner = Membership.objects.get(group=w.a, user=w.people["member"])
     return CalendarFeed.objects.create(membership=owner, revoked_at=timezone.now()).token
+
+
+def past_session(w: Roles, *, group: str = "a") -> int:
+    """An ended session of A (or B) that the pseudonymous author came to and answered in
+    with the room's words (made inside the visit's savepoint)."""
+    now = timezone.now()
+    the_group = w.a if group == "a" else w.b
+    session = LiveSession.objects.create(group=the_group, started_at=now, ends_at=now, ended_at=now)
+    if group == "a":
+        Attendance.objects.create(session=session, membership=w.author)
+        check_in = Round.objects.create(session=session, kind=RoundKind.CHECK_IN)
+        RoundAnswer.objects.create(round=check_in, membership=w.author, score=3, words=WORDS)
+    return session.pk
 
 
 POSTED = frozenset({302, 400})
@@ -288,6 +311,12 @@ ROWS: dict[str, list[Row]] = {
     "groups:schedule": [
         Row(G("groups:schedule", slug), MODERATORS),
         Row(G("groups:schedule", slug), MODERATORS, method="POST", data=lambda w: {}, ok=POSTED),
+    ],
+    # The record of past sessions: the group's keepers; another group's session is not here.
+    "groups:sessions": [Row(G("groups:sessions", slug), MODERATORS)],
+    "groups:session": [
+        Row(G("groups:session", slug, past_session), MODERATORS),
+        Row(G("groups:session", slug, lambda w: past_session(w, group="b")), frozenset()),
     ],
     "groups:calendar": [
         Row(G("groups:calendar", slug), READERS),
