@@ -13,7 +13,7 @@ groups never imports moderation: moderation registers a reader here in its
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -22,10 +22,8 @@ from django.utils import timezone
 
 from community.navigation import count_of
 from groups.models import Attendance, Group, LiveSession, Membership, Round, RoundKind
+from groups.session_state import OVERTIME
 
-# A session its facilitators forgot to end is over this long after its planned end
-# (the rule of groups/session_state.py, which the room follows).
-OVERTIME = timedelta(hours=2)
 PER_PAGE = 25
 # Fewer scores than this are not summed up: an average of one is that person's own number.
 MIN_SCORES = 3
