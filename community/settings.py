@@ -212,7 +212,7 @@ if REDIS_URL:
 else:
     # The in-memory layer silently drops group messages for a socket whose inbox
     # holds `capacity` (default 100): a busy room's burst passes that. A socket that
-    # truly falls behind is closed (4503) by the consumer's lag check instead.
+    # truly falls behind is told to sync by the consumer's lag check instead.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
@@ -372,8 +372,12 @@ HEARTH_CHAT: dict[str, Any] = {
     # Frames refused in a row within a short window before a socket is closed.
     "FLOOD_LIMIT": 40,
     "EDIT_WINDOW_SECONDS": 15 * 60,
-    # Close (4503) a socket whose events arrive this many seconds late.
+    # A socket whose events arrive this many seconds late is told to sync once
+    # (`sync.needed`) and its waiting events are dropped.
     "MAX_LAG_SECONDS": 15.0,
+    # Handshakes one process works on at once; more are closed at once with 4503 and
+    # a retry hint ("busy; retry after 2"), so a storm is admitted at a bounded rate.
+    "MAX_CONNECTING": int(os.environ.get("CHAT_MAX_CONNECTING", "64")),
     # Every open room socket re-reads its standing (account, session, membership)
     # at least this often, in case a revocation's signal was lost (docs/security.md).
     "RECHECK_SECONDS": float(os.environ.get("CHAT_RECHECK_SECONDS", "30")),

@@ -46,6 +46,10 @@ LIMITS: dict[str, Any] = settings.HEARTH_CHAT
 TYPING_EVERY = 3.0
 SESSION_GRACE = 0.5
 SYNC_FRESH = 0.5  # seconds a standing read at connect still counts for a `sync`
+RESYNC_EVERY = 2.0  # at most one `sync.needed` a socket in this long
+# Handshakes this process works on at once; more are told to come back shortly
+# (4503 with a retry hint) instead of queueing behind a storm's catch-up.
+ADMISSION = {"connecting": 0}
 READ_EVERY = 2.0
 
 # Application closes are 4000 + the nearest HTTP status: daphne refuses to send any
@@ -56,6 +60,7 @@ CLOSE_TOO_BIG = 4413
 CLOSE_POLICY = 4429
 CLOSE_TRY_AGAIN = 4503
 CLOSE_SERVER_ERROR = 4500
+BUSY_RETRY = 2  # seconds a busy process asks a new socket to wait (the close's reason)
 
 # Failures of the services a frame needs, not of the frame or of our code: the
 # client sends again by itself (docs/protocol.md, `unavailable`).
@@ -181,6 +186,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         "private",
         "recheck_every",
         "refusals",
+        "resync_asked",
         "room",
         "scope",
         "session",
@@ -264,6 +270,19 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
+        if ADMISSION["connecting"] >= LIMITS["MAX_CONNECTING"]:
+            # Busy: answered at once, so the client waits its hint (plus jitter) and
+            # comes back, instead of queueing here for many seconds.
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN, reason=f"busy; retry after {BUSY_RETRY}")
+            return
+        ADMISSION["connecting"] += 1
+        try:
+            await self.open_room()
+        finally:
+            ADMISSION["connecting"] -= 1
+
+    async def open_room(self) -> None:
         standing = await load_standing(self.user, self.scope["url_route"]["kwargs"]["slug"])
         if isinstance(standing, int):
             await self.accept()
@@ -278,6 +297,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         self.recheck_every = recheck_interval()
         self.room = events.group_channel(self.group.pk)
         self.private = events.user_channel(self.user.pk)
+        self.resync_asked = 0.0
         self.frames_allowance = 60.0
         self.frames_stamp = time.monotonic()
         self.refusals: deque[float] | None = None  # made at the first refusal
@@ -680,8 +700,15 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         if not await self.still_allowed():
             return
         if time.time() - event.get("sent_at", time.time()) > LIMITS["MAX_LAG_SECONDS"]:
-            # Far behind: let the client reconnect and resync from the database.
-            await self.shut(CLOSE_TRY_AGAIN)
+            # Far behind (this process is busy, as in a storm's catch-up): drop what
+            # waits and have the client sync once from its last number. Closing made
+            # it connect again, which fed the storm.
+            if self.outbox:
+                self.outbox.clear()
+            now = time.monotonic()
+            if now - self.resync_asked > RESYNC_EVERY:
+                self.resync_asked = now
+                await self.send_json({"type": "sync.needed"})
             return
         if self.unseen:
             # A set lookup on the few events that name a person who is not shown here.

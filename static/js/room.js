@@ -713,6 +713,7 @@ var handlers = {
     if (e.last_change > lastChange) lastChange = e.last_change;
     if (e.messages.length) scheduleRead();
   },
+  "sync.needed": function () { resync(); }, // this socket fell behind: catch up once
   "sync.reload": function (e) {
     syncing = false;
     setConnection(e.detail + " ");
@@ -847,7 +848,10 @@ function connect() {
     }
     if (stopped) return;
     attempts += 1;
-    var delay = Math.min(30000, 500 * Math.pow(2, attempts)) * (0.5 + Math.random() / 2);
+    // Full jitter, so a room's sockets dropped together come back spread out; a busy
+    // server's hint ("busy; retry after 2") is the least wait.
+    var hint = /retry after (\d+)/.exec(e.reason || "");
+    var delay = (hint ? Number(hint[1]) * 1000 : 0) + Math.random() * Math.min(30000, 1000 * Math.pow(2, attempts));
     setConnection("Reconnecting… your messages are kept and will be sent.");
     setTimeout(connect, delay);
   };

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from community.models import User
-from groups import events
+from groups import consumers, events
 from groups.actions import membership as member_actions
 from groups.hub import addressed
 from groups.models import MembershipStatus
@@ -349,12 +349,41 @@ async def test_many_refused_frames_in_a_row_close_4429(room, connect, server_log
     assert errors(server_log) == []
 
 
-async def test_socket_far_behind_the_room_closes_4503(room, connect):
-    """An event that arrives long after it was sent means the socket cannot keep up."""
+async def test_a_socket_far_behind_the_room_is_told_to_sync_once_not_closed(room, connect):
+    """An event that arrives long after it was sent means this process is busy: the
+    socket drops what waits and its client syncs once; it is not closed (a storm's
+    reconnects fed themselves that way)."""
     sock = await connect(room["members"][0], room["group"])
     layer = get_channel_layer()
     channel = events.group_channel(room["group"].pk)
-    late = {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time() - 60}
-    await layer.group_send(channel, addressed(channel, late))
-    assert await sock.closed() == 4503
-    assert await sock.communicator.receive_nothing(timeout=0.2)
+    for _ in range(3):
+        late = {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time() - 60}
+        await layer.group_send(channel, addressed(channel, late))
+    assert await sock.receive() == {"type": "sync.needed"}
+    assert await sock.nothing()  # the late events themselves, and no second request
+    await sock.send({"type": "sync", "after_seq": 0})
+    assert (await sock.receive_type("sync.batch"))["type"] == "sync.batch"
+    fresh = {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time()}
+    await layer.group_send(channel, addressed(channel, fresh))
+    assert (await sock.receive_type("typing"))["type"] == "typing"
+
+
+async def test_a_busy_process_turns_a_handshake_away_at_once_with_a_hint(
+    room, monkeypatch: pytest.MonkeyPatch
+):
+    """Past the handshakes a process works on at once, a new socket is closed with
+    4503 and "retry after", instead of waiting in a queue behind the others."""
+    monkeypatch.setitem(consumers.ADMISSION, "connecting", consumers.LIMITS["MAX_CONNECTING"])
+    communicator, connected, _code = await open_socket(room["members"][0], room["group"])
+    assert connected
+    output = await communicator.receive_output(timeout=1)
+    assert output == {
+        "type": "websocket.close",
+        "code": 4503,
+        "reason": f"busy; retry after {consumers.BUSY_RETRY}",
+    }
+    await communicator.disconnect()
+    monkeypatch.setitem(consumers.ADMISSION, "connecting", 0)
+    communicator, connected, _code = await open_socket(room["members"][0], room["group"])
+    assert connected and (await communicator.receive_json_from(timeout=3))["type"] == "hello"
+    await communicator.disconnect()
