@@ -35,9 +35,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Broadcasts and private events a frame may set off on the sender's own socket.
 SKIP = ("message.new", "message.updated", "message.removed", "reaction.updated", "room.state",
-        "me", "notice", "typing", "presence")  # fmt: skip
+        "me", "notice", "typing", "presence", "session.started", "session.ended", "round.opened",
+        "round.answered", "round.closed", "piece.moved")  # fmt: skip
 ANSWERS = {"message.ack", "reaction.ack", "sync.batch", "pong", "report.ack", "moderation.ack",
-           "pause.ack"}  # fmt: skip
+           "pause.ack", "session.ack"}  # fmt: skip
 FAC = "facilitator"
 NOBODY_ELSE = "forbidden"
 
@@ -49,6 +50,16 @@ def others(code: str, **by_role: str | None) -> dict[str, str | None]:
 
 def same(answer: str | None) -> dict[str, str | None]:
     return dict.fromkeys(READERS, answer)
+
+
+ACK = "session.ack"
+# A member's session frames that speak in the room: judged as posting, then no session.
+AS_POSTING = {
+    "member": "error:no_session",
+    FAC: ACK,
+    "muted": "error:muted",
+    "stale": "error:consent_required",
+}
 
 
 def membership_id(world: Roles, key: str) -> int:
@@ -201,9 +212,48 @@ FRAMES: list[tuple[str, Frame, dict[str, str | None]]] = [
 ]
 
 
+# Sessions (issue 17), on a socket of their own (with the frames above, one socket
+# would pass the flood guard's allowance).
+SESSION_FRAMES: list[tuple[str, Frame, dict[str, str | None]]] = [
+    # Sessions (issue 17): only the room's keepers run them. Without a session (nobody
+    # else can start one) a member's own frames find none, or are judged as posting.
+    ("session.start", lambda w: {"type": "session.start"}, others(NOBODY_ELSE, facilitator=ACK)),
+    (
+        "round.open",
+        lambda w: {"type": "round.open", "kind": "check_in"},
+        others(NOBODY_ELSE, facilitator=ACK),
+    ),
+    (
+        "round.answer",
+        lambda w: {"type": "round.answer", "score": 3, "words": "steady"},
+        AS_POSTING,
+    ),
+    ("round.close", lambda w: {"type": "round.close"}, others(NOBODY_ELSE, facilitator=ACK)),
+    (
+        "round.open",
+        lambda w: {"type": "round.open", "kind": "talking_piece", "order": "volunteers"},
+        others(NOBODY_ELSE, facilitator=ACK),
+    ),
+    ("piece.ask", lambda w: {"type": "piece.ask"}, AS_POSTING),  # the facilitator takes it
+    ("piece.pass", lambda w: {"type": "piece.pass"}, others("no_session", facilitator=ACK)),
+    (
+        "piece.add",
+        lambda w: {"type": "piece.add", "member": w.author.pk},
+        others(NOBODY_ELSE, facilitator=ACK),
+    ),
+    (
+        "piece.move",
+        lambda w: {"type": "piece.move", "step": "back"},
+        others(NOBODY_ELSE, facilitator=ACK),
+    ),
+    ("piece.skip", lambda w: {"type": "piece.skip"}, others("no_session", facilitator=ACK)),
+    ("session.end", lambda w: {"type": "session.end"}, others(NOBODY_ELSE, facilitator=ACK)),
+]
+
+
 def test_every_frame_type_has_a_row() -> None:
     handled = set(RoomConsumer.HANDLERS)
-    rows = {name for name, _, _ in FRAMES} - {"nonsense"}
+    rows = {name for name, _, _ in FRAMES + SESSION_FRAMES} - {"nonsense"}
     assert handled == rows, f"missing: {handled - rows}; stale: {rows - handled}"
     assert set(GroupsConsumer.HANDLERS) <= handled
 
@@ -285,9 +335,10 @@ async def answer(socket: Socket, *, probe: bool = True) -> tuple[str | None, lis
             found = f"error:{event['code']}" if kind == "error" else kind
 
 
+@pytest.mark.parametrize("frames", [FRAMES, SESSION_FRAMES], ids=["house", "sessions"])
 @pytest.mark.parametrize("role", sorted(READERS))
 async def test_each_frame_gets_what_the_model_says_from_each_reader(
-    world: Roles, role: str
+    world: Roles, role: str, frames: list[tuple[str, Frame, dict[str, str | None]]]
 ) -> None:
     communicator, connected, code = await open_socket(world.people[role], world.a)
     assert connected, code
@@ -295,7 +346,7 @@ async def test_each_frame_gets_what_the_model_says_from_each_reader(
     try:
         await socket.receive_type("hello")
         wrong = []
-        built = await sync_to_async(lambda: [(n, f(world), e) for n, f, e in FRAMES])()
+        built = await sync_to_async(lambda: [(n, f(world), e) for n, f, e in frames])()
         for name, frame, expected in built:
             await socket.send(frame)
             got, heard = await answer(socket, probe=name != "ping")
