@@ -11,13 +11,18 @@ from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.actions import resources as resource_actions
+from groups.actions.sessions import DEFAULT_PROMPTS
 from groups.models import (
+    Attendance,
     Group,
     JoinPolicy,
+    LiveSession,
     Membership,
     MembershipStatus,
+    PieceOrder,
     Repeat,
     Resource,
+    RoundKind,
     Schedule,
 )
 
@@ -272,6 +277,55 @@ def _meets(group: Group, meets: tuple[str, str, int, str] | None) -> None:
     )
 
 
+def _past_session(group: Group, facilitator: str) -> None:
+    """Last week's session of the group, for its record: everyone came, a check-in, a
+    talking piece and a check-out."""
+    if group.sessions.exists():
+        return
+    started = timezone.now() - timedelta(days=7)
+    people = list(Membership.objects.filter(group=group, status="active").order_by("pk"))
+    keeper = next(m for m in people if m.user_id == person(facilitator).pk)
+    session = LiveSession.objects.create(
+        group=group,
+        started_by=keeper,
+        started_at=started,
+        ends_at=started + timedelta(minutes=90),
+        ended_at=started + timedelta(minutes=85),
+    )
+    Attendance.objects.bulk_create(
+        [Attendance(session=session, membership=m, first_seen=started) for m in people]
+    )
+    check_in = session.rounds.create(
+        kind=RoundKind.CHECK_IN,
+        prompt=DEFAULT_PROMPTS[RoundKind.CHECK_IN],
+        opened_at=started + timedelta(minutes=3),
+        closed_at=started + timedelta(minutes=12),
+    )
+    for score, member in zip((3, 2, 4, None), people, strict=False):
+        check_in.answers.create(
+            membership=member,
+            score=score,
+            words="" if score is None else "steady",
+            passed=score is None,
+        )
+    order = [m.pk for m in people if m.pk != keeper.pk]
+    session.rounds.create(
+        kind=RoundKind.TALKING_PIECE,
+        prompt=DEFAULT_PROMPTS[RoundKind.TALKING_PIECE],
+        opened_at=started + timedelta(minutes=15),
+        closed_at=started + timedelta(minutes=70),
+        order=order,
+        order_kind=PieceOrder.JOINED,
+        position=len(order),
+    )
+    session.rounds.create(
+        kind=RoundKind.CHECK_OUT,
+        prompt=DEFAULT_PROMPTS[RoundKind.CHECK_OUT],
+        opened_at=started + timedelta(minutes=75),
+        closed_at=started + timedelta(minutes=84),
+    )
+
+
 def seed(out: TextIO) -> None:
     organizer = person("olive@hearth.example")
     for spec in GROUPS:
@@ -292,5 +346,6 @@ def seed(out: TextIO) -> None:
             _ensure_member(group, email, pseudonym)
         _converse(group, spec["facilitator"])
         _meets(group, spec.get("meets"))
+        _past_session(group, spec["facilitator"])
     _resources(organizer)
     out.write(f"Demo groups: {Group.objects.count()}, resources: {Resource.objects.count()}")

@@ -176,59 +176,9 @@ def seed() -> Demo:
     demo.ids["community_resource"] = Resource.objects.get(
         group=None, title="How to listen without fixing"
     ).pk
-    demo.ids["session"] = _past_session(grief, farah).pk
+    # Last week's session of the group (groups/demo.py), for its record.
+    demo.ids["session"] = grief.sessions.latest("started_at").pk
     return demo
-
-
-def _past_session(group: Any, facilitator: Any) -> Any:
-    """Last week's session of the group, for its record: everyone came, a check-in, a
-    talking piece and a check-out."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from groups.models import LiveSession, Membership, RoundKind
-
-    started = timezone.now() - timedelta(days=7)
-    people = list(Membership.objects.filter(group=group, status="active").order_by("pk"))
-    keeper = next(m for m in people if m.user_id == facilitator.pk)
-    session = LiveSession.objects.create(
-        group=group,
-        started_by=keeper,
-        started_at=started,
-        ends_at=started + timedelta(minutes=90),
-        ended_at=started + timedelta(minutes=85),
-    )
-    for person in people:
-        session.attendance.create(membership=person, first_seen=started)
-    check_in = session.rounds.create(
-        kind=RoundKind.CHECK_IN,
-        prompt="How is your weather today, 1 to 5, and one word?",
-        opened_at=started + timedelta(minutes=3),
-        closed_at=started + timedelta(minutes=12),
-    )
-    for score, person in zip((3, 2, 4, None), people, strict=False):
-        check_in.answers.create(
-            membership=person,
-            score=score,
-            words="" if score is None else "steady",
-            passed=score is None,
-        )
-    order = [m.pk for m in people]
-    session.rounds.create(
-        kind=RoundKind.TALKING_PIECE,
-        opened_at=started + timedelta(minutes=15),
-        closed_at=started + timedelta(minutes=70),
-        order=order,
-        position=len(order),
-    )
-    session.rounds.create(
-        kind=RoundKind.CHECK_OUT,
-        prompt="One word to carry out with you?",
-        opened_at=started + timedelta(minutes=75),
-        closed_at=started + timedelta(minutes=84),
-    )
-    return session
 
 
 def flush() -> None:
