@@ -3,6 +3,7 @@
 import itertools
 
 from allauth.account.models import EmailAddress
+from django.test import Client
 
 from community.models import User
 
@@ -32,3 +33,10 @@ def make_organizer(**fields: object) -> User:
     """Create a verified organizer (site-wide role; staff so they may use the admin)."""
     fields.setdefault("display_name", "Olive Organizer")
     return make_user(is_organizer=True, is_staff=True, **fields)  # type: ignore[arg-type]
+
+
+def signed_in(user: object) -> Client:
+    """A test client signed in as `user`."""
+    client = Client()
+    client.force_login(user)  # type: ignore[arg-type]
+    return client

@@ -18,6 +18,7 @@ from groups.actions import resources as resource_actions
 from groups.models import Group, Message
 from tests.chat import state
 from tests.chat.conftest import make_room
+from tests.factories import signed_in
 from tests.html import find, text_of
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +27,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def people(db: None, fast_chat: None) -> dict[str, Any]:
     return make_room(members=3, facilitators=1)
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def grow_history(people: dict[str, Any], upto: int) -> None:

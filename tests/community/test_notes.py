@@ -18,16 +18,10 @@ from django.utils import timezone
 
 from community.models import Notice
 from community.notices import end_notices, notify
-from tests.factories import make_user
+from tests.factories import make_user, signed_in
 from tests.html import find, text_of
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def home_notes(client: Client) -> list[str]:

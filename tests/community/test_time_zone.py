@@ -10,15 +10,10 @@ import pytest
 from django.test import Client
 
 from community.models import User
+from tests.factories import signed_in
 from tests.html import find
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def zone_of(user: Any) -> str:

@@ -22,7 +22,7 @@ from groups.actions import schedules
 from groups.meetings import next_session, sessions, when_words
 from groups.models import MembershipStatus, Repeat, Schedule
 from groups.reminders import send_due_reminders
-from tests.factories import make_organizer, make_user
+from tests.factories import make_organizer, make_user, signed_in
 from tests.html import text_of
 
 THURSDAY = 3
@@ -160,12 +160,6 @@ def circle(db: None) -> dict[str, Any]:
         "membership": membership,
         "group": group,
     }
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 WEEKLY_FORM = {

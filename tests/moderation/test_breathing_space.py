@@ -8,21 +8,15 @@ as a shape (hidden from assistive technology) and in words, and not otherwise.
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from groups.models import Group
 from moderation.actions import rooms
 from moderation.actions.rooms import GROUNDING_PROMPT
 from tests.chat.conftest import make_room
+from tests.factories import signed_in
 from tests.html import find
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ facilitators and bring the author the crisis card.
 """
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from groups.models import (
     Message,
     Round,
     RoundAnswer,
+    RoundKind,
     Schedule,
 )
 from moderation.models import CrisisPhrase, Report, WordFilter
@@ -108,8 +109,8 @@ async def test_a_keeper_starts_a_session_that_every_open_socket_hears(
         session = event["session"]
         assert session["phase"] == "opening"
         assert session["round"] is None
-        ends = timezone.datetime.fromisoformat(session["ends_at"])
-        started = timezone.datetime.fromisoformat(session["started_at"])
+        ends = datetime.fromisoformat(session["ends_at"])
+        started = datetime.fromisoformat(session["started_at"])
         assert ends - started == timedelta(minutes=90)
         assert {p["name"] for p in session["facilitators"]} == {"Farah", "Teodor"}
     await keeper.send({"type": "session.start"})
@@ -174,7 +175,7 @@ async def test_a_check_in_takes_one_answer_each_and_shows_the_aggregate_to_keepe
     await facilitator.send({"type": "round.open", "kind": "check_in"})
     assert (await answer(facilitator, "session.ack"))["action"] == "round_open"
     opened = await answer(member, "round.opened")
-    assert opened["session"]["round"]["prompt"] == sessions.DEFAULT_PROMPTS["check_in"]
+    assert opened["session"]["round"]["prompt"] == sessions.DEFAULT_PROMPTS[RoundKind.CHECK_IN]
     assert "waiting" not in opened["session"]["round"]
     keeper_view = (await answer(facilitator, "round.opened"))["session"]["round"]
     assert {p["name"] for p in keeper_view["waiting"]} == {"Mara", "Wren", "Tamsin"}

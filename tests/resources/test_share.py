@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
 
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.models import Message, Resource
 from tests.chat.conftest import make_room
-from tests.factories import make_user
+from tests.factories import make_user, signed_in
 from tests.html import executable_constructs, find, text_of
 from tests.resources.conftest import publish
 from tests.resources.hostile import BODY, HOSTILE, SUMMARY, TITLE
@@ -74,12 +73,6 @@ def build() -> dict[str, Any]:
 @pytest.fixture
 def circle(transactional_db: None) -> dict[str, Any]:
     return build()
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def post(user: Any, path: str, data: dict[str, Any]) -> Any:

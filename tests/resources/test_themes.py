@@ -10,23 +10,17 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
 
 from community.actions import add_default_themes
 from community.models import Theme
 from community.selectors import touches, words
 from groups.models import Resource
 from tests.chat.conftest import make_room
+from tests.factories import signed_in
 from tests.html import find
 from tests.resources.conftest import publish
 
 FOLDED = "A theme you keep folded."
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def page(user: Any, url: str) -> str:

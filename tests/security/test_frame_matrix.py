@@ -54,7 +54,7 @@ def same(answer: str | None) -> dict[str, str | None]:
 
 ACK = "session.ack"
 # A member's session frames that speak in the room: judged as posting, then no session.
-AS_POSTING = {
+AS_POSTING: dict[str, str | None] = {
     "member": "error:no_session",
     FAC: ACK,
     "muted": "error:muted",
