@@ -63,7 +63,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
             print(f"Could not delete this run's Redis keys: {error}")
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault scenarios' figures (tests/faults/), so CI's output shows them."""
+    from tests.faults.members import FIGURES
+
+    for name, figures in FIGURES:
+        terminalreporter.write_line(f"{name}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("faults") and not services.in_ci():
+        pytest.skip("fault scenarios start and stop private servers: they run in CI (.ci/run)")
     if item.get_closest_marker("postgres"):
         services.require_postgres()
     if item.get_closest_marker("redis"):
