@@ -23,6 +23,7 @@ from community.errors import Refused
 from community.forms import AvoidedThemesForm, ProfileForm
 from community.models import Region
 from community.permissions import can_delete_account
+from community.redirects import back
 
 
 def crisis(request: HttpRequest) -> HttpResponse:
@@ -153,20 +154,13 @@ def notes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
-
-
 @login_required
 @require_POST
 def dismiss_note(request: HttpRequest, pk: int) -> HttpResponse:
     """Put one note down; it stays on the notes page."""
     if notices.dismiss(user=request.user, notice_id=pk):
         messages.success(request, "Put down. You can still find it on your notes page.")
-    return _back(request, "notes")
+    return back(request, "notes")
 
 
 @login_required

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from community.errors import Refused
+from community.redirects import back
 from community.text import render_markdown
 from groups import permissions, selectors
 from groups.actions import chat
@@ -239,10 +240,7 @@ def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
         messages.error(request, refusal.message)
     else:
         messages.success(request, success)
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(resource)
+    return back(request, resource)
 
 
 @login_required

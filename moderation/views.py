@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from community import params
 from community.errors import Refused
+from community.redirects import back
 from groups import permissions as group_permissions
 from groups.models import AuditEntry, Membership, Message
 from groups.permissions import NotFound
@@ -48,13 +49,6 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], success: str) -> b
         return False
     messages.success(request, success)
     return True
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
 
 
 def _moderator_or_404(request: HttpRequest) -> None:
@@ -102,7 +96,7 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             if dismiss
             else "Resolved. The reporters were told.",
         )
-    return _back(request, reverse("moderation:queue"))
+    return back(request, reverse("moderation:queue"))
 
 
 # --- A message -----------------------------------------------------------------------
@@ -136,7 +130,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "Hidden. Members see that a facilitator removed it.",
         ):
-            return _back(request, request.get_full_path())
+            return back(request, request.get_full_path())
     else:
         form = ClauseForm(clauses=clauses)
     # Earlier words (before an edit, or withdrawn by the author) are for the group's
@@ -162,7 +156,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: message_actions.restore(actor=request.user, message_id=target.pk),
         "Restored. Members can read it again.",
     )
-    return _back(request, reverse("moderation:message", args=[pk]))
+    return back(request, reverse("moderation:message", args=[pk]))
 
 
 @login_required
@@ -188,7 +182,7 @@ def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse({"ok": False, "detail": refusal.message}, status=409)
         return JsonResponse({"ok": True, "detail": done})
     _attempt(request, decide, done)
-    return _back(request, reverse("moderation:queue"))
+    return back(request, reverse("moderation:queue"))
 
 
 # --- A member ------------------------------------------------------------------------
@@ -268,7 +262,7 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         form = forms_by_action[action](request.POST, clauses=clauses)
         if not form.is_valid():
             _invalid(request, form)
-            return _back(request, reverse("moderation:member", args=[pk]))
+            return back(request, reverse("moderation:member", args=[pk]))
         data = form.cleaned_data
         if action in {"remove", "ban"} and request.POST.get("confirmed") != "yes":
             # The heaviest decisions are asked twice: with their name and what follows.
@@ -316,7 +310,7 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     }
     run, success = done[action]
     _attempt(request, run, success)
-    return _back(request, reverse("moderation:member", args=[pk]))
+    return back(request, reverse("moderation:member", args=[pk]))
 
 
 # --- A room --------------------------------------------------------------------------
