@@ -31,7 +31,6 @@ FIELDS = (
     "method",
     "status",
     "duration_ms",
-    "socket",
     "kind",
     "close_code",
 )
@@ -117,6 +116,9 @@ class PlainFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def formatException(self, ei: Any) -> str:
+        return redact(super().formatException(ei))
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)

@@ -27,6 +27,8 @@ sockets_log = logging.getLogger("hearth.sockets")
 # A proxy's id is kept only if it looks like one (hex, dashes): never text of a client's.
 GIVEN_ID = re.compile(r"[0-9A-Fa-f-]{8,64}")
 SOCKET_NUMBERS = itertools.count(1)
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+QUIET_VIEWS = frozenset({"healthz", "metrics"})
 
 
 def _request_id(request: HttpRequest) -> str:
@@ -48,7 +50,10 @@ def _finish(request: HttpRequest, response: HttpResponseBase, started: float, ri
     view = _view_name(request)
     metrics.request_done(view, response.status_code, seconds)
     response.headers["X-Request-ID"] = rid
-    requests_log.info(
+    # Probes come every few seconds: counted, but logged only at DEBUG.
+    level = logging.DEBUG if view in QUIET_VIEWS else logging.INFO
+    requests_log.log(
+        level,
         "request",
         extra={
             "request_id": rid,
@@ -58,9 +63,6 @@ def _finish(request: HttpRequest, response: HttpResponseBase, started: float, ri
             "duration_ms": round(seconds * 1000, 1),
         },
     )
-
-
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 @sync_and_async_middleware
@@ -123,7 +125,7 @@ class ObserveSockets:
             elif what == "websocket.accept":
                 opened_at = time.monotonic()
                 metrics.SOCKETS_OPEN.inc()
-                sockets_log.info("socket opened", extra={"socket": socket, "kind": kind})
+                sockets_log.info("socket opened", extra={"kind": kind})
             elif what == "websocket.close":
                 metrics.SERVER_CLOSES.labels(metrics.close_code(message.get("code", 1000))).inc()
             await send(message)
@@ -149,7 +151,6 @@ class ObserveSockets:
                     "socket closed",
                     extra={
                         "request_id": socket,
-                        "socket": socket,
                         "kind": kind,
                         "close_code": metrics.close_code(code),
                         "duration_ms": round((time.monotonic() - opened_at) * 1000, 1),

@@ -436,6 +436,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a console for DEBUG, mail to ADMINS) off: its lines and
+        # Python's warnings go through the one handler above, formatted and scrubbed.
+        "django": {"level": "INFO"},
+        "py.warnings": {"handlers": ["console"], "propagate": False},
         "django.template": {"filters": ["no_debug"]},
         "push_response": {"filters": ["no_debug"]},
         # Request URLs carry group slugs; keep Django's own access lines out of the logs
@@ -445,5 +449,9 @@ LOGGING = {
         "daphne.server": {"level": "WARNING"},
         # uvicorn's line for each WebSocket handshake names the client and the group.
         "community.wsprotocol": {"level": "WARNING"},
+        # uvicorn's own lines (a worker starting, an invalid request) in the same
+        # format and through the same filters, once a worker has loaded the site.
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
