@@ -111,7 +111,7 @@ TASKS_WAITING = Gauge(
 KNOWN_CLOSE_CODES = frozenset(
     {1000, 1001, 1005, 1006, 1011, 1012, 4401, 4403, 4413, 4429, 4500, 4503}
 )
-EVENT_TYPE = re.compile(r'\{"type":"([a-z][a-z_.]{0,39})"')
+EVENT_TYPE = re.compile(r"[a-z][a-z_.]{0,39}")
 MAX_EVENT_TYPES = 64
 _sent_by_type: dict[str, Any] = {}
 
@@ -133,15 +133,25 @@ def request_done(view: str, status: int, seconds: float) -> None:
 
 
 def frame_sent(text: str | None) -> None:
-    """Count one outgoing frame by its event type (read from its first bytes, not parsed)."""
-    match = EVENT_TYPE.match(text[:60]) if text else None
-    kind = match.group(1) if match else "other"
+    """Count one outgoing frame by its event type, read from its first bytes (not parsed):
+    Hearth's events are built by groups.events.dumps with `type` first."""
+    kind = "other"
+    if text and text.startswith('{"type":"'):
+        end = text.find('"', 9, 50)
+        if end > 0:
+            kind = text[9:end]
     counter = _sent_by_type.get(kind)
     if counter is None:
-        if len(_sent_by_type) >= MAX_EVENT_TYPES:
-            kind = "other"
-        counter = _sent_by_type[kind] = FRAMES_SENT.labels(kind)
+        counter = _new_type(kind)
     counter.inc()
+
+
+def _new_type(kind: str) -> Any:
+    if not EVENT_TYPE.fullmatch(kind) or len(_sent_by_type) >= MAX_EVENT_TYPES:
+        kind = "other"
+    counter = FRAMES_SENT.labels(kind)
+    _sent_by_type[kind] = counter
+    return counter
 
 
 @contextmanager
