@@ -108,3 +108,34 @@ def test_labels_of_unknown_close_codes_and_event_types_are_bounded():
     metrics.frame_sent(None)
     assert set(metrics._sent_by_type) <= {"other", *metrics._sent_by_type}
     assert not any(" " in kind or "secret" in kind for kind in metrics._sent_by_type)
+
+
+@override_settings(HEARTH_METRICS_TOKEN=TOKEN)
+def test_service_failures_are_counted_by_service():
+    import redis
+    from django.db import OperationalError
+
+    before = scrape()
+    metrics.outage(OperationalError("could not connect"))
+    metrics.outage(redis.ConnectionError("refused"))
+    metrics.outage(service="channel_layer")
+    metrics.outage(ValueError("not a service"))
+    after = scrape()
+    for service in ("database", "redis", "channel_layer"):
+        moved = value(after, "hearth_service_errors_total", service=service) - value(
+            before, "hearth_service_errors_total", service=service
+        )
+        assert moved == 1, service
+
+
+@override_settings(
+    HEARTH_METRICS_TOKEN=TOKEN, TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+)
+def test_tasks_waiting_are_read_when_the_worker_queue_is_in_the_database(tmp_path):
+    from tests.community.worker_task import write_marker
+
+    assert value(scrape(), "hearth_tasks_waiting") == 0
+    write_marker.enqueue(str(tmp_path / "a"), "one")
+    write_marker.enqueue(str(tmp_path / "b"), "two")
+    assert value(scrape(), "hearth_tasks_waiting") == 2
+    assert not (tmp_path / "a").exists()  # queued, not run
