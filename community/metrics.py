@@ -2,7 +2,7 @@
 
 A label is a view's name, a frame's or an event's type, a close code, a status
 class or a service; never a path, a group, a person or text (DESIGN.md rule 9;
-tests/community/test_metrics.py reads every label of every metric after HTTP and
+tests/chat/test_metrics.py reads every label of every metric after HTTP and
 socket traffic). The hot paths only increment a counter or observe a timing.
 
 `/metrics` answers only a request that carries `Authorization: Bearer
@@ -11,8 +11,8 @@ $HEARTH_METRICS_TOKEN`, or that comes from a network listed in
 not trusted by itself.
 
 Each uvicorn worker counts in its own memory, unless `PROMETHEUS_MULTIPROC_DIR`
-names a directory the workers share (bin/serve makes one when it starts several):
-then any worker's `/metrics` answers for all of them (docs/deploy.md, "Metrics").
+names a directory the workers share (bin/serve always sets one): then any
+worker's `/metrics` answers for all of them (docs/deploy.md, "Metrics").
 """
 
 import glob
@@ -20,6 +20,7 @@ import hmac
 import ipaddress
 import os
 import re
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -187,8 +188,6 @@ def outage(error: BaseException | None = None, *, service: str | None = None) ->
 
 def request_failed(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """`got_request_exception`: count a request that failed on a service."""
-    import sys
-
     error = sys.exc_info()[1]
     if error is not None:
         outage(error)
@@ -205,7 +204,9 @@ def may_read(request: HttpRequest) -> bool:
     token = settings.HEARTH_METRICS_TOKEN
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+    # Compared as bytes: compare_digest refuses a str with other than ASCII in it.
+    given_bytes = given.strip().encode("utf-8", "surrogateescape")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(given_bytes, token.encode()):
         return True
     networks = _networks()
     if networks:

@@ -40,7 +40,16 @@ def test_without_a_token_configured_there_is_no_metrics_page():
 @override_settings(HEARTH_METRICS_TOKEN=TOKEN, HEARTH_METRICS_NETWORKS=[])
 @pytest.mark.parametrize(
     "authorization",
-    [None, "", "Bearer", "Bearer ", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", f"Basic {TOKEN}"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        f"Bearer {TOKEN}x",
+        f"Bearer {TOKEN[:-1]}",
+        f"Basic {TOKEN}",
+        f"Bearer {TOKEN[:-1]}é",
+    ],
 )
 def test_a_request_without_the_right_token_is_refused_loopback_included(authorization):
     headers = {} if authorization is None else {"Authorization": authorization}
