@@ -68,7 +68,10 @@ class Redact(logging.Filter):
     """Scrub emails, addresses and group paths from every line (its message and args)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # args that do not fit: the handler reports it, as without us
+            return True
         cleaned = redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None

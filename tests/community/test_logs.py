@@ -159,3 +159,8 @@ def test_production_logs_json_and_development_plain():
     assert json.loads(forced.stderr.strip().splitlines()[-1])["view"] == "home"
     refused = run_python(code, env={"LOG_FORMAT": "xml"})
     assert refused.returncode != 0 and "LOG_FORMAT" in refused.stderr
+
+
+def test_a_line_whose_arguments_do_not_fit_does_not_break_the_caller():
+    record = logging.LogRecord("lib", logging.WARNING, __file__, 1, "%s and %s", ("one",), None)
+    assert logs.Redact().filter(record) is True
