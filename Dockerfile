@@ -12,9 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN python -m venv /opt/venv
 WORKDIR /app
 
-# Dependencies first, so code changes do not reinstall them.
-COPY pyproject.toml ./
-RUN pip install . && rm -rf build *.egg-info
+# Dependencies first, so code changes do not reinstall them: exactly the runtime
+# lock's releases, each checked against its hashes (`make lock` refreshes it).
+COPY requirements/main.txt requirements/main.txt
+RUN pip install --require-hashes -r requirements/main.txt
 
 COPY . .
 # Static files are collected and fingerprinted at build time; WhiteNoise serves

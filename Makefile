@@ -8,11 +8,19 @@ PORT ?= 8000
 # Python 3.12+ is needed (Django 6). $PYTHON wins; then the usual names; then pyenv's.
 PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) python3
 
-.PHONY: run test test-unit test-e2e lint format screenshots bench clean venv
+.PHONY: run test test-unit test-e2e lint format screenshots bench clean venv lock audit
+
+# The lock files: every package, pinned, with its hashes. `make venv` installs the
+# development one, the Dockerfile the runtime one; `make lock` refreshes both from
+# pyproject.toml (keeping the pins that still fit; LOCK_ARGS=--upgrade moves them all,
+# LOCK_ARGS="--upgrade-package django" one).
+LOCK := requirements/dev.txt
+RUNTIME_LOCK := requirements/main.txt
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: $(LOCK)
 	@py=""; for c in $(PYTHON_CANDIDATES); do \
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then py=$$c; break; fi; \
 	done; \
@@ -22,9 +30,18 @@ $(VENV)/.installed: pyproject.toml
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
 	  echo "Creating $(VENV) with $$py"; rm -rf $(VENV); $$py -m venv $(VENV); \
 	fi
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
 	@touch $@
+
+lock: venv
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) \
+	  --output-file $(RUNTIME_LOCK) pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(VENV)/bin/pip-compile $(LOCK_FLAGS) $(LOCK_ARGS) \
+	  --extra dev --constraint $(RUNTIME_LOCK) --output-file $(LOCK) pyproject.toml
+
+# Known vulnerabilities in the pinned releases (pip-audit; see bin/audit).
+audit: venv
+	$(PY) bin/audit $(LOCK)
 
 run: venv
 	$(PY) manage.py migrate --noinput

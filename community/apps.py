@@ -6,4 +6,12 @@ class CommunityConfig(AppConfig):
     verbose_name = "Community"
 
     def ready(self) -> None:
-        from community import erasure, exports  # noqa: F401 (receivers; downloads' sections)
+        import logging
+
+        from django.core.signals import got_request_exception
+
+        from community import erasure, exports, metrics  # noqa: F401 (receivers; sections)
+
+        got_request_exception.connect(metrics.request_failed, dispatch_uid="hearth-metrics")
+        # Python's warnings as log lines (`py.warnings`), formatted and scrubbed as all are.
+        logging.captureWarnings(True)

@@ -10,6 +10,7 @@ django_asgi_app = get_asgi_application()
 # Imported after Django is set up: routing pulls in models.
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from community.observe import ObserveSockets  # noqa: E402
 from community.origin import SameOriginValidator  # noqa: E402
 from community.routing import websocket_urlpatterns  # noqa: E402
 from community.wsauth import SessionAuthMiddleware  # noqa: E402
@@ -17,6 +18,8 @@ from community.wsauth import SessionAuthMiddleware  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": ObserveSockets(
+            SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -7,6 +7,7 @@ and the cache, which is how several processes share state.
 """
 
 import importlib.util
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: times, counts and logs every request by its view's name.
+    "community.observe.ObserveRequests",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -319,7 +322,7 @@ CSRF_COOKIE_HTTPONLY = False
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
@@ -393,27 +396,66 @@ HEARTH_CHAT: dict[str, Any] = {
 DAPHNE_WEBSOCKET_MAX_MESSAGE_SIZE = HEARTH_CHAT["SERVER_FRAME_BYTES"]
 DAPHNE_WEBSOCKET_MAX_FRAME_SIZE = HEARTH_CHAT["SERVER_FRAME_BYTES"]
 
-# --- Logging: no message text or group names, ever -----------------------------
+# --- Metrics -------------------------------------------------------------------
+# /metrics (community/metrics.py) answers a request with `Authorization: Bearer
+# <HEARTH_METRICS_TOKEN>`, or from one of HEARTH_METRICS_NETWORKS (comma-separated,
+# e.g. `10.0.0.0/8`); with neither set it is a 404. Loopback is not trusted by itself.
+HEARTH_METRICS_TOKEN = os.environ.get("HEARTH_METRICS_TOKEN", "").strip()
+HEARTH_METRICS_NETWORKS = env_list("HEARTH_METRICS_NETWORKS")
+if HEARTH_METRICS_TOKEN and len(HEARTH_METRICS_TOKEN) < 16:
+    sys.exit("Hearth: HEARTH_METRICS_TOKEN must be at least 16 characters long.")
+for _network in HEARTH_METRICS_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        sys.exit(f"Hearth: HEARTH_METRICS_NETWORKS has {_network!r}, which is not a network.")
+
+# --- Logging: no message text, group names, emails or addresses, ever ---------
+# JSON lines in production, plain lines in development (LOG_FORMAT overrides);
+# community/logs.py scrubs every line on its way out.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "") or ("plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    sys.exit("Hearth: LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"()": "community.logs.PlainFormatter"},
+        "json": {"()": "community.logs.JsonFormatter"},
+    },
     "filters": {
         # Some libraries' debug lines print what they carry: the template engine the
         # whole context (group names and all), redis-py every pub/sub payload (message
         # text). Never let those through, whatever the level.
         "no_debug": {"()": lambda: lambda record: record.levelno > 10},
+        "redact": {"()": "community.logs.Redact"},
+        "request_id": {"()": "community.logs.RequestId"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a console for DEBUG, mail to ADMINS) off: its lines and
+        # Python's warnings go through the one handler above, formatted and scrubbed.
+        "django": {"level": "INFO"},
+        "py.warnings": {"handlers": ["console"], "propagate": False},
         "django.template": {"filters": ["no_debug"]},
         "push_response": {"filters": ["no_debug"]},
-        # Request URLs carry group slugs; keep access lines out of the logs.
+        # Request URLs carry group slugs; keep Django's own access lines out of the logs
+        # (community/observe.py writes one per request, naming the view, not the path).
         "django.request": {"level": "ERROR"},
         "django.channels.server": {"level": "ERROR"},  # its 4xx lines: client and path
         "daphne.server": {"level": "WARNING"},
         # uvicorn's line for each WebSocket handshake names the client and the group.
         "community.wsprotocol": {"level": "WARNING"},
+        # uvicorn's own lines (a worker starting, an invalid request) in the same
+        # format and through the same filters, once a worker has loaded the site.
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

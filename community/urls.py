@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
 
-from community import views
+from community import metrics, views
 from community.permissions import may_use_admin
 from groups import boundary_views
 from groups import views as group_views
@@ -40,6 +40,7 @@ urlpatterns = [
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),
     path("notes/<int:pk>/put-down/", views.dismiss_note, name="dismiss_note"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

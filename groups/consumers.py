@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from community import metrics
 from community.errors import Refused
 from community.offloop import db_call
 from community.transport import CLIENT_GONE
@@ -545,10 +546,12 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
                 raise Refused("unknown_type", "That kind of message is not something we know.")
-            await handler(self, frame)
+            with metrics.frame(frame["type"]):
+                await handler(self, frame)
         except Refused as refusal:
             await self.refused(refusal, frame)
-        except OUTAGES:
+        except OUTAGES as error:
+            metrics.outage(error)
             # PostgreSQL or Redis away, or a deadlock: the same frame will likely work
             # in a moment (a send resent under its client_id is never stored twice).
             # No traceback: it is not a bug.

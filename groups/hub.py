@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
+from community import metrics
 from community.perloop import per_loop
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,11 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the layer reconnects by itself; do not spin meanwhile
+                metrics.outage(service="channel_layer")
                 log.warning("reading the hub channel failed", exc_info=True)
                 await asyncio.sleep(1)
                 continue
+            metrics.broadcast_arrived(event)
             for listener in tuple(self.groups.get(event.get("to", ""), ())):
                 listener.deliver(event)
 

@@ -17,6 +17,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from community import metrics
 from community.offloop import db_call
 from community.perloop import per_loop
 from groups import events
@@ -50,6 +51,7 @@ async def _publish(released: list[tuple[str, dict[str, Any]]]) -> None:
         try:
             await layer.group_send(channel_group, message)
         except Exception:
+            metrics.outage(service="channel_layer")
             log.exception("broadcast after commit failed (%s)", channel_group)
 
 

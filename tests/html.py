@@ -191,8 +191,8 @@ def unmasked(content: bytes) -> bytes:
 
 
 def unmasked_headers(response: Any) -> dict[str, str]:
-    """A response's headers with the per-response CSP nonce blanked."""
+    """A response's headers with the per-response CSP nonce and request id blanked."""
     return {
-        name: re.sub(r"'nonce-[^']*'", "'nonce-'", value)
+        name: "" if name == "X-Request-ID" else re.sub(r"'nonce-[^']*'", "'nonce-'", value)
         for name, value in response.headers.items()
     }

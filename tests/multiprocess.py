@@ -16,7 +16,9 @@ output goes to a log file; it is printed when a server fails to start, and
 `assert_clean_logs()` fails on a traceback, and on anything that would tell a
 reader of the logs who was where: a path (group slugs), a client's address, or
 text the test names (its messages). The servers log at the default level
-(INFO), as in production, so this canary sees what an operator's logs would.
+(INFO) and, for uvicorn, in production's format (JSON lines), so this canary sees
+what an operator's logs would; it also fails on a line that is not JSON there,
+and on a run that wrote no request line (the canary would be reading nothing).
 """
 
 import asyncio
@@ -101,6 +103,8 @@ def server_env(**extra: str) -> dict[str, str]:
 class AsgiServer:
     """One uvicorn process on 127.0.0.1:`port`; start, stop and restart on the same port."""
 
+    log_format = "json"  # production's (community/logs.py), unless the env says otherwise
+
     def __init__(
         self,
         *,
@@ -157,7 +161,11 @@ class AsgiServer:
             log.write(f"--- starting {' '.join(self.command())}\n".encode())
             log.flush()
             self.process = subprocess.Popen(
-                self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self.command(),
+                cwd=ROOT,
+                env={"LOG_FORMAT": self.log_format, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def wait_healthy(self, timeout: float) -> None:
@@ -243,10 +251,39 @@ class AsgiServer:
             )
         ]
         assert not told, f"{self.name} logged what must stay private:\n" + "\n".join(told)
+        if self.env.get("LOG_FORMAT", self.log_format) == "json":
+            self.assert_json_lines(text)
+
+    def assert_json_lines(self, text: str) -> None:
+        """Every line a JSON object with its fields; no error, no stack; requests named."""
+        lines = [line for line in text.splitlines() if line and not line.startswith("--- ")]
+        parsed = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                message = f"{self.name} wrote a line that is not JSON:\n{line}"
+                raise AssertionError(message) from None
+            assert isinstance(entry, dict) and {"time", "level", "logger", "message"} <= set(
+                entry
+            ), f"{self.name} wrote a JSON line without its fields:\n{line}"
+            assert entry["level"] not in {"ERROR", "CRITICAL"} and "stack" not in entry, (
+                f"{self.name} logged an error:\n{line}"
+            )
+            parsed.append(entry)
+        requests = [entry for entry in parsed if entry["logger"] == "hearth.requests"]
+        sockets = [entry for entry in parsed if entry["logger"] == "hearth.sockets"]
+        for entry in requests:
+            assert {"request_id", "view", "status", "duration_ms"} <= set(entry), entry
+        for entry in sockets:
+            assert {"request_id", "kind"} <= set(entry), entry
+        assert requests or sockets, f"{self.name} logged no request or socket:\n{text}"
 
 
 class DaphneServer(AsgiServer):
     """`manage.py runserver`, the development server: daphne, with DEBUG on."""
+
+    log_format = "plain"  # development's (runserver also prints its own banner)
 
     def command(self) -> list[str]:
         return [PYTHON, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]

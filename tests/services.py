@@ -87,7 +87,7 @@ def require_browser() -> str:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing("Playwright", "pip install '.[dev]'")
+        missing("Playwright", "make venv (it installs requirements/dev.txt)")
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         missing("Chromium", f"apt-get install chromium (looked for {CHROMIUM})")
     return CHROMIUM

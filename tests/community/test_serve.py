@@ -23,6 +23,7 @@ from websockets.sync.client import connect
 from tests.processes import PYTHON, ROOT, clean_env, free_port, manage
 
 HOST = "hearth.example"
+METRICS_TOKEN = "serve-test-metrics-token-5a1d9c"
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -64,6 +65,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
         HOST="127.0.0.1",
         PORT=port,
         WEB_CONCURRENCY="2",
+        HEARTH_METRICS_TOKEN=METRICS_TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"),
     )
     # The image's build step (Dockerfile), then the services' commands (compose).
     collected = manage("collectstatic", "--noinput", env=env, timeout=180)
@@ -159,3 +162,43 @@ def test_no_request_paths_reach_the_log(served):
     get(f"{url}/groups/a-group-name-that-says-too-much/")
     time.sleep(0.3)
     assert "a-group-name-that-says-too-much" not in log.read_text()
+
+
+def test_metrics_need_the_token_and_count_for_every_worker(served):
+    url, env, _log = served
+    assert get(f"{url}/metrics")[0] == 401
+    assert get(f"{url}/metrics", Authorization="Bearer wrong-token-0123456789")[0] == 401
+    for _ in range(8):
+        assert get(f"{url}/crisis/", **{"X-Forwarded-Proto": "https"})[0] == 200
+    # Both workers count into the shared directory bin/serve prepared...
+    pids = {
+        path.stem.rsplit("_", 1)[1] for path in Path(env["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db")
+    }
+    assert len(pids) >= 2, pids
+    # ...so whichever worker answers, it answers for all of them.
+    pattern = rb'hearth_http_responses_total\{status="2xx",view="crisis"\} (\d+)'
+    for _ in range(4):
+        status, _headers, body = get(f"{url}/metrics", Authorization=f"Bearer {METRICS_TOKEN}")
+        assert status == 200
+        found = re.search(pattern, body)
+        assert found and int(found.group(1)) >= 8, body[:2000]
+
+
+def test_production_logs_are_json_lines_naming_the_view_never_the_path(served):
+    url, _env, log = served
+    status, headers, _body = get(
+        f"{url}/groups/a-slug-for-the-json-log/", **{"X-Forwarded-Proto": "https"}
+    )
+    assert status == 404
+    request_id = headers["x-request-id"]
+    time.sleep(0.3)
+    text = log.read_text()
+    assert "a-slug-for-the-json-log" not in text
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    (line,) = [each for each in lines if each.get("request_id") == request_id]
+    assert line["logger"] == "hearth.requests"
+    assert line["view"] == "groups:group"
+    assert line["status"] == 404
+    assert line["method"] == "GET"
+    assert isinstance(line["duration_ms"], float)
+    assert line["level"] == "INFO" and line["time"].endswith("+00:00")

@@ -143,6 +143,9 @@ ROWS: dict[str, list[Row]] = {
     "home": [Row(lambda w: "/", EVERYONE, visitor=200)],
     "crisis": [Row(lambda w: "/crisis/", EVERYONE, visitor=200)],
     "healthz": [Row(lambda w: "/healthz", EVERYONE, ok=frozenset({200, 503}), visitor=200)],
+    # No role opens it: only the operator's bearer token (none is set here, so 404;
+    # with one, 401: tests/community/test_metrics.py).
+    "metrics": [Row(lambda w: "/metrics", frozenset(), visitor=404)],
     "profile": [Row(lambda w: "/settings/profile/", SIGNED_IN)],
     "data_export": [
         Row(lambda w: "/settings/my-data/", SIGNED_IN),
