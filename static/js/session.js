@@ -1,9 +1,7 @@
-/* Hearth's sessions in the room (issue 17): the session bar, check-in and check-out rounds,
- * the talking piece, and the keepers' controls. room.js loads this file only when the room
- * has a session, or for its keepers (who may start one), and hands it window.HearthRoom:
- * {send, me, here, keeper, say, hold, listen}. Every change arrives as the session's whole
- * state, so this only redraws from it. Controls are made once and shown or hidden, so
- * focus and a half-written answer survive other people's changes. */
+/* A session in the room (issue 17): its bar, check-in and check-out, the talking piece, the
+ * keepers' controls. room.js loads this only in a session or for keepers, and hands it
+ * window.HearthRoom. Each change brings the whole state; controls are made once and shown
+ * or hidden, so focus and a half-written answer survive other people's changes. */
 (function () {
 "use strict";
 
@@ -81,7 +79,7 @@ for (var n = 1; n <= 5; n++) {
   radio.type = "radio";
   radio.name = "session-score";
   radio.value = n;
-  choice.appendChild(document.createTextNode(String(n)));
+  choice.append(String(n));
 }
 var words = field(form, "A word or a few (optional)", el("input"));
 words.type = "text";
@@ -116,30 +114,12 @@ var passIt = button(pieceRow, "I'm done — pass the piece", { type: "piece.pass
 var ask = button(pieceRow, "Ask for a turn", { type: "piece.ask" });
 var skip = button(pieceRow, "Skip my turn", { type: "piece.skip" }, true);
 
-var note = el("p", "session-note", null, box);
-note.setAttribute("role", "status");
-
 if (keeper) {
-  var keepRow = el("div", "button-row", null, round);
-  var next = button(keepRow, "Next person", { type: "piece.move", step: "next" });
-  var back = button(keepRow, "Back", { type: "piece.move", step: "back" }, true);
-  var closeRound = button(keepRow, "End round", { type: "round.close" }, true);
-  var adding = el("div", "session-form", null, round);
-  var addWho = field(adding, "Someone to add to the order", el("select"));
-  var add = button(adding, "Add someone", function () { return { type: "piece.add", member: Number(addWho.value) }; }, true);
-
-  var start = el("details", "session-more", null, box);
-  el("summary", null, "Start a session", start);
-  var startForm = el("form", "session-form", null, start);
-  var minutes = field(startForm, "Length in minutes", number(10, 240, 5, 60));
-  el("button", "button button-small", "Start the session", startForm).type = "submit";
-  startForm.addEventListener("submit", function (e) {
-    e.preventDefault();
-    start.open = false;
-    act({ type: "session.start", minutes: Math.round(Number(minutes.value)) || 60 });
-  });
-
+  // One row: the round's controls while a round is open, else the ones that open a round.
   var controls = el("div", "button-row session-controls", null, box);
+  var next = button(controls, "Next person", { type: "piece.move", step: "next" });
+  var back = button(controls, "Back", { type: "piece.move", step: "back" }, true);
+  var closeRound = button(controls, "End round", { type: "round.close" }, true);
   var opens = [
     button(controls, "Check-in", { type: "round.open", kind: "check_in" }),
     el("details", "session-more", null, controls),
@@ -150,8 +130,7 @@ if (keeper) {
   var pieceForm = el("form", "session-form", null, opens[1]);
   var how = field(pieceForm, "Order of turns", el("select"));
   [["joined", "As people joined"], ["random", "Random"], ["volunteers", "Volunteers first"]].forEach(function (o) {
-    var option = el("option", null, o[1], how);
-    option.value = o[0];
+    el("option", null, o[1], how).value = o[0];
   });
   var turnMinutes = field(pieceForm, "Minutes for each turn (optional)", number(0, 15, 0.5));
   el("button", "button button-small", "Start the talking piece", pieceForm).type = "submit";
@@ -163,26 +142,39 @@ if (keeper) {
     opens[1].open = false;
     act(frame);
   });
+
+  var adding = el("div", "session-form", null, box);
+  var addWho = field(adding, "Someone to add to the order", el("select"));
+  button(adding, "Add someone", function () { return { type: "piece.add", member: Number(addWho.value) }; }, true);
+
+  var start = el("details", "session-more", null, box);
+  el("summary", null, "Start a session", start);
+  var startForm = el("form", "session-form", null, start);
+  var minutes = field(startForm, "Length in minutes", number(10, 240, 5, 60));
+  el("button", "button button-small", "Start the session", startForm).type = "submit";
+  startForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    start.open = false;
+    act({ type: "session.start", minutes: Math.round(Number(minutes.value)) || 60 });
+  });
 }
+var note = el("p", "session-note", null, box);
+note.setAttribute("role", "status");
 
 // --- Drawing a state ---
 
 function inOrder(r) { return r.order.slice(r.position + 1).map(function (p) { return p.id; }).indexOf(R.me().id) + 1; }
 function yourTurn(at) { return "your turn is " + (at === 1 ? "next" : ORDINALS[at - 1] + " from now"); }
 
-function answerText(a) {
-  if (a.passed) return a.member.name + " passed.";
-  return a.member.name + ": " + [a.score, a.words].filter(function (x) { return x !== null && x !== ""; }).join(", ") + ".";
-}
+function said(a, sep) { return [a.score, a.words].filter(function (x) { return x !== null && x !== ""; }).join(sep); }
+function answerText(a) { return a.member.name + (a.passed ? " passed." : ": " + said(a, ", ") + "."); }
 
 function fillAdding(r) {
   var chosen = addWho.value;
   var taken = r.order.slice(r.position).map(function (p) { return p.id; });
   addWho.textContent = "";
   R.here().forEach(function (p) {
-    if (taken.indexOf(p.id) >= 0) return;
-    var option = el("option", null, p.id === R.me().id ? p.name + " (you)" : p.name, addWho);
-    option.value = p.id;
+    if (taken.indexOf(p.id) < 0 && p.id !== R.me().id && p.role !== "facilitator") el("option", null, p.name, addWho).value = p.id;
   });
   if (chosen) addWho.value = chosen;
   show(adding, addWho.options.length > 0);
@@ -215,7 +207,7 @@ function render(s) {
   (check ? r.answers : []).forEach(function (a) {
     var li = el("li", null, null, answers);
     el("b", null, a.member.name, li);
-    li.appendChild(document.createTextNode(a.passed ? " passed" : " " + [a.score, a.words].filter(function (x) { return x !== null && x !== ""; }).join(" · ")));
+    li.append(a.passed ? " passed" : " " + said(a, " · "));
   });
   show(answers, check && r.answers.length > 0);
   var w = check && r.waiting, g = check && r.aggregate;
@@ -301,10 +293,9 @@ function news(old, s) {
 
 var composerNote = el("p", "composer-turn hidden");
 composerNote.id = "composer-turn";
-var status = document.getElementById("composer-status");
-if (status) {
-  status.before(composerNote);
-  var area = document.querySelector("#composer textarea");
+var area = document.querySelector("#composer textarea");
+if (area) {
+  area.closest(".composer-main").before(composerNote);
   area.setAttribute("aria-describedby", area.getAttribute("aria-describedby") + " composer-turn");
 }
 
