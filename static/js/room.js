@@ -648,9 +648,8 @@ function pauseAnswered(memberId) {
   if (focus) focus.focus();
 }
 
-// --- Sessions (issue 17): their bar, rounds and talking piece are static/js/session.js,
-// loaded only when the room has a session or for its keepers (who may start one). It gets
-// the session's events in order, through this small API.
+// --- Sessions (issue 17): static/js/session.js, loaded when the room has one or for its
+// keepers (who may start one), gets the session's events in order and this small API.
 
 var sessionListener = null, sessionQueue = [], here = [], turnHeld = false;
 
@@ -661,7 +660,7 @@ function toSession(e) {
     var css = document.head.appendChild(el("link"));
     css.rel = "stylesheet";
     css.href = room.dataset.sessionCss;
-    css.onload = css.onerror = function () { // drawn once it is styled
+    css.onload = css.onerror = function () { // drawn once styled
       var js = el("script");
       js.nonce = nonce;
       js.src = room.dataset.sessionJs;
@@ -672,13 +671,11 @@ function toSession(e) {
 }
 
 window.HearthRoom = {
-  send: send,
-  keeper: facilitator,
+  send: send, keeper: facilitator,
   me: function () { return me; },
   here: function () { return here; },
   say: function (text) { say(announcer, text); },
-  // While someone else holds the talking piece: Send waits (Enter still asks the server,
-  // which holds crisis words for the facilitators and refuses the rest).
+  // Someone else holds the talking piece: Send waits (Enter still asks the server).
   hold: function (on) { turnHeld = on; sendButton.disabled = !me.can_post || on; },
   listen: function (fn) { sessionListener = fn; sessionQueue.splice(0).forEach(fn); }
 };

@@ -15,6 +15,7 @@ var OPENED = { check_in: "Check-in is open. ", talking_piece: "A talking-piece r
 var ORDINALS = ["next", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"];
 var state = null;           // the session as last told (null: none is running)
 var asked = false;          // a session frame of ours waits for its ack or error
+var greeted = false;        // a later hello (a reconnect) tells what changed meanwhile
 var ids = 0;
 
 function el(tag, cls, text, parent) {
@@ -311,7 +312,8 @@ R.listen(function (e) {
   if (!("session" in e)) return;
   var old = state;
   render(e.session);
-  var text = e.type === "hello" ? "" : news(old, e.session); // hello: the room as it is
+  var text = e.type === "hello" && !greeted ? "" : news(old, e.session); // the room as it is
+  greeted = greeted || e.type === "hello";
   if (text) R.say(text);
 });
 })();
