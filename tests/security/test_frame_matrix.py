@@ -37,7 +37,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SKIP = ("message.new", "message.updated", "message.removed", "reaction.updated", "room.state",
         "me", "notice", "typing", "presence")  # fmt: skip
 ANSWERS = {"message.ack", "reaction.ack", "sync.batch", "pong", "report.ack", "moderation.ack",
-           "pause.ack"}  # fmt: skip
+           "pause.ack", "session.ack"}  # fmt: skip
 FAC = "facilitator"
 NOBODY_ELSE = "forbidden"
 
@@ -49,6 +49,10 @@ def others(code: str, **by_role: str | None) -> dict[str, str | None]:
 
 def same(answer: str | None) -> dict[str, str | None]:
     return dict.fromkeys(READERS, answer)
+
+
+def keepers_only() -> dict[str, str | None]:
+    return others(NOBODY_ELSE, facilitator="session.ack")
 
 
 def membership_id(world: Roles, key: str) -> int:
@@ -200,10 +204,57 @@ FRAMES: list[tuple[str, Frame, dict[str, str | None]]] = [
     ("nonsense", lambda w: {"type": "no.such.frame"}, same("error:unknown_type")),
 ]
 
+# Sessions (issue 17), on a socket of their own (all the frames on one would pass the
+# flooding allowance): keepers run them; with none running, a member's frame finds none.
+# The facilitator, alone in the room, starts one and holds the piece in turn.
+SESSION_FRAMES: list[tuple[str, Frame, dict[str, str | None]]] = [
+    ("session.start", lambda w: {"type": "session.start"}, keepers_only()),
+    ("round.open", lambda w: {"type": "round.open", "kind": "check_in"}, keepers_only()),
+    (
+        "round.answer",
+        lambda w: {"type": "round.answer", "score": 3, "words": "calm"},
+        {
+            "member": "error:no_session",
+            FAC: "session.ack",
+            "muted": "error:muted",
+            "stale": "error:consent_required",
+        },
+    ),
+    ("round.close", lambda w: {"type": "round.close"}, keepers_only()),
+    (
+        "round.open",
+        lambda w: {"type": "round.open", "kind": "talking_piece", "order": "volunteers"},
+        keepers_only(),
+    ),
+    (
+        "piece.ask",
+        lambda w: {"type": "piece.ask"},
+        {
+            "member": "error:no_session",
+            FAC: "session.ack",
+            "muted": "error:muted",
+            "stale": "error:consent_required",
+        },
+    ),
+    (
+        "piece.pass",
+        lambda w: {"type": "piece.pass"},
+        others("no_session", facilitator="session.ack"),
+    ),
+    ("piece.move", lambda w: {"type": "piece.move", "step": "back"}, keepers_only()),
+    ("piece.add", lambda w: {"type": "piece.add", "member": w.author.pk}, keepers_only()),
+    (
+        "piece.skip",
+        lambda w: {"type": "piece.skip"},
+        others("no_session", facilitator="session.ack"),
+    ),
+    ("session.end", lambda w: {"type": "session.end"}, keepers_only()),
+]
+
 
 def test_every_frame_type_has_a_row() -> None:
     handled = set(RoomConsumer.HANDLERS)
-    rows = {name for name, _, _ in FRAMES} - {"nonsense"}
+    rows = {name for name, _, _ in FRAMES + SESSION_FRAMES} - {"nonsense"}
     assert handled == rows, f"missing: {handled - rows}; stale: {rows - handled}"
     assert set(GroupsConsumer.HANDLERS) <= handled
 
@@ -289,13 +340,26 @@ async def answer(socket: Socket, *, probe: bool = True) -> tuple[str | None, lis
 async def test_each_frame_gets_what_the_model_says_from_each_reader(
     world: Roles, role: str
 ) -> None:
+    await run_frames(world, role, FRAMES)
+
+
+@pytest.mark.parametrize("role", sorted(READERS))
+async def test_each_session_frame_gets_what_the_model_says_from_each_reader(
+    world: Roles, role: str
+) -> None:
+    await run_frames(world, role, SESSION_FRAMES)
+
+
+async def run_frames(
+    world: Roles, role: str, frames: list[tuple[str, Frame, dict[str, str | None]]]
+) -> None:
     communicator, connected, code = await open_socket(world.people[role], world.a)
     assert connected, code
     socket = Socket(communicator)
     try:
         await socket.receive_type("hello")
         wrong = []
-        built = await sync_to_async(lambda: [(n, f(world), e) for n, f, e in FRAMES])()
+        built = await sync_to_async(lambda: [(n, f(world), e) for n, f, e in frames])()
         for name, frame, expected in built:
             await socket.send(frame)
             got, heard = await answer(socket, probe=name != "ping")
