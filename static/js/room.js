@@ -674,7 +674,7 @@ window.HearthRoom = {
   send: send, keeper: facilitator,
   me: function () { return me; },
   here: function () { return here; },
-  say: function (text) { say(announcer, text); },
+  say: function (text) { announcer.appendChild(el("p", null, text)); }, // beside messages' news
   // Someone else holds the talking piece: Send waits (Enter still asks the server).
   hold: function (on) { turnHeld = on; sendButton.disabled = !me.can_post || on; },
   listen: function (fn) { sessionListener = fn; sessionQueue.splice(0).forEach(fn); }

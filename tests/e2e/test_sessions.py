@@ -51,9 +51,14 @@ def make_circle() -> dict[str, Any]:
 
 
 def open_room(
-    server: LiveServer, new_page: Callable[..., Page], user: Any, slug: str, viewport: ViewportSize
+    server: LiveServer,
+    new_page: Callable[..., Page],
+    user: Any,
+    slug: str,
+    viewport: ViewportSize,
+    **options: Any,
 ) -> Page:
-    page = new_page(viewport=viewport)
+    page = new_page(viewport=viewport, **options)
     cookie = session_cookie(user).decode().split("=", 1)[1]
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
@@ -103,7 +108,8 @@ def test_a_check_in_and_a_talking_piece_round_run_to_the_end_in_four_browsers(
     farah = open_room(server, new_page, circle["Farah"], slug, LAPTOP)
     priya = open_room(server, new_page, circle["Priya"], slug, LAPTOP)
     wren = open_room(server, new_page, circle["Wren"], slug, LAPTOP)
-    sam = open_room(server, new_page, circle["Sam"], slug, PHONE)  # the keyboard alone
+    # The keyboard alone, on a phone that asks for less motion.
+    sam = open_room(server, new_page, circle["Sam"], slug, PHONE, reduced_motion="reduce")
     members = [priya, wren, sam]
     everyone = [farah, *members]
 
@@ -193,6 +199,12 @@ def test_a_check_in_and_a_talking_piece_round_run_to_the_end_in_four_browsers(
     expect(session(priya).locator(".piece-time")).to_contain_text(
         "About 5 minutes left in this turn"
     )
+    # The countdown is words and a still bar: it eases only where motion is welcome.
+    expect(session(sam).locator(".piece-time")).to_contain_text("About 5 minutes left")
+    still = "() => getComputedStyle(document.querySelector('.piece-meter span')).transitionDuration"
+    assert sam.evaluate(still) == "0s"
+    assert priya.evaluate(still) == "5s"
+    assert sam.evaluate("() => document.getAnimations().length") == 0
     expect(sam.locator("#composer-turn")).to_have_text(
         "Priya is sharing; your turn is second from now."
     )
@@ -222,6 +234,7 @@ def test_a_check_in_and_a_talking_piece_round_run_to_the_end_in_four_browsers(
         expect(page.locator("#messages")).not_to_contain_text("Can I jump in?")
     assert not stored("Can I jump in?")
 
+    expect(sam.locator("#announcer")).to_contain_text("Priya: Thank you for holding")
     # Priya passes: the piece moves on every screen.
     session(priya).get_by_role("button", name="I'm done — pass the piece").click()
     expect(session(farah).locator(".piece-order")).to_have_text("Wren is sharing · then Sam")
@@ -273,12 +286,26 @@ def test_a_check_in_and_a_talking_piece_round_run_to_the_end_in_four_browsers(
     expect(session(sam).locator(".piece-order")).to_have_text("Wren is sharing")
     expect(session(priya).get_by_role("button", name="Ask for a turn")).to_be_visible()
 
-    # The round ends: everyone may post again. Then the session ends.
+    # The round ends: everyone may post again. A check-out closes the session.
     session(farah).get_by_role("button", name="End round").click()
     for page in everyone:
         expect(session(page).locator(".session-phase")).to_have_text("Open conversation")
         expect(page.locator("#send")).to_be_enabled()
         expect(page.locator("#composer-turn")).to_be_hidden()
+    session(farah).get_by_role("button", name="Check-out").click()
+    for page in everyone:
+        expect(session(page).locator(".session-phase")).to_have_text("Check-out")
+        expect(session(page)).to_contain_text("What are you taking with you from today")
+    press(sam, session(sam).get_by_role("button", name="Pass"))
+    session(priya).locator("form.round-form").get_by_label("5", exact=True).check()
+    session(priya).get_by_role("button", name="Share").click()
+    expect(session(wren).get_by_role("list", name="Answers").get_by_role("listitem")).to_have_text(
+        ["Sam passed", "Priya 5"]
+    )
+    expect(session(farah).locator(".round-waiting")).to_have_text("Waiting for: Wren")
+    expect(session(farah).locator(".round-totals")).to_contain_text("Average 5 · 1 answered")
+    session(farah).get_by_role("button", name="End round").click()
+    expect(session(sam).locator(".session-phase")).to_have_text("Open conversation")
     session(farah).get_by_role("button", name="End session").click()
     for page in members:
         expect(session(page)).to_be_hidden()
