@@ -216,8 +216,9 @@ function render(s) {
   if (w) waiting.textContent = w.length ? "Waiting for: " + list(w.map(nameOf)) : "Everyone here has answered.";
   show(totals, !!g);
   if (g) {
-    totals.textContent = (g.average === null ? "No numbers yet" : "Average " + g.average) + " · " + g.answered + " answered, " + g.passed + " passed · " +
-      Object.keys(g.counts).map(function (k) { return k + ": " + g.counts[k]; }).join(", ");
+    totals.textContent = !r.answers.length ? "No answers yet."
+      : (g.average === null ? "No numbers yet" : "Average " + g.average) + " · " + g.answered + " answered, " + g.passed + " passed" +
+        (g.average === null ? "" : " · " + Object.keys(g.counts).map(function (k) { return k + ": " + g.counts[k]; }).join(", "));
   }
 
   // The talking piece: who holds it, who follows, where I stand.
@@ -256,12 +257,17 @@ function render(s) {
     show(endSession, !!s);
   }
   tick();
+  reachable();
   // The control that had focus went away: keep the place in the session, not the page's top.
   if (had && !seen(had)) {
     var to = [phase].concat(Array.prototype.slice.call(box.querySelectorAll("summary, button"))).filter(seen)[0];
     (to || document.querySelector("#composer textarea")).focus();
   }
 }
+
+// A session taller than its share of the room scrolls: then the keyboard can reach it.
+function reachable() { box.tabIndex = box.scrollHeight > box.clientHeight + 1 ? 0 : -1; }
+window.addEventListener("resize", reachable);
 
 // Time, in minutes; and for a time box a gentle countdown in words and a still bar.
 function tick() {

@@ -270,6 +270,10 @@ def test_the_room_in_session_is_clean_for_members_and_keepers_in_both_schemes(
                 assert 0 < report.session_script_bytes <= SESSION_SCRIPT_BUDGET
                 assert 0 < report.session_style_bytes <= SESSION_STYLE_BUDGET
                 assert report.problems == [] and problems == []
+                # At 200 % zoom the session takes its share of the room and scrolls:
+                # the keyboard can still reach all of it.
+                page.set_viewport_size(tour.ZOOMED)
+                assert tour.axe_lines(page) == [], f"{role}, {kind}, 200 % zoom"
             finally:
                 page.context.close()
     finally:
