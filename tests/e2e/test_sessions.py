@@ -7,7 +7,8 @@ answers or passes and every screen shows the answers as they come, while only
 Farah sees who is still waiting and the round's aggregate. Then a talking-piece
 round in the order people joined, with a time box: the holder posts, a member
 out of turn is told whose turn it is and their message is refused and never
-stored, and each pass moves the piece on every screen; Farah moves it back and
+stored (coming back, they find the round as it is), and each pass moves the piece on
+every screen; Farah moves it back and
 on, a member asks for a turn, Farah adds someone, that person skips, and the
 round and the session end. On Sam's phone the session bar stays on screen and
 clear of the composer.
@@ -233,6 +234,12 @@ def test_a_check_in_and_a_talking_piece_round_run_to_the_end_in_four_browsers(
     for page in (farah, priya, sam):
         expect(page.locator("#messages")).not_to_contain_text("Can I jump in?")
     assert not stored("Can I jump in?")
+    # Coming back (a reload) shows the round as it is, from hello, before anything moves.
+    wren.reload()
+    expect(wren.locator("#connection")).to_contain_text("Connected")
+    expect(session(wren).locator(".piece-order")).to_have_text("Priya is sharing · then you, Sam")
+    expect(wren.locator("#composer-turn")).to_have_text("Priya is sharing; your turn is next.")
+    expect(wren.locator("#send")).to_be_disabled()
 
     expect(sam.locator("#announcer")).to_contain_text("Priya: Thank you for holding")
     # Priya passes: the piece moves on every screen.
