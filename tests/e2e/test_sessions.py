@@ -2,16 +2,16 @@
 
 Farah facilitates; Priya, Wren and Sam are members, Sam on a phone with the
 keyboard alone (Tab, Shift+Tab, Enter and Space; nothing clicked, filled or
-checked for him). Farah starts a session and opens a check-in: each member
-answers or passes and every screen shows the answers as they come, while only
-Farah sees who is still waiting and the round's aggregate. Then a talking-piece
-round in the order people joined, with a time box: the holder posts, a member
-out of turn is told whose turn it is and their message is refused and never
-stored (coming back, they find the round as it is), and each pass moves the piece on
-every screen; Farah moves it back and
-on, a member asks for a turn, Farah adds someone, that person skips, and the
-round and the session end. On Sam's phone the session bar stays on screen and
-clear of the composer.
+checked for him) and less motion. Farah starts a session and opens a check-in:
+each member answers or passes and every screen shows the answers as they come,
+while only Farah sees who is still waiting and the round's aggregate. Then a
+talking-piece round in the order people joined, with a time box: the holder
+posts, a member out of turn is told whose turn it is and their message is
+refused and never stored (coming back, they find the round as it is), and each
+pass moves the piece on every screen; Farah moves it back and on, a member asks
+for a turn, Farah adds someone, that person skips, and the round ends. A
+check-out, and the session ends. On Sam's phone the session bar stays on screen
+and clear of the composer.
 """
 
 from collections.abc import Callable
