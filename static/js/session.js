@@ -266,7 +266,10 @@ function render(s) {
 }
 
 // A session taller than its share of the room scrolls: then the keyboard can reach it.
-function reachable() { box.tabIndex = box.scrollHeight > box.clientHeight + 1 ? 0 : -1; }
+function reachable() {
+  if (box.scrollHeight > box.clientHeight + 1) box.tabIndex = 0;
+  else box.removeAttribute("tabindex");
+}
 window.addEventListener("resize", reachable);
 
 // Time, in minutes; and for a time box a gentle countdown in words and a still bar.
