@@ -13,6 +13,7 @@ function each(nodes, fn) { Array.prototype.forEach.call(nodes, fn); }
 
 var slug = room.dataset.slug;
 var facilitator = room.dataset.facilitator === "true";
+var nonce = document.currentScript ? document.currentScript.nonce : "";
 var convo = $("conversation");
 var list = $("messages");
 var newBelow = $("new-below");
@@ -553,7 +554,8 @@ function scheduleRead() {
 
 function applyMe(next) {
   me = next;
-  textarea.disabled = sendButton.disabled = !me.can_post;
+  textarea.disabled = !me.can_post;
+  sendButton.disabled = !me.can_post || turnHeld;
   each(list.querySelectorAll(".reaction, .reaction-more"), function (b) { b.disabled = !me.can_post; });
   if (me.can_post) { statusLine.textContent = ""; return; }
   if (me.muted_until) {
@@ -646,6 +648,38 @@ function pauseAnswered(memberId) {
   if (focus) focus.focus();
 }
 
+// --- Sessions (issue 17): static/js/session.js, loaded when the room has one or for its
+// keepers (who may start one), gets the session's events in order and this small API.
+
+var sessionListener = null, sessionQueue = [], here = [], turnHeld = false;
+
+function toSession(e) {
+  if (sessionListener) return sessionListener(e);
+  if (!sessionQueue.length && !e.session && !facilitator) return false;
+  if (sessionQueue.push(e) === 1) {
+    var css = document.head.appendChild(el("link"));
+    css.rel = "stylesheet";
+    css.href = room.dataset.sessionCss;
+    css.onload = css.onerror = function () { // drawn once styled
+      var js = el("script");
+      js.nonce = nonce;
+      js.src = room.dataset.sessionJs;
+      document.head.appendChild(js);
+    };
+  }
+  return false;
+}
+
+window.HearthRoom = {
+  send: send, keeper: facilitator,
+  me: function () { return me; },
+  here: function () { return here; },
+  say: function (text) { announcer.appendChild(el("p", null, text)); }, // beside messages' news
+  // Someone else holds the talking piece: Send waits (Enter still asks the server).
+  hold: function (on) { turnHeld = on; sendButton.disabled = !me.can_post || on; },
+  listen: function (fn) { sessionListener = fn; sessionQueue.splice(0).forEach(fn); }
+};
+
 // --- Events from the server ---
 
 var handlers = {
@@ -657,6 +691,7 @@ var handlers = {
     applyMe(e.me);
     applyRoom(e.room);
     handlers.boundaries(e);
+    toSession(e);
     syncing = false;
     resync();
     Object.keys(pending).forEach(function (id) { if (!refused[id]) send(pending[id]); });
@@ -712,6 +747,7 @@ var handlers = {
     e.updates.forEach(function (m) { if (findMessage(m.id)) upsert(m, false); });
     if (e.last_change > lastChange) lastChange = e.last_change;
     if (e.messages.length) scheduleRead();
+    if ("session" in e) toSession(e);
   },
   "sync.needed": function () { resync(); }, // this socket fell behind: catch up once
   "sync.reload": function (e) {
@@ -728,6 +764,8 @@ var handlers = {
   presence: function (e) {
     var names = e.here.map(function (p) { return p.id === me.id ? "you" : p.name; });
     presenceList.textContent = names.length ? names.join(", ") : "you";
+    here = e.here;
+    if (sessionListener) sessionListener(e);
   },
   boundaries: function (e) {
     quiet = e.boundaries || {};
@@ -756,6 +794,7 @@ var handlers = {
       return;
     }
     if (id && pending[id]) { markFailed(id, e.detail); return; }
+    if (sessionListener && sessionListener(e)) return; // a session frame's, shown there
     statusLine.textContent = e.detail;
   },
   // The room's numbers, now and then: behind them, a broadcast was lost on its way.
@@ -764,6 +803,9 @@ var handlers = {
   },
   pong: function () {}
 };
+["session.started", "session.ended", "round.opened", "round.answered", "round.closed", "piece.moved", "session.ack"].forEach(function (type) {
+  handlers[type] = toSession;
+});
 
 // --- Private notes, and the crisis card ---
 

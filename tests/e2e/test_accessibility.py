@@ -12,11 +12,21 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.e2e import tour
 from tests.e2e.conftest import open_page
-from tests.e2e.seeded import Demo, db_open_fixture, seeded_fixture
+from tests.e2e.seeded import (
+    GRIEF,
+    Demo,
+    db_open_fixture,
+    off_the_loop,
+    seeded_fixture,
+    sign_in,
+)
+from tests.e2e.seeded import (
+    ROLES as PEOPLE,
+)
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -32,8 +42,13 @@ db_open = db_open_fixture()
 # or pause the room from its card (issue 17 item 5).
 SCRIPT_BUDGET = 56 * 1024
 STYLE_BUDGET = 24 * 1024
+# The session's own script and styles (issue 17 items 2 to 4), which the room loads only
+# while a session runs or for its keepers, have budgets of their own.
+SESSION_SCRIPT_BUDGET = 16 * 1024
+SESSION_STYLE_BUDGET = 4 * 1024
 
 ROLES = ["visitor", "member", "facilitator", "organizer"]
+FACILITATING = ("facilitator", "organizer")
 
 
 @pytest.fixture(scope="module")
@@ -90,10 +105,25 @@ def test_each_page_stays_within_the_script_and_style_budget(
         if r.script_bytes > SCRIPT_BUDGET or r.style_bytes > STYLE_BUDGET
     ]
     assert heavy == [], "\n".join(heavy)
-    # The measurement itself: every page has its stylesheet; the room its client.
+    assert within_session_budget(reports) == []
+    # The measurement itself: every page has its stylesheet; the room its client; a
+    # keeper's room the session's client too (for its "Start a session"), a member's not.
     assert all(r.style_bytes > 0 for r in reports)
     room = [r for r in reports if r.name == "group home with chat"]
     assert all(r.script_bytes > 0 for r in room)
+    keeping = role in FACILITATING
+    assert all((r.session_script_bytes > 0) == keeping for r in room)
+    assert all((r.session_style_bytes > 0) == keeping for r in room)
+
+
+def within_session_budget(reports: list[tour.Report]) -> list[str]:
+    return [
+        f"{r.name}: {r.session_script_bytes} B of session JavaScript, "
+        f"{r.session_style_bytes} B of session CSS"
+        for r in reports
+        if r.session_script_bytes > SESSION_SCRIPT_BUDGET
+        or r.session_style_bytes > SESSION_STYLE_BUDGET
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -173,3 +203,94 @@ def test_reduced_motion_stops_transitions_and_smooth_scrolling(
         assert problems == []
     finally:
         page.context.close()
+
+
+# --- The room in session -----------------------------------------------------------
+
+
+def hold_a_session(kind: str) -> None:
+    """In the grief group: a session, with a round of `kind` open (Mara and Sam in it)."""
+    from community.demo import person
+    from groups.actions import sessions
+    from groups.models import Group, Membership
+
+    grief = Group.objects.get(name=GRIEF)
+    here = list(
+        Membership.objects.filter(
+            group=grief, user__email__in=["mara@hearth.example", "sam@hearth.example"]
+        ).values_list("pk", flat=True)
+    )
+    farah = person("farah@hearth.example")
+    sessions.start_session(actor=farah, group=grief, minutes=60, present=here)
+    sessions.open_round(actor=farah, group=grief, kind=kind, present=here, turn_seconds=300)
+    if kind == "check_in":
+        sessions.answer_round(member=person("sam@hearth.example"), group=grief, score=3, words="ok")
+
+
+def end_the_session() -> None:
+    from community.demo import person
+    from groups.actions import sessions
+    from groups.models import Group
+
+    grief = Group.objects.get(name=GRIEF)
+    if grief.live_session_id is not None:
+        sessions.end_session(actor=person("farah@hearth.example"), group=grief)
+
+
+@pytest.mark.parametrize("kind", ["check_in", "talking_piece"])
+def test_the_room_in_session_is_clean_for_members_and_keepers_in_both_schemes(
+    browser: Any, asgi_server: LiveServer, demo: Demo, kind: str
+) -> None:
+    off_the_loop(lambda: hold_a_session(kind))
+    try:
+        for role in ("member", "facilitator"):
+            problems: list[str] = []
+            page = open_page(browser, asgi_server.url, problems, viewport=tour.DESKTOP)
+            try:
+                sign_in(page, PEOPLE[role], asgi_server.url)
+                report = tour.visit(
+                    page,
+                    demo,
+                    role,
+                    tour.Stop(
+                        "group home in session",
+                        lambda d: d.group(GRIEF),
+                        (role,),
+                        prepare=in_session(kind),
+                    ),
+                )
+                lines = [
+                    f"{scheme}: {line}"
+                    for scheme, found in report.violations.items()
+                    for line in found
+                ]
+                assert lines == [], f"{role}, {kind}:\n" + "\n".join(lines)
+                assert report.overflow == {"375 px": 0, "200 % zoom": 0}
+                assert report.script_bytes <= SCRIPT_BUDGET
+                assert 0 < report.session_script_bytes <= SESSION_SCRIPT_BUDGET
+                assert 0 < report.session_style_bytes <= SESSION_STYLE_BUDGET
+                assert report.problems == [] and problems == []
+                # At 200 % zoom the session takes its share of the room and scrolls:
+                # the keyboard can still reach all of it.
+                page.set_viewport_size(tour.ZOOMED)
+                assert tour.axe_lines(page) == [], f"{role}, {kind}, 200 % zoom"
+            finally:
+                page.context.close()
+    finally:
+        off_the_loop(end_the_session)
+
+
+def in_session(kind: str) -> Callable[[Page], None]:
+    """Wait for the room's session to be drawn, its round open."""
+    phase = {"check_in": "Check-in", "talking_piece": "Sharing: talking piece"}[kind]
+
+    def prepare(page: Page) -> None:
+        tour.live(page)
+        region = page.get_by_role("region", name="Session")
+        expect(region.locator(".session-phase")).to_have_text(phase)
+        if kind == "talking_piece":
+            expect(region.locator(".piece-time")).to_contain_text("left in this turn")
+        else:
+            expect(region.get_by_role("list", name="Answers")).to_contain_text("Sam")
+
+    return prepare

@@ -7,7 +7,9 @@ visits every page that role can reach, and on each page records:
   is loaded once; `prefers-color-scheme` is emulated both ways);
 - whether the page scrolls sideways at 375 px wide (a phone) and at 640 x 400
   CSS px (a 1280 x 800 screen zoomed to 200 %);
-- the bytes of JavaScript and CSS it downloaded (uncompressed);
+- the bytes of JavaScript and CSS it downloaded (uncompressed), the session's own
+  script and stylesheet (static/js/session.js, static/css/session.css, which the room
+  loads only in a session or for its keepers) counted apart, against their own budget;
 - requests to any host but the live server, console errors and page errors.
 
 axe-core comes from the axe-playwright-python package (its bundled axe.min.js,
@@ -19,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, Response, ViewportSize, expect
@@ -59,6 +62,8 @@ STRUCTURE_RULES = {
     "duplicate-id-aria",
     "empty-heading",
 }
+# The session's client and its styles (hashed in production: session.<hash>.js).
+SESSION_ASSET = re.compile(r"/static/(js|css)/session(\.[0-9a-f]+)?\.(js|css)$")
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=375, height=812)
 ZOOMED = ViewportSize(width=640, height=400)  # 1280 x 800 at 200 % zoom
@@ -86,6 +91,8 @@ class Report:
     overflow: dict[str, int] = field(default_factory=dict)  # viewport -> px scrolled sideways
     script_bytes: int = 0
     style_bytes: int = 0
+    session_script_bytes: int = 0  # static/js/session.js, counted apart from the page's
+    session_style_bytes: int = 0  # static/css/session.css
     problems: list[str] = field(default_factory=list)
 
 
@@ -96,8 +103,11 @@ FACILITATING = ("facilitator", "organizer")
 
 
 def live(page: Page) -> None:
-    """Wait until the room's client is connected, then open a content warning."""
+    """Wait until the room's client is connected (and for keepers, their session controls
+    are drawn), then open a content warning."""
     expect(page.locator("#connection")).to_contain_text("Connected")
+    if page.locator("#room[data-facilitator='true']").count():
+        expect(page.get_by_role("region", name="Session")).to_be_visible()
     warning = page.locator(".cw summary").first
     if warning.count():
         warning.click()
@@ -328,7 +338,12 @@ def visit(page: Page, demo: Demo, role: str, stop: Stop) -> Report:
             kind = each.request.resource_type
             if kind in {"script", "stylesheet"} and each.ok:
                 size = len(each.body())
-                if kind == "script":
+                session = SESSION_ASSET.search(urlsplit(each.url).path)
+                if session and kind == "script":
+                    report.session_script_bytes += size
+                elif session:
+                    report.session_style_bytes += size
+                elif kind == "script":
                     report.script_bytes += size
                 else:
                     report.style_bytes += size
