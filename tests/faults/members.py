@@ -37,6 +37,7 @@ class Member:
     repeats: int = 0  # a number heard again with another id (a duplicate)
     pending: dict[str, str] = field(default_factory=dict)  # client id -> body
     acked: dict[str, int] = field(default_factory=dict)  # client id -> stored id
+    retries: dict[str, int] = field(default_factory=dict)  # client id -> tries our side failed
     connects: int = 0
     refused: list[str] = field(default_factory=list)
     last_seq: int = 0
@@ -97,17 +98,20 @@ class Member:
         elif kind == "error":
             client_id = str(event.get("client_id", ""))
             if client_id in self.pending and event["code"] in RETRYABLE:
-                await asyncio.sleep(0.2 + random.random() * 0.5)
-                await self.frame(
-                    {
-                        "type": "message.send",
-                        "client_id": client_id,
-                        "body": self.pending[client_id],
-                    }
+                # As room.js: again later each time (0.5-1 s, 1-2 s, ...), in the background.
+                tries = self.retries[client_id] = self.retries.get(client_id, 0) + 1
+                asyncio.get_running_loop().call_later(
+                    0.5 * 2 ** (tries - 1) * (1 + random.random()),
+                    lambda: asyncio.ensure_future(self.resend(client_id)),
                 )
             elif client_id in self.pending:
                 self.refused.append(event["code"])
                 self.pending.pop(client_id)
+
+    async def resend(self, client_id: str) -> None:
+        if client_id in self.pending:
+            body = self.pending[client_id]
+            await self.frame({"type": "message.send", "client_id": client_id, "body": body})
 
     async def stay(self, until: asyncio.Event) -> None:
         """Keep a socket open until `until` is set, reconnecting as room.js does."""
@@ -164,8 +168,6 @@ async def settle(members: list[Member], stored: int, within: float) -> float:
         for member in members:
             if member.last_seq < stored:
                 await member.sync()
-            for client_id, body in list(member.pending.items()):  # same id: stored once
-                await member.frame({"type": "message.send", "client_id": client_id, "body": body})
         await asyncio.sleep(0.5)
     raise AssertionError(
         f"not caught up after {within} s: "

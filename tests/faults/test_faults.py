@@ -80,7 +80,7 @@ async def scenario(
             cookie=cookie,
             urls=[s.ws_url(f"/ws/groups/{slug}/") for s in servers],
             origin=servers[0].origin,
-            send_every=1.5,  # under the rate limit (a burst of 8, then one a second)
+            send_every=2.0,  # well under the rate limit (a burst of 8, then one a second)
         )
         for n, cookie in enumerate(circle["cookies"])
     ]
