@@ -74,6 +74,9 @@ def add_key(page: Page, name: str, *, passkey: bool) -> None:
     page.get_by_label("Name").fill(name)
     if passkey:
         page.get_by_label("Passwordless").check()
+    # "Add" is a plain button until allauth's script gives it its handler, at
+    # DOMContentLoaded: a click before that does nothing at all.
+    page.wait_for_load_state("load")
     page.get_by_role("button", name="Add").click()
     # The browser makes the key, then the form posts: wait for that page before the next
     # navigation, or it aborts this one (Chromium 156 on a loaded host takes seconds).
@@ -120,6 +123,7 @@ def test_a_security_key_is_a_second_step_after_the_password(localhost_page, serv
 
     sign_in_with_password(page, "ash@hearth.test")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    page.wait_for_load_state("load")  # the button's handler comes with allauth's script
     page.get_by_role("button", name="Use a security key").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back, Ash")
 
