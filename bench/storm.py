@@ -206,10 +206,14 @@ async def storm_once(
     ]
     storm = Storm(clients)
     storm.reset()
-    tasks = [asyncio.create_task(storm.run_client(c)) for c in clients]
+    tasks = []
+    for client in clients:  # opened gently (not measured): 100 a second
+        tasks.append(asyncio.create_task(storm.run_client(client)))
+        if len(tasks) % 10 == 0:
+            await asyncio.sleep(0.1)
     report: dict[str, Any] = {"bound": bound, "drop": args.drop, "sockets": len(clients)}
     try:
-        await asyncio.wait_for(storm.all_back.wait(), args.timeout)
+        await asyncio.wait_for(storm.all_back.wait(), 3 * args.timeout)
         report["first_connect_s"] = round(time.monotonic() - storm.dropped_at, 2)
         print(f"  {len(clients)} sockets open in {report['first_connect_s']} s", flush=True)
         await asyncio.sleep(args.settle)
@@ -320,6 +324,7 @@ async def run_storms(
     for _round in range(args.repeat):
         for bound in [int(b) for b in str(args.bounds).split(",") if b]:
             reports.append(await storm_once(bound, args, layout, out))
+            (out / "storm.json").write_text(json.dumps(reports, indent=2))  # as it goes
     return reports
 
 
