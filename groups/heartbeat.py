@@ -73,8 +73,8 @@ class Heartbeat:
                 if self.balance is not None:
                     try:
                         await self.balance.tick([s for room in self.rooms.values() for s in room])
-                    except Exception:  # Redis is away: the next beat tries again
-                        log.warning("balancing the room sockets failed", exc_info=True)
+                    except Exception as error:  # Redis is away: the next beat tries again
+                        log.warning("balancing the room sockets failed (%s)", type(error).__name__)
         finally:
             self.task = None
 
