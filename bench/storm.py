@@ -76,8 +76,9 @@ class Client:
 
 
 class Storm:
-    def __init__(self, clients: list[Client]) -> None:
+    def __init__(self, clients: list[Client], backoff: str = "jitter") -> None:
         self.clients = clients
+        self.backoff = backoff
         self.dropped_at = 0.0
         self.all_back = asyncio.Event()
         self.stopping = False
@@ -145,7 +146,12 @@ class Storm:
             if RETRY_HINT in reason:
                 with contextlib.suppress(ValueError):
                     hint = float(reason.split(RETRY_HINT, 1)[1].split()[0])
-            await asyncio.sleep(hint + random.random() * min(30.0, 2.0**client.attempts))
+            if self.backoff == "before":  # room.js before ba19819: half jitter, no hint
+                await asyncio.sleep(
+                    min(30.0, 0.5 * 2.0**client.attempts) * (0.5 + random.random() / 2)
+                )
+            else:
+                await asyncio.sleep(hint + random.random() * min(30.0, 2.0**client.attempts))
 
     @staticmethod
     async def sync(ws: Any, client: Client) -> None:
@@ -204,7 +210,7 @@ async def storm_once(
         for g in layout
         for m in g["members"]
     ]
-    storm = Storm(clients)
+    storm = Storm(clients, args.backoff)
     storm.reset()
     tasks = []
     for client in clients:  # opened gently (not measured): 100 a second
@@ -313,6 +319,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bounds", default="64,100000", help="CHAT_MAX_CONNECTING values")
     parser.add_argument("--drop", choices=("restart", "workers"), default="restart")
     parser.add_argument("--repeat", type=int, default=1, help="rounds of all the bounds")
+    parser.add_argument(
+        "--backoff",
+        choices=("jitter", "before"),
+        default="jitter",
+        help="the client's waits: room.js's full jitter and hint, or its half jitter before",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for all")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds idle before the drop")
 
