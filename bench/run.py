@@ -18,6 +18,9 @@ bench/chat_load.py against it and stops it:
                   layer as the tutorial configures it) under uvicorn --workers 2
 - hearth-daphne:  Hearth under two daphne processes (daphne has no --workers; the
                   clients are spread over both, as a load balancer would)
+- storm:          Hearth under uvicorn --workers 2, 2,000 room sockets dropped at once
+                  and reconnecting as the room's client does (bench/storm.py; not in
+                  the default list: `--only storm`, with its --bounds, --drop, ...)
 
 Each first runs the issue's load (1,000 clients in 100 groups of 10, 50 messages/s
 in total, --target-seconds long), then steps the rate up until a step fails
@@ -327,6 +330,10 @@ def main() -> None:
     parser.add_argument("--only", default="hearth,baseline,hearth-daphne")
     parser.add_argument("--quick", action="store_true", help="20 groups, short steps")
     parser.add_argument("--out", type=Path)
+    sys.path.insert(0, str(ROOT))
+    from bench import storm  # it imports this module's helpers
+
+    storm.add_arguments(parser)
     args = parser.parse_args()
     args.knee_rates = [float(r) for r in args.knee_rates.split(",") if r]
     if args.quick:
@@ -341,13 +348,20 @@ def main() -> None:
     info = machine()
     print("machine:", json.dumps(info), flush=True)
     clean_redis()
-    prepare_database(args, sessions)
+    names = args.only.split(",")
+    prepared = argparse.Namespace(**vars(args))
+    if "storm" in names:
+        prepared.groups = max(args.groups, args.storm_groups)
+    prepare_database(prepared, sessions)
     configs = configurations(args)
-    reports = {}
-    for name in args.only.split(","):
-        reports[name] = run_config(name, configs[name], args, sessions, out)
+    reports: dict[str, Any] = {}
+    for name in names:
+        if name == "storm":
+            reports[name] = storm.run_storm_step(args, sessions, out)
+        else:
+            reports[name] = run_config(name, configs[name], args, sessions, out)
     (out / "summary.json").write_text(json.dumps({"machine": info, "reports": reports}, indent=2))
-    summarize(reports, args.target_rate)
+    summarize({k: v for k, v in reports.items() if k != "storm"}, args.target_rate)
 
 
 if __name__ == "__main__":

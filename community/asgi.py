@@ -14,10 +14,14 @@ from community.observe import ObserveSockets  # noqa: E402
 from community.origin import SameOriginValidator  # noqa: E402
 from community.routing import websocket_urlpatterns  # noqa: E402
 from community.wsauth import SessionAuthMiddleware  # noqa: E402
+from groups.balance import start_counting  # noqa: E402
+from groups.heartbeat import get_heartbeat  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # From its first request a process counts its room sockets toward the balance
+        # between processes (groups/balance.py), even while it has none.
+        "http": start_counting(django_asgi_app, lambda: get_heartbeat().count()),
         "websocket": ObserveSockets(
             SameOriginValidator(SessionAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),

@@ -387,6 +387,11 @@ HEARTH_CHAT: dict[str, Any] = {
     # Every open room socket hears its room's numbers this often, so a quiet room
     # notices a broadcast the channel layer lost (groups/heartbeat.py).
     "HEARTBEAT_SECONDS": float(os.environ.get("CHAT_HEARTBEAT_SECONDS", "30")),
+    # With Redis, a process holding more than (1 + BALANCE_SLACK) times the mean of
+    # the live processes' room sockets, and BALANCE_MIN more than the mean, sends a
+    # quarter of the excess elsewhere on each heartbeat (groups/balance.py).
+    "BALANCE_SLACK": float(os.environ.get("CHAT_BALANCE_SLACK", "0.5")),
+    "BALANCE_MIN": int(os.environ.get("CHAT_BALANCE_MIN", "50")),
     # Close (4503) a socket with this many events waiting for it (a client that
     # stopped reading): it resyncs from the database when it comes back.
     "MAX_OUTBOX": 1000,

@@ -391,11 +391,11 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
     async def send_error(self, refusal: Refused, **extra: Any) -> None:
         await self.send_json({**refusal.as_event(), **extra})
 
-    async def shut(self, code: int) -> None:
+    async def shut(self, code: int, reason: str = "") -> None:
         """Close for good: frames already on their way and room events are then ignored."""
         self.can_read = False
         with contextlib.suppress(*CLIENT_GONE):
-            await self.close(code=code)
+            await self.close(code=code, reason=reason or None)
 
     # --- Presence -----------------------------------------------------------------
 
