@@ -20,7 +20,7 @@ bench/chat_load.py against it and stops it:
                   clients are spread over both, as a load balancer would)
 - storm:          Hearth under uvicorn --workers 2, 2,000 room sockets dropped at once
                   and reconnecting as the room's client does (bench/storm.py; not in
-                  the default list: `--only storm`, with its --bounds, --drop, ...)
+                  the default list: `--only storm`, with its --drop, --repeat, ...)
 
 Each first runs the issue's load (1,000 clients in 100 groups of 10, 50 messages/s
 in total, --target-seconds long), then steps the rate up until a step fails

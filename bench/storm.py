@@ -1,13 +1,13 @@
 """The reconnect storm: every room socket dropped at once, and how long until all are back.
 
-    .venv/bin/python bench/storm.py                        # 2,000 sockets, bounds 64 and 100000
-    .venv/bin/python bench/storm.py --groups 50 --bounds 64  # smaller
+    .venv/bin/python bench/storm.py                        # 2,000 sockets
+    .venv/bin/python bench/storm.py --groups 50            # smaller
     .venv/bin/python bench/storm.py --drop workers         # SIGKILL the workers instead
     .venv/bin/python bench/run.py --only storm             # the same, from the runner
 
 It prepares the benchmark's database as bench/run.py does (`hearth_bench`,
-recreated; bench/setup_data.py's people, groups and sessions), then for each
-admission bound in `--bounds` (the server's `CHAT_MAX_CONNECTING`), back to back:
+recreated; bench/setup_data.py's people, groups and sessions), then, `--repeat`
+times back to back:
 
 1. starts Hearth under uvicorn --workers 2 (bench/run.py's command and environment);
 2. opens `--groups` x `--size` room sockets, each a client that behaves as
@@ -191,19 +191,18 @@ def kill_tree(pids: list[int]) -> None:
 
 
 async def storm_once(
-    bound: int, args: argparse.Namespace, layout: list[dict[str, Any]], out: Path
+    run: int, args: argparse.Namespace, layout: list[dict[str, Any]], out: Path
 ) -> dict[str, Any]:
     port = runner.free_port()
     env = runner.hearth_env()
-    env["CHAT_MAX_CONNECTING"] = str(bound)
     server = runner.Server(
         runner.uvicorn_cmd("community.asgi:application", port, args.workers),
         env,
         port,
-        out / f"storm-{bound}-{port}.log",
+        out / f"storm-{run}-{port}.log",
     )
     background = await asyncio.to_thread(runner.background_busy)
-    print(f"[storm bound={bound}] background load: {background} cores busy", flush=True)
+    print(f"[storm {run}] background load: {background} cores busy", flush=True)
     await asyncio.to_thread(server.start)
     clients = [
         Client(f"ws://127.0.0.1:{port}/ws/groups/{g['slug']}/", m["cookie"])
@@ -217,7 +216,7 @@ async def storm_once(
         tasks.append(asyncio.create_task(storm.run_client(client)))
         if len(tasks) % 10 == 0:
             await asyncio.sleep(0.1)
-    report: dict[str, Any] = {"bound": bound, "drop": args.drop, "sockets": len(clients)}
+    report: dict[str, Any] = {"run": run, "drop": args.drop, "sockets": len(clients)}
     try:
         await asyncio.wait_for(storm.all_back.wait(), 3 * args.timeout)
         report["first_connect_s"] = round(time.monotonic() - storm.dropped_at, 2)
@@ -294,7 +293,7 @@ async def storm_once(
 def print_report(r: dict[str, Any]) -> None:
     target = r["all_caught_up_s"] is not None and r["all_caught_up_s"] <= 10
     print(
-        f"[storm bound={r['bound']}] {r['sockets']} sockets dropped ({r['drop']}); "
+        f"[storm {r['run']}] {r['sockets']} sockets dropped ({r['drop']}); "
         f"server back after {r['server_back_s']} s\n"
         f"  caught up: {r['caught_up']}/{r['sockets']}, all after {r['all_caught_up_s']} s "
         f"(p50 {r['p50_s']} s, p99 {r['p99_s']} s, max {r['max_s']} s)"
@@ -316,9 +315,8 @@ def print_report(r: dict[str, Any]) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--storm-groups", dest="storm_groups", type=int, default=200)
-    parser.add_argument("--bounds", default="64,100000", help="CHAT_MAX_CONNECTING values")
     parser.add_argument("--drop", choices=("restart", "workers"), default="restart")
-    parser.add_argument("--repeat", type=int, default=1, help="rounds of all the bounds")
+    parser.add_argument("--repeat", type=int, default=1, help="storms, back to back")
     parser.add_argument(
         "--backoff",
         choices=("jitter", "before"),
@@ -333,10 +331,9 @@ async def run_storms(
     args: argparse.Namespace, layout: list[dict[str, Any]], out: Path
 ) -> list[dict[str, Any]]:
     reports = []
-    for _round in range(args.repeat):
-        for bound in [int(b) for b in str(args.bounds).split(",") if b]:
-            reports.append(await storm_once(bound, args, layout, out))
-            (out / "storm.json").write_text(json.dumps(reports, indent=2))  # as it goes
+    for run in range(1, args.repeat + 1):
+        reports.append(await storm_once(run, args, layout, out))
+        (out / "storm.json").write_text(json.dumps(reports, indent=2))  # as it goes
     return reports
 
 

@@ -378,9 +378,6 @@ HEARTH_CHAT: dict[str, Any] = {
     # A socket whose events arrive this many seconds late is told to sync once
     # (`sync.needed`) and its waiting events are dropped.
     "MAX_LAG_SECONDS": 15.0,
-    # Handshakes one process works on at once; more are closed at once with 4503 and
-    # a retry hint ("busy; retry after 2"), so a storm is admitted at a bounded rate.
-    "MAX_CONNECTING": int(os.environ.get("CHAT_MAX_CONNECTING", "64")),
     # Every open room socket re-reads its standing (account, session, membership)
     # at least this often, in case a revocation's signal was lost (docs/security.md).
     "RECHECK_SECONDS": float(os.environ.get("CHAT_RECHECK_SECONDS", "30")),

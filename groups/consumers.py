@@ -48,9 +48,6 @@ TYPING_EVERY = 3.0
 SESSION_GRACE = 0.5
 SYNC_FRESH = 0.5  # seconds a standing read at connect still counts for a `sync`
 RESYNC_EVERY = 2.0  # at most one `sync.needed` a socket in this long
-# Handshakes this process works on at once; more are told to come back shortly
-# (4503 with a retry hint) instead of queueing behind a storm's catch-up.
-ADMISSION = {"connecting": 0}
 READ_EVERY = 2.0
 
 # Application closes are 4000 + the nearest HTTP status: daphne refuses to send any
@@ -61,7 +58,6 @@ CLOSE_TOO_BIG = 4413
 CLOSE_POLICY = 4429
 CLOSE_TRY_AGAIN = 4503
 CLOSE_SERVER_ERROR = 4500
-BUSY_RETRY = 2  # seconds a busy process asks a new socket to wait (the close's reason)
 
 # Failures of the services a frame needs, not of the frame or of our code: the
 # client sends again by itself (docs/protocol.md, `unavailable`).
@@ -271,19 +267,6 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=CLOSE_NOT_SIGNED_IN)
             return
-        if ADMISSION["connecting"] >= LIMITS["MAX_CONNECTING"]:
-            # Busy: answered at once, so the client waits its hint (plus jitter) and
-            # comes back, instead of queueing here for many seconds.
-            await self.accept()
-            await self.close(code=CLOSE_TRY_AGAIN, reason=f"busy; retry after {BUSY_RETRY}")
-            return
-        ADMISSION["connecting"] += 1
-        try:
-            await self.open_room()
-        finally:
-            ADMISSION["connecting"] -= 1
-
-    async def open_room(self) -> None:
         standing = await load_standing(self.user, self.scope["url_route"]["kwargs"]["slug"])
         if isinstance(standing, int):
             await self.accept()

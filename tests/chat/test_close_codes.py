@@ -201,7 +201,6 @@ async def test_standing_is_rechecked_before_a_frame_when_the_event_was_lost(
 ):
     """No event reached the socket (say the layer hiccuped): the periodic re-check of
     standing before handling a frame still closes it."""
-    from groups import consumers
 
     group, member = room["group"], room["members"][0]
     sock = await connect(member, group)
@@ -217,7 +216,6 @@ async def test_standing_is_rechecked_before_forwarding_when_the_event_was_lost(
     room, connect, monkeypatch
 ):
     """A socket that only listens is re-checked before room events are forwarded to it."""
-    from groups import consumers
 
     group, member = room["group"], room["members"][0]
     listener = await connect(member, group)
@@ -366,24 +364,3 @@ async def test_a_socket_far_behind_the_room_is_told_to_sync_once_not_closed(room
     fresh = {"type": "room.event", "text": '{"type": "typing"}', "sent_at": time.time()}
     await layer.group_send(channel, addressed(channel, fresh))
     assert (await sock.receive_type("typing"))["type"] == "typing"
-
-
-async def test_a_busy_process_turns_a_handshake_away_at_once_with_a_hint(
-    room, monkeypatch: pytest.MonkeyPatch
-):
-    """Past the handshakes a process works on at once, a new socket is closed with
-    4503 and "retry after", instead of waiting in a queue behind the others."""
-    monkeypatch.setitem(consumers.ADMISSION, "connecting", consumers.LIMITS["MAX_CONNECTING"])
-    communicator, connected, _code = await open_socket(room["members"][0], room["group"])
-    assert connected
-    output = await communicator.receive_output(timeout=1)
-    assert output == {
-        "type": "websocket.close",
-        "code": 4503,
-        "reason": f"busy; retry after {consumers.BUSY_RETRY}",
-    }
-    await communicator.disconnect()
-    monkeypatch.setitem(consumers.ADMISSION, "connecting", 0)
-    communicator, connected, _code = await open_socket(room["members"][0], room["group"])
-    assert connected and (await communicator.receive_json_from(timeout=3))["type"] == "hello"
-    await communicator.disconnect()
