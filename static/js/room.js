@@ -890,8 +890,8 @@ function connect() {
     }
     if (stopped) return;
     attempts += 1;
-    // Full jitter, so a room's sockets dropped together come back spread out; a busy
-    // server's hint ("busy; retry after 2") is the least wait.
+    // Full jitter, so a room's sockets dropped together come back spread out; the
+    // server's hint (a rebalance's "retry after 1") is the least wait.
     var hint = /retry after (\d+)/.exec(e.reason || "");
     var delay = (hint ? Number(hint[1]) * 1000 : 0) + Math.random() * Math.min(30000, 1000 * Math.pow(2, attempts));
     setConnection("Reconnecting… your messages are kept and will be sent.");
