@@ -175,7 +175,10 @@ async def test_no_label_of_any_metric_names_a_group_a_person_or_text(room, conne
                 assert label in LABEL_VALUES, f"{sample.name} has an unexpected label {label}"
                 rule = LABEL_VALUES[label]
                 if rule is None:
-                    assert label_value in views, f"{sample.name}: {label}={label_value!r}"
+                    # Views of the suite's own URLconfs (tests/community/csp_urls.py) are
+                    # named by their dotted path; the registry outlives the test that used them.
+                    known = label_value in views or label_value.startswith("tests.")
+                    assert known, f"{sample.name}: {label}={label_value!r}"
                 else:
                     assert rule.fullmatch(label_value), f"{sample.name}: {label}={label_value!r}"
                 if label in {"view", "type"}:
