@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from community.models import Theme
 from community.text import render_word_diff
+from groups import permissions
 from groups.models import (
     Agreement,
     Boundary,
@@ -462,3 +463,23 @@ def calendar_feed(token: str) -> CalendarFeed | None:
         .select_related("membership__group__schedule")
         .first()
     )
+
+
+def room_keepers(group: Group) -> list[Membership]:
+    """Those who hold this room from inside it: its facilitators and the organizers who
+    are members, as the permissions judge them, in the order they joined."""
+    # Only the few who may keep it are judged, by the one predicate.
+    memberships = (
+        Membership.objects.select_related("user")
+        .filter(
+            Q(role=Role.FACILITATOR) | Q(user__is_organizer=True),
+            group=group,
+            status=MembershipStatus.ACTIVE,
+        )
+        .order_by("joined_at", "pk")
+    )
+    return [
+        m
+        for m in memberships
+        if permissions.keeps_room(m.user, group, m) and permissions.can_read(m.user, group, m)
+    ]

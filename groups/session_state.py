@@ -12,9 +12,9 @@ from datetime import timedelta
 from statistics import mean
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
+from groups import selectors
 from groups.models import (
     Attendance,
     Group,
@@ -107,18 +107,6 @@ def _round(group: Group, round_: Round, names: dict[int, dict[str, Any]]) -> dic
     return state
 
 
-def _facilitators(group: Group) -> list[Membership]:
-    return list(
-        Membership.objects.select_related("user")
-        .filter(
-            Q(role=Role.FACILITATOR) | Q(user__is_organizer=True),
-            group=group,
-            status=MembershipStatus.ACTIVE,
-        )
-        .order_by("joined_at")
-    )
-
-
 def phase(session: LiveSession, round_: Round | None) -> str:
     if round_ is not None:
         return str(round_.kind)
@@ -131,7 +119,7 @@ def states(group: Group) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     if session is None:
         return None, None
     round_ = open_round(session)
-    keepers = _facilitators(group)
+    keepers = selectors.room_keepers(group)
     ids = set(round_.order) if round_ is not None else set()
     names = _names(group, ids) if ids else {}
     public: dict[str, Any] = {

@@ -3,16 +3,15 @@
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from community import ratelimit
 from community.cleaning import check_text
 from community.errors import Refused
 from community.models import Notice
-from groups import audit, events
+from groups import audit, events, selectors
 from groups import permissions as group_permissions
-from groups.models import Group, Membership, MembershipStatus, Role
+from groups.models import Group, Membership
 from moderation import permissions
 from moderation.actions.common import group_link, leave_note, require, tell
 
@@ -37,22 +36,6 @@ def _limit(user: Any, group: Group) -> None:
         )
 
 
-def room_keepers(group: Group) -> list[Membership]:
-    """Those who hold this room from inside it: its facilitators and organizers who are members."""
-    # Only the few who may keep it are judged, by the one predicate.
-    memberships = Membership.objects.select_related("user").filter(
-        Q(role=Role.FACILITATOR) | Q(user__is_organizer=True),
-        group=group,
-        status=MembershipStatus.ACTIVE,
-    )
-    return [
-        m
-        for m in memberships
-        if group_permissions.keeps_room(m.user, group, m)
-        and group_permissions.can_read(m.user, group, m)
-    ]
-
-
 @transaction.atomic
 def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
     """Tell the room's keepers, privately and live, that a member needs a pause.
@@ -75,7 +58,7 @@ def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
         "at": timezone.now().isoformat(),
         "paused": group.is_paused,
     }
-    for keeper in room_keepers(group):
+    for keeper in selectors.room_keepers(group):
         if keeper.pk == membership.pk:
             continue
         # On their notes page (and the navigation's count, live anywhere): no name, no note.
