@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "community.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "community.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -348,6 +349,10 @@ STORAGES = {
 }
 
 LANGUAGE_CODE = "en"
+# The languages Hearth is written in: a person's own choice (Settings), else their
+# browser's, else English (community/languages.py).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from community import metrics, views
 from community.permissions import may_use_admin
@@ -39,6 +40,8 @@ urlpatterns = [
     path("notes/", views.notes, name="notes"),
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),
     path("notes/<int:pk>/put-down/", views.dismiss_note, name="dismiss_note"),
+    # The chat client's words in the reader's language (gettext, ngettext, interpolate).
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),
