@@ -1,5 +1,5 @@
 """Request and response guards: private pages stay private, NUL bytes stay out; and
-every time is shown in the reader's own time zone."""
+every time is shown in the reader's own time zone, every word in their chosen language."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import sync_and_async_middleware
 from django.views.defaults import bad_request
+
+from community.languages import chosen
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), interest-cohort=()"
 
@@ -120,6 +122,12 @@ def zone_of(user: Any) -> ZoneInfo | None:
 
 
 def _activate(user: Any) -> None:
+    # LocaleMiddleware has already chosen from the cookie and the browser; the person's
+    # own choice in Settings goes before both (and stays active for the response's
+    # Content-Language: LocaleMiddleware activates afresh on every request).
+    language = chosen(user)
+    if language:
+        translation.activate(language)
     zone = zone_of(user)
     if zone is None:
         timezone.deactivate()
@@ -131,7 +139,8 @@ def _activate(user: Any) -> None:
 def TimeZoneMiddleware(
     get_response: Callable,
 ) -> Callable:
-    """Show every time in the signed-in person's zone: templates and forms follow it."""
+    """Show every time in the signed-in person's zone, and every word in the language
+    they chose: templates and forms follow both."""
     if iscoroutinefunction(get_response):
 
         async def amiddleware(request: HttpRequest) -> HttpResponseBase:

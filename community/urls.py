@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from community import metrics, views
+from community import language_views, metrics, views
 from community.permissions import may_use_admin
 from groups import boundary_views
 from groups import views as group_views
@@ -36,6 +36,7 @@ urlpatterns = [
     path("settings/my-data/<int:pk>/download/", views.download_export, name="download_export"),
     path("settings/delete-account/", views.delete_account, name="delete_account"),
     path("settings/themes/", views.avoided_themes, name="avoided_themes"),
+    path("settings/language/", language_views.set_language, name="set_language"),
     path("settings/time-zone/", views.detected_time_zone, name="detected_time_zone"),
     path("notes/", views.notes, name="notes"),
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),

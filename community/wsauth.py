@@ -19,8 +19,10 @@ from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user
 from django.contrib.auth.models import AnonymousUser
 from django.http.cookie import parse_cookie
+from django.utils import translation
 from django.utils.crypto import constant_time_compare
 
+from community import languages
 from community.offloop import db_call
 
 
@@ -72,8 +74,16 @@ def account_if_signed_in(key: str | None, user_id: int) -> Any | None:
     return user if user is not None and session_holds(key, user) else None
 
 
+def _header(headers: list[tuple[bytes, bytes]], wanted: bytes) -> str:
+    for name, value in headers:
+        if name == wanted:
+            return value.decode("latin1")
+    return ""
+
+
 class SessionAuthMiddleware:
-    """Put the signed-in user (or an anonymous one) and the session key in the scope."""
+    """Put the signed-in user (or an anonymous one) and the session key in the scope,
+    and answer the socket in the person's language."""
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
@@ -81,4 +91,11 @@ class SessionAuthMiddleware:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         key = session_key(scope.get("headers", []))
         user = await user_for_session(key)
+        # The socket's whole life runs in this task, so what it says to its own person
+        # (refusals, notes) is in their language; what it broadcasts carries codes.
+        headers = scope.get("headers", [])
+        cookies = parse_cookie(_header(headers, b"cookie"))
+        translation.activate(
+            languages.for_reader(user, cookies, _header(headers, b"accept-language"))
+        )
         return await self.inner(dict(scope, user=user, session_key=key), receive, send)

@@ -147,6 +147,17 @@ ROWS: dict[str, list[Row]] = {
     # with one, 401: tests/community/test_metrics.py).
     "metrics": [Row(lambda w: "/metrics", frozenset(), visitor=404)],
     "profile": [Row(lambda w: "/settings/profile/", SIGNED_IN)],
+    # Anyone may choose the language they read in (a visitor's is kept in a cookie).
+    "set_language": [
+        Row(
+            lambda w: "/settings/language/",
+            EVERYONE,
+            method="POST",
+            data=lambda w: {"language": "es", "next": "/"},
+            ok=REDIRECT,
+            visitor=302,
+        )
+    ],
     "data_export": [
         Row(lambda w: "/settings/my-data/", SIGNED_IN),
         Row(lambda w: "/settings/my-data/", SIGNED_IN, method="POST", ok=REDIRECT),
