@@ -24,11 +24,11 @@
     link.querySelector(".nav-number").textContent = n;
     link.querySelector(".nav-count").classList.toggle("hidden", !n);
   }
-  function some(n, one, many) { return n === 1 ? one : n + " " + many; }
+  function some(n, text) { return interpolate(text, { count: n }, true); }
   function node(tag, text) { var n = d.createElement(tag); n.textContent = text || ""; return n; }
 
   function hideable(box) {
-    var hide = node("button", "Hide this");
+    var hide = node("button", gettext("Hide this"));
     hide.type = "button";
     hide.className = "link-button";
     hide.onclick = function () { box.remove(); safety.focus(); };
@@ -37,13 +37,13 @@
 
   // Shown once per new urgent item, in an assertive region; it never blocks the room.
   function banner(a) {
-    var box = node("div"), p = node("p"), open = node("a", "Open it");
+    var box = node("div"), p = node("p"), open = node("a", gettext("Open it"));
     box.className = "urgent-banner";
     box.id = "urgent-banner";
-    p.appendChild(node("strong", "Someone in " + (String(a.urgent_group) === room.dataset.group
-      ? "this room" : "one of your groups") + " may need support now."));
-    p.appendChild(d.createTextNode(" " + some(a.urgent, "An urgent item is", "urgent items are") +
-      " waiting in the safety queue. "));
+    p.appendChild(node("strong", String(a.urgent_group) === room.dataset.group
+      ? gettext("Someone in this room may need support now.") : gettext("Someone in one of your groups may need support now.")));
+    p.appendChild(d.createTextNode(" " + some(a.urgent, ngettext("An urgent item is waiting in the safety queue.",
+      "%(count)s urgent items are waiting in the safety queue.", a.urgent)) + " "));
     open.href = safety.getAttribute("href") + "#item-" + a.urgent_item;
     p.appendChild(open);
     box.appendChild(p);
@@ -67,11 +67,11 @@
   function update(a) {
     var said = [], fresh = a.urgent > 0 && a.urgent_item !== seen.urgent_item &&
       (a.urgent > seen.urgent || a.urgent_item > seen.urgent_item);
-    if (a.notes > seen.notes) said.push(some(a.notes, "1 unread note.", "unread notes."));
+    if (a.notes > seen.notes) said.push(some(a.notes, ngettext("%(count)s unread note.", "%(count)s unread notes.", a.notes)));
     count(notes, a.notes);
     count(safety, a.urgent);
     if (fresh && room) banner(a);
-    else if (fresh) said.unshift("Safety queue: " + some(a.urgent, "1 urgent item.", "urgent items."));
+    else if (fresh) said.unshift(some(a.urgent, ngettext("Safety queue: %(count)s urgent item.", "Safety queue: %(count)s urgent items.", a.urgent)));
     if (room && !a.urgent && $("urgent-banner")) $("urgent-banner").remove();
     if (room && a.held !== seen.held) refreshHeld(false);
     if (said.length) $("nav-status").textContent = said.join(" ");
@@ -90,7 +90,7 @@
       post(form.action, data).then(function (r) { return r.json(); }).then(function (answer) {
         $("held-status").textContent = answer.detail;
       }, function () {
-        $("held-status").textContent = "That didn't go through. Please try again.";
+        $("held-status").textContent = gettext("That didn't go through. Please try again.");
       }).then(function () { refreshHeld(true); });
     });
   }

@@ -113,17 +113,30 @@ function timeZone() { // read when used: the page's first messages are formatted
   try { new Date().toLocaleString(undefined, { timeZone: zone }); } catch (err) { zone = undefined; }
   return zone;
 }
+// Dates and clocks in the page's language: the browser's own variant of it when it has one
+// (en-GB keeps "3 March"), else the page's (a Spanish page in an English browser says "3 de marzo").
+function locale() {
+  var lang = (document.documentElement.lang || "").toLowerCase();
+  var preferred = navigator.languages || [navigator.language];
+  for (var i = 0; i < preferred.length; i++) {
+    if (preferred[i] && preferred[i].toLowerCase().split("-")[0] === lang.split("-")[0]) return preferred[i];
+  }
+  return lang || undefined;
+}
 function formatTime(iso) {
-  var d = new Date(iso), zone = timeZone();
+  var d = new Date(iso), zone = timeZone(), lang = locale();
   function day(x) { return x.toLocaleDateString("en-CA", { timeZone: zone }); } // 2026-03-03
-  var clock = d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit", timeZone: zone });
+  var clock = d.toLocaleTimeString(lang, { hour: "numeric", minute: "2-digit", timeZone: zone });
   var today = day(new Date()).split("-");
   var yesterday = new Date(Date.UTC(+today[0], today[1] - 1, today[2] - 1)).toISOString().slice(0, 10);
-  if (day(d) === today.join("-")) return "today, " + clock;
-  if (day(d) === yesterday) return "yesterday, " + clock;
+  // Translators: when a message was sent; %(time)s is a clock time such as 21:40.
+  if (day(d) === today.join("-")) return interpolate(gettext("today, %(time)s"), { time: clock }, true);
+  // Translators: when a message was sent; %(time)s is a clock time such as 08:05.
+  if (day(d) === yesterday) return interpolate(gettext("yesterday, %(time)s"), { time: clock }, true);
   var options = { day: "numeric", month: "long", timeZone: zone };
   if (day(d).slice(0, 4) !== today[0]) options.year = "numeric";
-  return d.toLocaleDateString(undefined, options) + ", " + clock;
+  // Translators: when a message was sent: %(date)s such as "3 March", %(time)s such as 10:12.
+  return interpolate(gettext("%(date)s, %(time)s"), { date: d.toLocaleDateString(lang, options), time: clock }, true);
 }
 
 function send(frame) {
@@ -152,7 +165,7 @@ function editable(created) { return Date.now() - new Date(created).getTime() < E
 function addEdit(li) {
   var menu = li.querySelector(".msg-menu");
   if (menu && li.classList.contains("msg-own") && editable(li.dataset.created)) {
-    menu.insertBefore(button("link-button msg-edit", "Edit"), menu.firstChild);
+    menu.insertBefore(button("link-button msg-edit", gettext("Edit")), menu.firstChild);
   }
 }
 
@@ -186,7 +199,8 @@ function reveal(node) {
 function noteUnseen(li) {
   unseen = unseen || li;
   unseenCount += 1;
-  newBelow.textContent = unseenCount + (unseenCount === 1 ? " new message " : " new messages ");
+  newBelow.textContent = interpolate(ngettext("%(count)s new message", "%(count)s new messages", unseenCount),
+    { count: unseenCount }, true) + " ";
   newBelow.appendChild(el("span", null, "↓")).setAttribute("aria-hidden", "true");
   newBelow.classList.remove("hidden");
 }
@@ -236,14 +250,15 @@ if (window.ResizeObserver) new ResizeObserver(function () { if (stick) toBottom(
 // A message's controls: the reactions given, one "React" that shows them all, and a
 // menu for the rest (report, worry, review, edit, delete). The server draws the same.
 function renderFoot(li, m, own) {
-  var whose = own ? "your" : m.author.name + "'s";
+  var who = { name: m.author.name };
   var foot = el("div", "msg-foot");
   var form = el("form", "reactions");
   form.method = "post";
   form.action = "/groups/" + slug + "/messages/" + m.id + "/react/";
   var row = el("div", "reaction-row");
   row.setAttribute("role", "group");
-  row.setAttribute("aria-label", "Respond to " + m.author.name);
+  // Translators: names the row of reactions under %(name)s's message, for screen readers.
+  row.setAttribute("aria-label", interpolate(gettext("Respond to %(name)s"), who, true));
   Object.keys(reactionLabels).forEach(function (key) {
     var b = el("button", "reaction");
     b.type = "submit";
@@ -256,7 +271,10 @@ function renderFoot(li, m, own) {
     b.appendChild(el("span", "count"));
     row.appendChild(b);
   });
-  var more = named(button("reaction-more", "React"), " to " + whose + " message");
+  // Translators: a button's visible word; screen readers go on with " to your message" or " to Sam's message".
+  var more = named(button("reaction-more", gettext("React")),
+    // Translators: read after "React" by screen readers only (note the leading space).
+    own ? gettext(" to your message") : interpolate(gettext(" to %(name)s's message"), who, true));
   more.setAttribute("aria-expanded", "false");
   more.disabled = !me.can_post;
   row.appendChild(more);
@@ -264,7 +282,8 @@ function renderFoot(li, m, own) {
   foot.appendChild(form);
 
   var tools = el("div", "msg-tools");
-  var toggle = named(button("menu-button"), "More options for " + whose + " message");
+  var toggle = named(button("menu-button"), own ? gettext("More options for your message")
+    : interpolate(gettext("More options for %(name)s's message"), who, true));
   toggle.insertBefore(el("span", null, "⋯"), toggle.firstChild).setAttribute("aria-hidden", "true");
   toggle.setAttribute("aria-haspopup", "menu");
   toggle.setAttribute("aria-expanded", "false");
@@ -272,13 +291,14 @@ function renderFoot(li, m, own) {
   var menu = el("div", "msg-menu");
   menu.id = "menu-" + m.id;
   if (!own) {
-    menu.appendChild(named(link("Report", "/moderation/report/message/" + m.id + "/"), " " + whose + " message"));
-    menu.appendChild(link("I'm worried about " + m.author.name, "/moderation/worry/" + m.id + "/"));
+    // Translators: a link's visible word; screen readers go on with " Sam's message".
+    menu.appendChild(named(link(pgettext("a message", "Report"), "/moderation/report/message/" + m.id + "/"), nameMessage(m)));
+    menu.appendChild(link(interpolate(gettext("I'm worried about %(name)s"), who, true), "/moderation/worry/" + m.id + "/"));
     var bounds = menu.appendChild(el("form", "boundary-form"));
     bounds.method = "post";
     bounds.action = "/groups/" + slug + "/members/" + m.author.id + "/boundary/";
-    [["mute", "Mute "], ["block", "Block "]].forEach(function (k) {
-      var b = bounds.appendChild(button("link-button", k[1] + m.author.name));
+    [["mute", gettext("Mute %(name)s")], ["block", gettext("Block %(name)s")]].forEach(function (k) {
+      var b = bounds.appendChild(button("link-button", interpolate(k[1], who, true)));
       b.type = "submit";
       b.name = "kind";
       b.value = k[0];
@@ -287,7 +307,7 @@ function renderFoot(li, m, own) {
   if (facilitator) menu.appendChild(reviewLink(m));
   if (own) {
     var actions = el("div", "own-actions");
-    actions.appendChild(button("link-button msg-delete", "Delete my message"));
+    actions.appendChild(button("link-button msg-delete", gettext("Delete my message")));
     menu.appendChild(actions);
   }
   tools.appendChild(toggle);
@@ -298,7 +318,21 @@ function renderFoot(li, m, own) {
 }
 
 function reviewLink(m) {
-  return named(link("Review", "/moderation/messages/" + m.id + "/"), " " + m.author.name + "'s message");
+  // Translators: a link's visible word, for facilitators; screen readers go on with " Sam's message".
+  return named(link(pgettext("a message", "Review"), "/moderation/messages/" + m.id + "/"), nameMessage(m));
+}
+
+// Read after "Report" or "Review" by screen readers only.
+function nameMessage(m) {
+  // Translators: read after "Report" or "Review" by screen readers only (note the leading space).
+  return interpolate(gettext(" %(name)s's message"), { name: m.author.name }, true);
+}
+
+// "Removed by a facilitator (agreement: 3)." Where the server had it removed.
+function removedBy(clause) {
+  // Translators: %(clause)s names the clause of the group's agreement, such as "3" or "Kindness".
+  return clause ? interpolate(gettext("Removed by a facilitator (agreement: %(clause)s)."), { clause: clause }, true)
+    : gettext("Removed by a facilitator.");
 }
 
 // The count shows as a small number and reads as "Heard you, 2"; reactions nobody gave
@@ -308,29 +342,37 @@ function updateCounts(li, counts) {
     var n = counts[b.dataset.reaction];
     b.querySelector(".count").textContent = n ? String(n) : "";
     b.classList.toggle("reaction-none", !n);
-    if (n) b.setAttribute("aria-label", reactionLabels[b.dataset.reaction] + ", " + n);
+    // Translators: a reaction's button read by screen readers: its label ("Heard you"), then how many gave it.
+    if (n) b.setAttribute("aria-label", interpolate(ngettext("%(reaction)s, %(count)s", "%(reaction)s, %(count)s", n),
+      { reaction: reactionLabels[b.dataset.reaction], count: n }, true));
     else b.removeAttribute("aria-label");
   });
 }
 
 function renderBody(li, m) {
   if (m.deleted) {
-    li.appendChild(el("p", "msg-placeholder", "Removed by its author."));
+    li.appendChild(el("p", "msg-placeholder", gettext("Removed by its author.")));
     return;
   }
-  var clause = m.hidden && m.hidden.clause ? " (agreement: " + m.hidden.clause + ")" : "";
+  var clause = m.hidden && m.hidden.clause;
   if (m.hidden && !m.html) {
-    li.appendChild(el("p", "msg-placeholder", "Removed by a facilitator" + clause + "."));
+    li.appendChild(el("p", "msg-placeholder", removedBy(clause)));
     return;
   }
-  if (m.hidden) li.appendChild(el("p", "msg-placeholder", "Hidden from members" + clause + ". Only facilitators see this."));
+  if (m.hidden) {
+    li.appendChild(el("p", "msg-placeholder", clause
+      // Translators: %(clause)s names the clause of the group's agreement.
+      ? interpolate(gettext("Hidden from members (agreement: %(clause)s). Only facilitators see this."), { clause: clause }, true)
+      : gettext("Hidden from members. Only facilitators see this.")));
+  }
   var body = el("div", "msg-body");
   body.innerHTML = m.html; // rendered and sanitized by the server's one text pipeline
   if (m.content_warning) {
     var details = el("details", "cw");
-    var summary = el("summary", null, "Content warning: " + m.content_warning + ". ");
-    if (touches(m.content_warning)) summary.appendChild(el("span", "cw-theme", "A theme you keep folded. "));
-    summary.appendChild(el("span", "cw-action", "Show the message"));
+    // Translators: %(warning)s is the content warning its author wrote, such as "grief".
+    var summary = el("summary", null, interpolate(gettext("Content warning: %(warning)s."), { warning: m.content_warning }, true) + " ");
+    if (touches(m.content_warning)) summary.appendChild(el("span", "cw-theme", gettext("A theme you keep folded.") + " "));
+    summary.appendChild(el("span", "cw-action", gettext("Show the message")));
     details.appendChild(summary);
     details.appendChild(body);
     li.appendChild(details);
@@ -343,9 +385,10 @@ function renderBody(li, m) {
     var inner = card;
     if (themes && touches(themes)) { // folded like a content warning, for this reader only
       inner = el("details", "cw resource-fold");
-      var fold = el("summary", null, "A shared resource that touches on " + themes + ". ");
-      fold.appendChild(el("span", "cw-theme", "A theme you keep folded. "));
-      fold.appendChild(el("span", "cw-action", "Show it"));
+      // Translators: %(themes)s lists the resource's themes, such as "grief, anxiety".
+      var fold = el("summary", null, interpolate(gettext("A shared resource that touches on %(themes)s."), { themes: themes }, true) + " ");
+      fold.appendChild(el("span", "cw-theme", gettext("A theme you keep folded.") + " "));
+      fold.appendChild(el("span", "cw-action", gettext("Show it")));
       inner.appendChild(fold);
       card.appendChild(inner);
     }
@@ -354,7 +397,8 @@ function renderBody(li, m) {
     inner.appendChild(title);
     if (m.resource.summary) inner.appendChild(el("p", null, m.resource.summary));
     if (m.resource.domain) inner.appendChild(el("p", "muted", m.resource.domain));
-    if (themes) inner.appendChild(el("p", "resource-themes", "Touches on: " + themes));
+    // Translators: %(themes)s lists the resource's themes, such as "grief, anxiety".
+    if (themes) inner.appendChild(el("p", "resource-themes", interpolate(gettext("Touches on: %(themes)s"), { themes: themes }, true)));
     li.appendChild(card);
   }
 }
@@ -374,13 +418,13 @@ function renderMessage(m) {
   if (m.held) li.classList.add("msg-held");
   var meta = el("p", "msg-meta");
   meta.appendChild(el("span", "msg-author", m.author.name));
-  if (m.author.role === "facilitator") meta.appendChild(el("span", "badge", "Facilitator"));
+  if (m.author.role === "facilitator") meta.appendChild(el("span", "badge", pgettext("badge beside a name", "Facilitator")));
   var time = el("time", null, formatTime(m.created_at));
   time.dateTime = m.created_at;
   meta.appendChild(time);
   if (m.intent) meta.appendChild(el("span", "intent intent-" + m.intent, intentLabels[m.intent] || m.intent));
-  if (m.edited && !m.deleted) meta.appendChild(el("span", "muted msg-edited", "(edited)"));
-  if (m.held) meta.appendChild(el("span", "badge", "Waiting for a facilitator"));
+  if (m.edited && !m.deleted) meta.appendChild(el("span", "muted msg-edited", gettext("(edited)")));
+  if (m.held) meta.appendChild(el("span", "badge", gettext("Waiting for a facilitator")));
   li.appendChild(meta);
   renderBody(li, m);
   if (!m.deleted && !m.hidden && !m.held) {
@@ -404,8 +448,9 @@ function fold(li) {
   if (!kind) return;
   d = el("details", "quiet");
   while (li.firstChild) d.appendChild(li.firstChild);
-  var summary = el("summary", null, "A message from someone you " + (kind === "block" ? "blocked" : "muted") + " · ");
-  summary.appendChild(el("span", "cw-action", "Show"));
+  var summary = el("summary", null, (kind === "block" ? gettext("A message from someone you blocked")
+    : gettext("A message from someone you muted")) + " · ");
+  summary.appendChild(el("span", "cw-action", gettext("Show")));
   d.insertBefore(summary, d.firstChild);
   li.appendChild(d);
 }
@@ -469,14 +514,19 @@ var BURST = 3;
 
 function announcementFor(m) {
   var who = m.author.name;
-  if (m.content_warning) return who + " shared a message with a content warning: " + m.content_warning + ".";
-  if (m.resource) return who + " shared a resource: " + m.resource.title + ".";
+  if (m.content_warning) {
+    return interpolate(gettext("%(name)s shared a message with a content warning: %(warning)s."),
+      { name: who, warning: m.content_warning }, true);
+  }
+  if (m.resource) return interpolate(gettext("%(name)s shared a resource: %(title)s."), { name: who, title: m.resource.title }, true);
   var tmp = document.createElement("div");
   tmp.innerHTML = m.html; // sanitized by the server; never attached to the page
   var text = tmp.textContent.replace(/\s+/g, " ").trim();
   if (text.length > 200) text = text.slice(0, 200) + "…";
-  var intent = m.intent === "listening" ? ", asking to be listened to" : "";
-  return who + intent + ": " + text;
+  // Translators: read to screen readers: who wrote, then their message's words.
+  if (m.intent === "listening") return interpolate(gettext("%(name)s, asking to be listened to: %(text)s"), { name: who, text: text }, true);
+  // Translators: read to screen readers: who wrote, then their message's words.
+  return interpolate(gettext("%(name)s: %(text)s"), { name: who, text: text }, true);
 }
 
 function queueAnnouncement(m) {
@@ -497,8 +547,12 @@ function flushAnnouncements() {
   if (batch.length > BURST) {
     var names = [];
     batch.forEach(function (a) { if (names.indexOf(a.name) < 0) names.push(a.name); });
-    var from = names.length > 2 ? names.slice(0, 2).join(", ") + " and others" : names.join(" and ");
-    text = batch.length + " new messages from " + from + ".";
+    var n = batch.length, who = { count: n, first: names[0], second: names[1] };
+    text = interpolate(names.length > 2
+      ? ngettext("%(count)s new message from %(first)s, %(second)s and others.", "%(count)s new messages from %(first)s, %(second)s and others.", n)
+      : names.length > 1
+      ? ngettext("%(count)s new message from %(first)s and %(second)s.", "%(count)s new messages from %(first)s and %(second)s.", n)
+      : ngettext("%(count)s new message from %(first)s.", "%(count)s new messages from %(first)s.", n), who, true);
   } else {
     text = batch.map(function (a) { return a.text; }).join(" ");
   }
@@ -559,20 +613,23 @@ function applyMe(next) {
   each(list.querySelectorAll(".reaction, .reaction-more"), function (b) { b.disabled = !me.can_post; });
   if (me.can_post) { statusLine.textContent = ""; return; }
   if (me.muted_until) {
-    statusLine.textContent = "You are paused from posting until " + formatTime(me.muted_until) + ". " + (me.mute_reason || "");
+    // Translators: %(until)s is a moment such as "today, 21:40"; the facilitator's reason may follow.
+    statusLine.textContent = interpolate(gettext("You are paused from posting until %(until)s."), { until: formatTime(me.muted_until) }, true) +
+      " " + (me.mute_reason || "");
   } else if (me.needs_consent) {
-    statusLine.textContent = "The group's agreement changed. Please read it and agree again to post.";
+    statusLine.textContent = gettext("The group's agreement changed. Please read it and agree again to post.");
   } else {
-    statusLine.textContent = "Posting is paused in this room right now.";
+    statusLine.textContent = gettext("Posting is paused in this room right now.");
   }
 }
 
 function applyRoom(state) {
   var parts = [];
-  if (state.archived) parts.push("This group has closed; its conversation is read-only.");
-  else if (state.paused) parts.push("The room is paused for a moment." + (state.pause_message ? " " + state.pause_message : ""));
+  if (state.archived) parts.push(gettext("This group has closed; its conversation is read-only."));
+  else if (state.paused) parts.push(gettext("The room is paused for a moment.") + (state.pause_message ? " " + state.pause_message : ""));
   if (state.slow_mode && !state.archived) {
-    parts.push("Slow mode is on: one message every " + state.slow_mode + " seconds, so everyone can keep up.");
+    parts.push(interpolate(ngettext("Slow mode is on: one message every %(count)s second, so everyone can keep up.",
+      "Slow mode is on: one message every %(count)s seconds, so everyone can keep up.", state.slow_mode), { count: state.slow_mode }, true));
   }
   roomState.textContent = parts.join(" ");
   roomState.classList.toggle("hidden", !parts.length);
@@ -588,44 +645,51 @@ function applyRoom(state) {
 // real buttons to answer them privately or to pause the room.
 function showPauseRequest(e) {
   if (!pauseAlerts) return;
-  var name = e.member.name;
+  var name = e.member.name, who = { name: name };
   var old = pauseAlerts.querySelector('[data-member="' + Number(e.member.id) + '"]');
   if (old) old.remove();
   var card = el("div", "pause-alert");
   card.dataset.member = e.member.id;
   card.setAttribute("role", "group");
-  card.setAttribute("aria-label", "Pause request from " + name);
-  card.appendChild(el("p", null, name + " asked, privately, for a pause. Only the facilitators see this."));
-  if (e.note) card.appendChild(el("p", "pause-note", "“" + e.note + "”"));
+  card.setAttribute("aria-label", interpolate(gettext("Pause request from %(name)s"), who, true));
+  card.appendChild(el("p", null, interpolate(gettext("%(name)s asked, privately, for a pause. Only the facilitators see this."), who, true)));
+  // Translators: quotation marks around the words a member wrote with their pause request.
+  if (e.note) card.appendChild(el("p", "pause-note", interpolate(gettext("“%(note)s”"), { note: e.note }, true)));
   var row = card.appendChild(el("div", "button-row"));
-  var answer = row.appendChild(named(button("button button-small pause-answer", "Answer privately"), " to " + name));
-  var pause = row.appendChild(button("button button-small button-quiet pause-room", "Pause the room"));
+  // Translators: a button's visible words; screen readers go on with " to Sam".
+  var answer = row.appendChild(named(button("button button-small pause-answer", gettext("Answer privately")),
+    // Translators: read after "Answer privately" by screen readers only (note the leading space).
+    interpolate(gettext(" to %(name)s"), who, true)));
+  var pause = row.appendChild(button("button button-small button-quiet pause-room", gettext("Pause the room")));
   pause.classList.toggle("hidden", roomPaused || !!e.paused);
-  var done = row.appendChild(named(button("button button-small button-quiet", "Dismiss"), " " + name + "'s request"));
+  // Translators: a button's visible word; screen readers go on with " Sam's request".
+  var done = row.appendChild(named(button("button button-small button-quiet", gettext("Dismiss")),
+    // Translators: read after "Dismiss" by screen readers only (note the leading space).
+    interpolate(gettext(" %(name)s's request"), who, true)));
   answer.addEventListener("click", function () {
     if (card.querySelector("form")) { card.querySelector("textarea").focus(); return; }
     var form = card.appendChild(el("form"));
-    var label = form.appendChild(el("label", null, "Your private answer to " + name));
+    var label = form.appendChild(el("label", null, interpolate(gettext("Your private answer to %(name)s"), who, true)));
     var area = form.appendChild(el("textarea"));
     area.id = label.htmlFor = "pause-answer-" + e.member.id;
     area.rows = 2;
     area.maxLength = 800;
     var buttons = form.appendChild(el("div", "button-row"));
-    buttons.appendChild(el("button", "button button-small", "Send to " + name)).type = "submit";
-    var cancel = buttons.appendChild(button("button button-small button-quiet", "Cancel"));
+    buttons.appendChild(el("button", "button button-small", interpolate(gettext("Send to %(name)s"), who, true))).type = "submit";
+    var cancel = buttons.appendChild(button("button button-small button-quiet", gettext("Cancel")));
     cancel.addEventListener("click", function () { form.remove(); answer.focus(); });
     area.addEventListener("keydown", function (k) { if (k.key === "Escape") { k.preventDefault(); form.remove(); answer.focus(); } });
     form.addEventListener("submit", function (s) {
       s.preventDefault();
       if (!send({ type: "moderation.pause_answer", member: Number(e.member.id), text: area.value })) {
-        statusLine.textContent = "Not connected just now. Please try again in a moment.";
+        statusLine.textContent = gettext("Not connected just now. Please try again in a moment.");
       }
     });
     area.focus();
   });
   pause.addEventListener("click", function () {
     if (send({ type: "moderation.pause" })) pause.classList.add("hidden");
-    else statusLine.textContent = "Not connected just now. Please try again in a moment.";
+    else statusLine.textContent = gettext("Not connected just now. Please try again in a moment.");
   });
   done.addEventListener("click", function () {
     card.remove();
@@ -643,7 +707,7 @@ function pauseAnswered(memberId) {
   if (form) form.remove();
   var answer = card.querySelector(".pause-answer");
   if (answer) answer.remove();
-  card.appendChild(el("p", null, "Your answer was sent privately."));
+  card.appendChild(el("p", null, gettext("Your answer was sent privately.")));
   var focus = card.querySelector("button");
   if (focus) focus.focus();
 }
@@ -685,7 +749,7 @@ window.HearthRoom = {
 var handlers = {
   hello: function (e) {
     attempts = 0;
-    setConnection("Connected.");
+    setConnection(gettext("Connected."));
     e.reactions.forEach(function (r) { reactionLabels[r.key] = r.label; });
     e.intents.forEach(function (i) { intentLabels[i.key] = i.label; });
     applyMe(e.me);
@@ -701,12 +765,12 @@ var handlers = {
     delete pending[e.client_id];
     delete refused[e.client_id];
     // A later message got through: an earlier "Not sent" stays on that message only.
-    if (statusLine.textContent.indexOf("Not sent") === 0) statusLine.textContent = "";
+    if (notSent && statusLine.textContent === notSent) statusLine.textContent = "";
     if (li && li.classList.contains("msg-pending")) {
       li.classList.remove("msg-pending", "msg-failed");
       li.id = "m-" + e.id;
       li.dataset.id = e.id;
-      li.querySelector(".msg-state").textContent = e.held ? "Waiting for a facilitator" : "";
+      li.querySelector(".msg-state").textContent = e.held ? gettext("Waiting for a facilitator") : "";
     }
   },
   "message.new": function (e) { accept(e.message, true); },
@@ -723,9 +787,7 @@ var handlers = {
     var hadFocus = li.contains(document.activeElement) && document.activeElement !== li;
     while (meta.nextSibling) meta.nextSibling.remove();
     each(meta.querySelectorAll(".msg-edited"), function (n) { n.remove(); });
-    meta.after(el("p", "msg-placeholder", e.reason === "author"
-      ? "Removed by its author."
-      : "Removed by a facilitator" + (e.clause ? " (agreement: " + e.clause + ")" : "") + "."));
+    meta.after(el("p", "msg-placeholder", e.reason === "author" ? gettext("Removed by its author.") : removedBy(e.clause)));
     if (hadFocus) hold(li);
   },
   "reaction.updated": function (e) {
@@ -753,17 +815,19 @@ var handlers = {
   "sync.reload": function (e) {
     syncing = false;
     setConnection(e.detail + " ");
-    connection.appendChild(link("Reload now", window.location.pathname));
+    connection.appendChild(link(gettext("Reload now"), window.location.pathname));
   },
   typing: function (e) {
     if (e.member.id === me.id) return;
-    typingLine.textContent = e.member.name + " is writing…";
+    typingLine.textContent = interpolate(gettext("%(name)s is writing…"), { name: e.member.name }, true);
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () { typingLine.textContent = ""; }, 4000);
   },
   presence: function (e) {
-    var names = e.here.map(function (p) { return p.id === me.id ? "you" : p.name; });
-    presenceList.textContent = names.length ? names.join(", ") : "you";
+    // Translators: the reader, in the list of who is here ("you, Sam, Priya").
+    var you = pgettext("the reader, in a list of names", "you");
+    var names = e.here.map(function (p) { return p.id === me.id ? you : p.name; });
+    presenceList.textContent = names.length ? names.join(", ") : you;
     here = e.here;
     if (sessionListener) sessionListener(e);
   },
@@ -779,7 +843,7 @@ var handlers = {
   notice: function (e) { showNotice(e); },
   "pause.ack": function (e) {
     pauseNote.value = "";
-    showNotice({ kind: "pause", title: "The facilitators know", text: e.detail });
+    showNotice({ kind: "pause", title: gettext("The facilitators know"), text: e.detail });
   },
   "pause.requested": function (e) { showPauseRequest(e); },
   "moderation.ack": function (e) {
@@ -850,20 +914,21 @@ function showNotice(e, released) {
     });
   });
   if (lines.firstChild) card.appendChild(lines);
-  if (e.link) card.appendChild(el("p")).appendChild(link(e.link_text || "More", e.link));
+  if (e.link) card.appendChild(el("p")).appendChild(link(e.link_text || gettext("More"), e.link));
   if (after) placeAfter(after, card);
   else list.appendChild(card);
   reveal(card);
   if (crisis) card.scrollIntoView({ block: "nearest", behavior: "instant" });
   // Heard once, at once: the card itself is not a live region.
-  if (crisis) say(alertRegion, e.title + ". " + e.text + " Ways to reach someone now follow your message.");
+  // Translators: read at once to screen readers: the crisis card's title and words (the server's), then this.
+  if (crisis) say(alertRegion, interpolate(gettext("%(title)s. %(text)s Ways to reach someone now follow your message."), { title: e.title, text: e.text }, true));
   else say(announcer, (e.title ? e.title + ". " : "") + e.text);
 }
 
 // --- Connection with backoff and jitter ---
 
 function connect() {
-  if (!attempts) setConnection("Connecting…");
+  if (!attempts) setConnection(gettext("Connecting…"));
   var scheme = location.protocol === "https:" ? "wss://" : "ws://";
   var greeted = false;
   socket = new WebSocket(scheme + location.host + "/ws/groups/" + slug + "/");
@@ -881,35 +946,40 @@ function connect() {
     // A session can change under an open room (a password change gives it a new
     // key): open once more with the cookie the browser holds now.
     if (e.code === 4401 && greeted && !reopened) { reopened = true; setTimeout(connect, 200); return; }
-    if (e.code === 4401) { stopped = true; setConnection("Please sign in again to keep talking."); return; }
+    if (e.code === 4401) { stopped = true; setConnection(gettext("Please sign in again to keep talking.")); return; }
     if (e.code === 4403) {
       stopped = true;
-      setConnection("This room is closed to you now. If a facilitator made a decision, your home page explains it.");
+      setConnection(gettext("This room is closed to you now. If a facilitator made a decision, your home page explains it."));
       textarea.disabled = sendButton.disabled = true;
       return;
     }
     if (stopped) return;
     attempts += 1;
     // Full jitter, so a room's sockets dropped together come back spread out; the
-    // server's hint (a rebalance's "retry after 1") is the least wait.
+    // server's hint (a rebalance's "retry after 1", a machine reason: never translated) is the least wait.
     var hint = /retry after (\d+)/.exec(e.reason || "");
     var delay = (hint ? Number(hint[1]) * 1000 : 0) + Math.random() * Math.min(30000, 1000 * Math.pow(2, attempts));
-    setConnection("Reconnecting… your messages are kept and will be sent.");
+    setConnection(gettext("Reconnecting… your messages are kept and will be sent."));
     setTimeout(connect, delay);
   };
 }
 
 // --- Sending ---
 
+// The composer's last "Not sent": a later message that gets through clears it there.
+var notSent = "";
+
 function markFailed(clientId, detail) {
   var li = byClientId(clientId);
   refused[clientId] = true;
-  statusLine.textContent = "Not sent: " + detail;
+  // Translators: %(detail)s is the server's reason, a sentence such as "Please wait a moment between messages."
+  notSent = interpolate(gettext("Not sent: %(detail)s"), { detail: detail }, true);
+  statusLine.textContent = notSent;
   if (!li) return;
   li.classList.add("msg-failed");
   var state = li.querySelector(".msg-state");
-  state.textContent = "Not sent: " + detail + " ";
-  var retry = state.appendChild(button("link-button msg-retry", "Try again"));
+  state.textContent = notSent + " ";
+  var retry = state.appendChild(button("link-button msg-retry", gettext("Try again")));
   retry.dataset.clientId = clientId;
 }
 
@@ -918,7 +988,7 @@ function showPending(frame) {
   li.dataset.clientId = frame.client_id;
   var meta = li.appendChild(el("p", "msg-meta"));
   meta.appendChild(el("span", "msg-author", me.name));
-  meta.appendChild(el("span", "msg-state", "Sending…"));
+  meta.appendChild(el("span", "msg-state", gettext("Sending…")));
   var body = li.appendChild(el("div", "msg-body"));
   frame.body.split("\n").forEach(function (line, i) {
     if (i) body.appendChild(el("br"));
@@ -955,7 +1025,7 @@ function submit(force) {
   textarea.value = "";
   if (warningInput) warningInput.value = "";
   if (intentSelect) intentSelect.value = "";
-  if (!send(frame)) setConnection("Offline for a moment. Your message will be sent when we reconnect.");
+  if (!send(frame)) setConnection(gettext("Offline for a moment. Your message will be sent when we reconnect."));
   textarea.focus();
 }
 
@@ -1044,7 +1114,7 @@ on("pause-ask", function (e) { openDialog(pauseDialog, e.currentTarget); });
 on("pause-cancel", function () { closeDialog(pauseDialog); });
 on("pause-send", function () {
   if (!send({ type: "pause.request", note: pauseNote.value })) {
-    statusLine.textContent = "Not connected just now. Please try again in a moment.";
+    statusLine.textContent = gettext("Not connected just now. Please try again in a moment.");
   }
   closeDialog(pauseDialog);
 });
@@ -1132,7 +1202,7 @@ list.addEventListener("click", function (e) {
       delete refused[target.dataset.clientId];
       delete retries[target.dataset.clientId];
       li.classList.remove("msg-failed");
-      li.querySelector(".msg-state").textContent = "Sending…";
+      li.querySelector(".msg-state").textContent = gettext("Sending…");
       send(frame);
     }
   } else if (cls.contains("msg-delete") && li.dataset.id) {
@@ -1141,7 +1211,7 @@ list.addEventListener("click", function (e) {
     closeMenu();
     openDialog(deleteDialog, back, function () {
       if (!send({ type: "message.delete", id: Number(li.dataset.id) })) {
-        statusLine.textContent = "Not deleted: we're offline for a moment. Please try again soon.";
+        statusLine.textContent = gettext("Not deleted: we're offline for a moment. Please try again soon.");
         return back;
       }
       // The message becomes a placeholder; keep the reader's place on it.
@@ -1157,7 +1227,7 @@ list.addEventListener("click", function (e) {
 // A content warning's control says what it will do next.
 list.addEventListener("toggle", function (e) {
   var action = e.target.classList && e.target.classList.contains("cw") && e.target.querySelector(".cw-action");
-  if (action) action.textContent = e.target.open ? "Hide the message" : "Show the message";
+  if (action) action.textContent = e.target.open ? gettext("Hide the message") : gettext("Show the message");
 }, true);
 
 // The server-rendered forms: handled above when live, posted when not.
@@ -1174,7 +1244,7 @@ list.addEventListener("submit", function (e) {
       headers: { Accept: "application/json", "X-CSRFToken": composer.querySelector("[name=csrfmiddlewaretoken]").value },
       body: new FormData(form, e.submitter)
     }).then(function (r) { return r.json(); }).then(function (d) { statusLine.textContent = d.detail; }, function () {
-      statusLine.textContent = "That didn't go through. Please try again in a moment.";
+      statusLine.textContent = gettext("That didn't go through. Please try again in a moment.");
     });
   } else if (socket && socket.readyState === WebSocket.OPEN) e.preventDefault();
 });
@@ -1183,13 +1253,13 @@ function startEdit(li) {
   var body = li.querySelector(".msg-body");
   if (!body || li.querySelector(".msg-edit-form")) return;
   var form = el("form", "msg-edit-form");
-  var label = form.appendChild(el("label", null, "Edit your message"));
+  var label = form.appendChild(el("label", null, gettext("Edit your message")));
   var area = form.appendChild(el("textarea"));
   area.id = label.htmlFor = "edit-" + li.dataset.id;
   area.rows = 3;
   area.value = body.innerText;
-  form.appendChild(el("button", "button button-small", "Save")).type = "submit";
-  var cancel = form.appendChild(button("button button-small button-quiet", "Cancel"));
+  form.appendChild(el("button", "button button-small", gettext("Save"))).type = "submit";
+  var cancel = form.appendChild(button("button button-small button-quiet", gettext("Cancel")));
   body.after(form);
   area.focus();
   reveal(form);
