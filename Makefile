@@ -8,7 +8,7 @@ PORT ?= 8000
 # Python 3.12+ is needed (Django 6). $PYTHON wins; then the usual names; then pyenv's.
 PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) python3
 
-.PHONY: run test test-unit test-e2e lint format screenshots bench clean venv lock audit
+.PHONY: run test test-unit test-e2e lint format screenshots bench clean venv lock audit messages
 
 # The lock files: every package, pinned, with its hashes. `make venv` installs the
 # development one, the Dockerfile the runtime one; `make lock` refreshes both from
@@ -60,6 +60,15 @@ test: venv
 	  echo "Resource search again on the embedded SQLite database"; \
 	  env -u DATABASE_URL -u CI $(PYTEST) -q -p no:randomly tests/resources/test_search.py; \
 	fi
+
+# The translation catalogues: gather every marked string into locale/<lang>/ (the
+# pages' django.po, the chat client's djangojs.po), then compile them (.mo, committed,
+# so a fresh machine needs no gettext to run Hearth). Needs GNU gettext.
+MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=build
+messages: venv
+	$(PY) manage.py makemessages --all --no-obsolete $(MESSAGE_IGNORES)
+	$(PY) manage.py makemessages --all --no-obsolete -d djangojs $(MESSAGE_IGNORES)
+	$(PY) manage.py compilemessages --ignore=.venv
 
 lint: venv
 	$(VENV)/bin/ruff check .

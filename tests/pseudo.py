@@ -31,7 +31,7 @@ BUTTON_TYPES = {"submit", "button", "reset"}
 
 def catalogues(domain: str = "django") -> list[Path]:
     """Our Spanish catalogue, then every installed app's and Django's own."""
-    found = [OURS / f"{domain}.po"]
+    found = [path for path in [OURS / f"{domain}.po"] if path.exists()]
     import django
 
     roots = [Path(django.__file__).parent / "conf"]
@@ -48,14 +48,23 @@ def wrap(text: str) -> str:
 
 
 def build(directory: Path) -> Path:
-    """Write the pseudo-locale's django.mo under `directory` (a LOCALE_PATHS entry)."""
+    """Write the pseudo-locale's catalogues (the pages' and the JavaScript client's)
+    under `directory`, a LOCALE_PATHS entry."""
+    target = directory / "en_XA" / "LC_MESSAGES"
+    target.mkdir(parents=True, exist_ok=True)
+    for domain in ("django", "djangojs"):
+        _catalogue(domain).save(str(target / f"{domain}.mo"))
+    return target
+
+
+def _catalogue(domain: str) -> polib.MOFile:
     mo = polib.MOFile()
     mo.metadata = {
         "Content-Type": "text/plain; charset=UTF-8",
         "Plural-Forms": "nplurals=2; plural=(n != 1);",
     }
     seen: set[tuple[str | None, str]] = set()
-    for path in catalogues():
+    for path in catalogues(domain):
         for entry in polib.pofile(str(path)):
             key = (entry.msgctxt, entry.msgid)
             if entry.obsolete or not entry.msgid or key in seen:
@@ -77,10 +86,7 @@ def build(directory: Path) -> Path:
                         msgctxt=entry.msgctxt, msgid=entry.msgid, msgstr=wrap(entry.msgid)
                     )
                 )
-    target = directory / "en_XA" / "LC_MESSAGES"
-    target.mkdir(parents=True, exist_ok=True)
-    mo.save(str(target / "django.mo"))
-    return target
+    return mo
 
 
 class _Text(HTMLParser):

@@ -10,7 +10,9 @@ visits every page that role can reach, and on each page records:
 - the bytes of JavaScript and CSS it downloaded (uncompressed), the session's own
   script and stylesheet (static/js/session.js, static/css/session.css, which the room
   loads only in a session or for its keepers) counted apart, against their own budget;
-- requests to any host but the live server, console errors and page errors.
+- requests to any host but the live server, console errors and page errors;
+- the page's `lang` and the text it shows or reads out (tests/e2e/test_languages.py
+  takes the tour in Spanish and in a pseudo-locale).
 
 axe-core comes from the axe-playwright-python package (its bundled axe.min.js,
 evaluated in the page by the test); it is never served by the site nor fetched
@@ -24,6 +26,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.utils import translation
 from playwright.sync_api import Page, Response, ViewportSize, expect
 
 from tests.e2e.conftest import open_page
@@ -94,6 +98,36 @@ class Report:
     session_script_bytes: int = 0  # static/js/session.js, counted apart from the page's
     session_style_bytes: int = 0  # static/css/session.css
     problems: list[str] = field(default_factory=list)
+    lang: str = ""  # <html lang>
+    text: str = ""  # what it shows and reads out (SHOWN_TEXT)
+    other_languages: list[str] = field(default_factory=list)  # text inside another `lang`
+
+
+# The text a person sees (rendered, so hidden text is left out) and hears: the
+# accessible names and hints set in attributes, and the page's title.
+SHOWN_TEXT = """() => {
+  const parts = [document.title, document.body.innerText];
+  for (const el of document.body.querySelectorAll("[aria-label],[title],[placeholder],[alt]")) {
+    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+      if (el.hasAttribute(name)) parts.push(el.getAttribute(name));
+    }
+  }
+  for (const el of document.body.querySelectorAll("input[type=submit],input[type=button]")) {
+    parts.push(el.value);
+  }
+  const others = [...document.body.querySelectorAll("[lang]")].map((el) => el.textContent.trim());
+  return {lang: document.documentElement.lang, text: parts.join("\\n"), others};
+}"""
+
+# The language the tour reads in: its steps find buttons and fields by their names
+# in that language (`say`).
+reading = {"language": settings.LANGUAGE_CODE}
+
+
+def say(english: str) -> str:
+    """`english` as the tour's language writes it."""
+    with translation.override(reading["language"]):
+        return translation.gettext(english)
 
 
 ALL = ("visitor", "member", "facilitator", "organizer")
@@ -105,20 +139,20 @@ FACILITATING = ("facilitator", "organizer")
 def live(page: Page) -> None:
     """Wait until the room's client is connected (and for keepers, their session controls
     are drawn), then open a content warning."""
-    expect(page.locator("#connection")).to_contain_text("Connected")
+    expect(page.locator("#connection")).to_contain_text(say("Connected"))
     if page.locator("#room[data-facilitator='true']").count():
-        expect(page.get_by_role("region", name="Session")).to_be_visible()
+        expect(page.get_by_role("region", name=say("Session"))).to_be_visible()
     warning = page.locator(".cw summary").first
     if warning.count():
         warning.click()
 
 
 def preview_resource(page: Page) -> None:
-    page.get_by_label("Title").fill("Square breathing")
-    page.get_by_label("Summary").fill("Four counts in, hold, out, hold.")
-    page.get_by_label("Text:", exact=True).fill("Breathe in for **four**.\n\n- hold\n- breathe out")
-    page.get_by_role("button", name="Preview").click()
-    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    page.get_by_label(say("Title")).fill("Square breathing")
+    page.get_by_label(say("Summary")).fill("Four counts in, hold, out, hold.")
+    page.locator("textarea[name=body]").fill("Breathe in for **four**.\n\n- hold\n- breathe out")
+    page.get_by_role("button", name=say("Preview")).click()
+    expect(page.get_by_role("heading", name=say("Preview"))).to_be_visible()
 
 
 def ask_to_remove(page: Page) -> None:
@@ -129,10 +163,10 @@ def ask_to_remove(page: Page) -> None:
 
 def make_calendar_link(page: Page) -> None:
     """Ask for the private calendar link, so the page is checked as it shows one."""
-    make = page.get_by_role("button", name="Make my calendar link")
+    make = page.get_by_role("button", name=say("Make my calendar link"))
     if make.count():
         make.click()
-    expect(page.get_by_label("Your calendar link")).to_be_visible()
+    expect(page.get_by_label(say("Your calendar link"))).to_be_visible()
 
 
 def open_details(page: Page) -> None:
@@ -310,7 +344,8 @@ def overflow(page: Page, viewport: ViewportSize) -> int:
     )
 
 
-def visit(page: Page, demo: Demo, role: str, stop: Stop) -> Report:
+def visit(page: Page, demo: Demo, role: str, stop: Stop, *, measure: bool = True) -> Report:
+    """Visit `stop`; with `measure` off, record only its text (no axe, no overflow)."""
     problems: list[str] = []
     responses: list[Response] = []
 
@@ -347,14 +382,21 @@ def visit(page: Page, demo: Demo, role: str, stop: Stop) -> Report:
                     report.script_bytes += size
                 else:
                     report.style_bytes += size
-        page.emulate_media(color_scheme="light")
-        report.violations["light"] = axe_lines(page)
-        page.emulate_media(color_scheme="dark")
-        report.violations["dark"] = axe_lines(page, COLOUR_OPTIONS)
-        page.emulate_media(color_scheme="light")
-        report.overflow["375 px"] = overflow(page, PHONE)
-        report.overflow["200 % zoom"] = overflow(page, ZOOMED)
-        page.set_viewport_size(DESKTOP)
+        if measure:
+            page.emulate_media(color_scheme="light")
+            report.violations["light"] = axe_lines(page)
+            page.emulate_media(color_scheme="dark")
+            report.violations["dark"] = axe_lines(page, COLOUR_OPTIONS)
+            page.emulate_media(color_scheme="light")
+            report.overflow["375 px"] = overflow(page, PHONE)
+            report.overflow["200 % zoom"] = overflow(page, ZOOMED)
+            page.set_viewport_size(DESKTOP)
+        shown = page.evaluate(SHOWN_TEXT)
+        report.lang, report.text, report.other_languages = (
+            shown["lang"],
+            shown["text"],
+            shown["others"],
+        )
     finally:
         page.remove_listener("console", watch_console)
         page.remove_listener("response", watch_response)
@@ -364,19 +406,33 @@ def visit(page: Page, demo: Demo, role: str, stop: Stop) -> Report:
     return report
 
 
-def tour(browser: Any, base_url: str, demo: Demo, role: str) -> list[Report]:
-    """Visit every page `role` can reach; return what each showed."""
+def tour(
+    browser: Any,
+    base_url: str,
+    demo: Demo,
+    role: str,
+    language: str | None = None,
+    *,
+    measure: bool = True,
+) -> list[Report]:
+    """Visit every page `role` can reach (reading `language`, chosen with the footer's
+    switcher's cookie, if given); return what each showed."""
     guard: list[str] = []
     page = open_page(browser, base_url, guard, viewport=DESKTOP)
+    reading["language"] = language or settings.LANGUAGE_CODE
     try:
         sign_in(page, ROLES[role], base_url)
+        if language:
+            cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}
+            page.context.add_cookies([cookie])  # type: ignore[list-item]
         reports = []
         for stop in stops_for(role):
             before = len(guard)
-            report = visit(page, demo, role, stop)
+            report = visit(page, demo, role, stop, measure=measure)
             # Console errors are judged per page in visit(); keep the rest.
             report.problems += [p for p in guard[before:] if not p.startswith("console")]
             reports.append(report)
         return reports
     finally:
+        reading["language"] = settings.LANGUAGE_CODE
         page.context.close()
