@@ -3,6 +3,8 @@
 from functools import cache
 from zoneinfo import available_timezones
 
+from django.conf import settings
+
 from community.models import Theme, User
 from community.names import validate_name
 from community.text import render_markdown
@@ -32,6 +34,7 @@ def update_profile(
     region: str,
     time_zone: str = "",
     email_reminders: bool = False,
+    language: str | None = None,
 ) -> User:
     """Save a person's profile, cleaning the name and rendering the bio."""
     user.display_name = validate_name(display_name)
@@ -41,13 +44,20 @@ def update_profile(
     user.region = region
     user.time_zone = time_zone if time_zone in time_zones() else ""
     user.email_reminders = email_reminders
-    user.save(
-        update_fields=[
-            *("display_name", "pronouns", "bio", "bio_html", "region", "time_zone"),
-            "email_reminders",
-        ]
-    )
+    fields = [
+        *("display_name", "pronouns", "bio", "bio_html", "region", "time_zone"),
+        "email_reminders",
+    ]
+    if language is not None:  # None: left as it is; "": follow the browser
+        user.language = language if language in language_codes() else ""
+        fields.append("language")
+    user.save(update_fields=fields)
     return user
+
+
+def language_codes() -> set[str]:
+    """The codes a person may choose as their language (settings.LANGUAGES)."""
+    return {code for code, _name in settings.LANGUAGES}
 
 
 def adopt_time_zone(*, user: User, name: str) -> bool:

@@ -5,7 +5,32 @@ Forms check length and trim; socket frames go through the same form fields
 path gets past. Each refusal names the field it is about.
 """
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
+
 from community.errors import Refused
+
+# What the refusals call each text, by the label (or field) the callers name it with, so
+# a sentence reads "El campo «mensaje» está vacío." in Spanish. A caller may also pass
+# a lazily translated label of its own.
+_LABELS = {
+    "message": pgettext_lazy("the text being checked", "message"),
+    "body": pgettext_lazy("the text being checked", "message"),
+    "content warning": pgettext_lazy("the text being checked", "content warning"),
+    "prompt": pgettext_lazy("the text being checked", "prompt"),
+    "words": pgettext_lazy("the text being checked", "words"),
+    "clause": pgettext_lazy("the text being checked", "clause"),
+    "reason": pgettext_lazy("the text being checked", "reason"),
+    "note": pgettext_lazy("the text being checked", "note"),
+    "phrase": pgettext_lazy("the text being checked", "phrase"),
+    "appeal": pgettext_lazy("the text being checked", "appeal"),
+    "text": pgettext_lazy("the text being checked", "text"),
+}
+
+
+def _named(label: str) -> str:
+    return str(_LABELS.get(str(label), label))
 
 
 def is_storable(value: str) -> bool:
@@ -24,7 +49,9 @@ def check_storable(value: str, *, field: str, label: str = "") -> str:
     if not is_storable(value):
         raise Refused(
             "invalid_text",
-            f"The {label or field} has a character we can't store. Please take it out.",
+            # Translators: %(label)s is what the text is, as the caller names it ("message").
+            _("The %(label)s has a character we can't store. Please take it out.")
+            % {"label": _named(label or field)},
             field=field,
         )
     return value
@@ -44,11 +71,18 @@ def check_text(
     check_storable(value, field=field, label=label)
     value = " ".join(value.split()) if collapse else value.strip()
     if required and not value:
-        raise Refused("empty", f"The {label} is empty.", field=field)
+        # Translators: %(label)s is what the text is, as the caller names it ("message").
+        raise Refused("empty", _("The %(label)s is empty.") % {"label": _named(label)}, field=field)
     if len(value) > max_length:
         raise Refused(
             "too_long",
-            f"Please keep the {label} to {max_length:,} characters or fewer.",
+            # Translators: %(label)s is what the text is ("message"); %(max)s a number.
+            ngettext(
+                "Please keep the %(label)s to %(max)s character or fewer.",
+                "Please keep the %(label)s to %(max)s characters or fewer.",
+                max_length,
+            )
+            % {"label": _named(label), "max": number_format(max_length, force_grouping=True)},
             field=field,
         )
     return value

@@ -1,6 +1,6 @@
 """Demo people and crisis lines for `manage.py seed_demo`."""
 
-from typing import TextIO
+from typing import Any, TextIO
 
 from allauth.account.models import EmailAddress
 
@@ -9,6 +9,7 @@ from community.models import CrisisLine, Region, User
 from community.text import render_markdown
 
 DEMO_PASSWORD = "warm-hearth-demo"
+DEFAULT_HOURS = CrisisLine._meta.get_field("hours").default
 
 # email, display name, pronouns, role
 PEOPLE = [
@@ -24,7 +25,9 @@ PEOPLE = [
     ("nia@hearth.example", "Nia", "she/her", "member"),
 ]
 
-CRISIS_LINES = [
+# name, region, phone, text, website, description, order, and the hours if not
+# "24 hours, every day". Each line's own words are in the language it answers in.
+CRISIS_LINES: list[tuple[Any, ...]] = [
     (
         "988 Suicide & Crisis Lifeline",
         "US",
@@ -89,6 +92,38 @@ CRISIS_LINES = [
         0,
     ),
     (
+        "Línea 024",
+        "ES",
+        "024",
+        "",
+        "https://www.sanidad.gob.es/linea024/",
+        "Atención a la conducta suicida: si piensas en quitarte la vida, o te preocupa "
+        "alguien, llama. Es gratuita y confidencial.",
+        0,
+        "24 horas, todos los días",
+    ),
+    (
+        "Teléfono de la Esperanza",
+        "ES",
+        "717 003 717",
+        "",
+        "https://telefonodelaesperanza.org",
+        "Personas voluntarias formadas te escuchan en momentos de crisis emocional.",
+        1,
+        "24 horas, todos los días",
+    ),
+    (
+        "Línea de la Vida",
+        "MX",
+        "800 911 2000",
+        "",
+        "https://www.gob.mx/salud/conadic",
+        "Orientación y apoyo emocional gratuitos y confidenciales, también en crisis "
+        "y ante pensamientos suicidas.",
+        0,
+        "24 horas, todos los días",
+    ),
+    (
         "Find a Helpline",
         "INTL",
         "",
@@ -122,7 +157,7 @@ def seed(out: TextIO) -> None:
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
-    for name, region, phone, text, website, description, order in CRISIS_LINES:
+    for name, region, phone, text, website, description, order, *hours in CRISIS_LINES:
         CrisisLine.objects.update_or_create(
             name=name,
             region=region,
@@ -132,6 +167,7 @@ def seed(out: TextIO) -> None:
                 "website": website,
                 "description": description,
                 "order": order,
+                "hours": hours[0] if hours else DEFAULT_HOURS,
             },
         )
     out.write(f"Demo people (password for all: {DEMO_PASSWORD}):")

@@ -23,6 +23,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community import personal_data
 from community.models import DataExport, Notice, Region, User
@@ -57,8 +58,10 @@ def _signed_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         if request is not None and hasattr(request, "_messages"):
             messages.info(
                 request,
-                "Welcome back. Because you signed in, your account will not be deleted: "
-                "everything is as you left it.",
+                _(
+                    "Welcome back. Because you signed in, your account will not be deleted: "
+                    "everything is as you left it."
+                ),
             )
 
 

@@ -7,12 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community import notices, personal_data
 from community.errors import Refused
@@ -24,7 +27,7 @@ KEEP_FOR = timedelta(days=7)
 def request_export(*, user: User) -> DataExport:
     """Ask for a new download; it is built after commit (by the worker in production)."""
     if DataExport.objects.filter(user=user, ready_at__isnull=True).exists():
-        raise Refused("export_pending", "Your download is already being prepared.")
+        raise Refused("export_pending", _("Your download is already being prepared."))
     export = DataExport.objects.create(user=user)
     transaction.on_commit(lambda: build_export.enqueue(export.pk))
     return export
@@ -36,6 +39,12 @@ def build_export(export_id: int) -> None:
     export = DataExport.objects.select_related("user").filter(pk=export_id).first()
     if export is None or export.ready_at is not None:
         return
+    # Built (by the worker) in the person's own language: the index page and the note.
+    with translation.override(export.user.language or settings.LANGUAGE_CODE):
+        _build(export)
+
+
+def _build(export: DataExport) -> None:
     now = timezone.now()
     export.content = zip_for(export.user, now=now)
     export.ready_at, export.expires_at = now, now + KEEP_FOR
@@ -47,11 +56,11 @@ def build_export(export_id: int) -> None:
     notices.notify(
         export.user,
         kind="export",
-        title="Your download is ready",
-        text="The copy of your data you asked for is ready. It can be downloaded for 7 days.",
+        title=_("Your download is ready"),
+        text=_("The copy of your data you asked for is ready. It can be downloaded for 7 days."),
         link=reverse("data_export"),
         until=export.expires_at,
-        ended_title="Your download has expired",
+        ended_title=_("Your download has expired"),
     )
 
 
@@ -78,7 +87,7 @@ def _readable(name: str, rows: Any) -> dict[str, Any]:
     listed = rows if isinstance(rows, list) else [rows]
     return {
         "name": name,
-        "title": name.replace("_", " ").capitalize(),
+        "title": personal_data.title_of(name),
         "rows": [
             [(key.replace("_", " "), _text(value)) for key, value in row.items()] for row in listed
         ],
@@ -93,7 +102,7 @@ def _text(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -140,5 +149,5 @@ def _notes_received(user: User) -> list[dict[str, Any]]:
     ]
 
 
-personal_data.register_section("profile", _profile)
-personal_data.register_section("notes_received", _notes_received)
+personal_data.register_section("profile", _profile, gettext_lazy("Profile"))
+personal_data.register_section("notes_received", _notes_received, gettext_lazy("Notes received"))

@@ -7,16 +7,20 @@ from urllib.parse import quote, urlsplit
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.TextChoices):
-    US = "US", "United States"
-    CA = "CA", "Canada"
-    GB = "GB", "United Kingdom"
-    IE = "IE", "Ireland"
-    AU = "AU", "Australia"
-    NZ = "NZ", "New Zealand"
-    OTHER = "OTHER", "Somewhere else"
+    US = "US", _("United States")
+    CA = "CA", _("Canada")
+    GB = "GB", _("United Kingdom")
+    IE = "IE", _("Ireland")
+    AU = "AU", _("Australia")
+    NZ = "NZ", _("New Zealand")
+    ES = "ES", _("Spain")
+    MX = "MX", _("Mexico")
+    OTHER = "OTHER", _("Somewhere else")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -47,21 +51,29 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=40)
-    pronouns = models.CharField(max_length=40, blank=True)
-    bio = models.TextField(max_length=500, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=40)
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    bio = models.TextField(_("bio"), max_length=500, blank=True)
     bio_html = models.TextField(blank=True, editable=False)
-    region = models.CharField(max_length=8, choices=Region.choices, default=Region.OTHER)
+    region = models.CharField(
+        _("region"), max_length=8, choices=Region.choices, default=Region.OTHER
+    )
+    # A code of settings.LANGUAGES ("es"), or empty: follow the browser. The choices are
+    # offered by the Settings form (community/forms.py), so adding a language needs no
+    # migration; community/middleware.py activates it on every page.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     # An IANA zone name ("Europe/London"); empty until the browser's is detected at the
     # first signed-in page (community/middleware.py shows every time in it).
-    time_zone = models.CharField(max_length=64, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # A short email before a group's session (never naming the group); off unless chosen.
-    email_reminders = models.BooleanField(default=False)
+    email_reminders = models.BooleanField(_("email reminders"), default=False)
     is_organizer = models.BooleanField(
-        default=False, help_text="Organizers open groups and keep the community's resources."
+        _("organizer"),
+        default=False,
+        help_text=_("Organizers open groups and keep the community's resources."),
     )
-    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspended_until = models.DateTimeField(_("suspended until"), null=True, blank=True)
     # The person asked to be deleted: erased from then on unless they sign in first.
     erase_after = models.DateTimeField(null=True, blank=True)
     # Erased: the row stays only so history (placeholders, the audit log) has an anchor.
@@ -74,9 +86,11 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["display_name"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
 
     def __str__(self) -> str:
-        return self.display_name or f"Person #{self.pk}"
+        return self.display_name or gettext("Person #%(id)s") % {"id": self.pk}
 
     @property
     def is_suspended(self) -> bool:
@@ -86,21 +100,25 @@ class User(AbstractUser):
 class CrisisLine(models.Model):
     """A service someone can reach right now; listed on /crisis/ by region."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     region = models.CharField(
+        _("region"),
         max_length=8,
-        choices=[*Region.choices, ("INTL", "Anywhere")],
-        help_text="Where this line answers. 'Anywhere' lines are shown to everyone.",
+        choices=[*Region.choices, ("INTL", _("Anywhere"))],
+        help_text=_("Where this line answers. 'Anywhere' lines are shown to everyone."),
     )
-    phone = models.CharField(max_length=40, blank=True)
-    text = models.CharField("text / SMS", max_length=80, blank=True)
-    website = models.URLField(blank=True)
-    hours = models.CharField(max_length=80, default="24 hours, every day")
-    description = models.CharField(max_length=240, blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    text = models.CharField(_("text / SMS"), max_length=80, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    # Written in the language the line answers in (stored text, not translated).
+    hours = models.CharField(_("hours"), max_length=80, default="24 hours, every day")
+    description = models.CharField(_("description"), max_length=240, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["order", "name"]
+        verbose_name = _("crisis line")
+        verbose_name_plural = _("crisis lines")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
@@ -119,7 +137,13 @@ class CrisisLine(models.Model):
         """
         ways = []
         if self.phone:
-            ways.append({"label": f"Call {self.phone}", "href": f"tel:{_dialable(self.phone)}"})
+            ways.append(
+                {
+                    # Translators: a button on a crisis line, "Call 116 123".
+                    "label": gettext("Call %(number)s") % {"number": self.phone},
+                    "href": f"tel:{_dialable(self.phone)}",
+                }
+            )
         if self.text:
             # "988", "Text HOME to 741741", "text START to 0477 13 11 14"
             words = re.sub(r"(?i)^text\s+", "", self.text.strip())
@@ -127,7 +151,17 @@ class CrisisLine(models.Model):
             if found:
                 keyword, number = found.groups()
                 href = f"sms:{_dialable(number)}" + (f"?body={quote(keyword)}" if keyword else "")
-                ways.append({"label": f"Text {words}", "href": href})
+                if keyword:
+                    # Translators: a button on a crisis line, "Text HOME to 741741": the
+                    # keyword is what to write in the message, as the line asks for it.
+                    label = gettext("Text %(keyword)s to %(number)s") % {
+                        "keyword": keyword,
+                        "number": number,
+                    }
+                else:
+                    # Translators: a button on a crisis line, "Text 988".
+                    label = gettext("Text %(number)s") % {"number": number}
+                ways.append({"label": label, "href": href})
             else:
                 ways.append({"label": self.text, "href": ""})
         return ways

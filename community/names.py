@@ -4,6 +4,8 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 MAX_NAME_LENGTH = 40
 
@@ -71,9 +73,16 @@ def validate_name(value: str) -> str:
     """Clean a display name or pseudonym, raising ValidationError if none is left."""
     cleaned = clean_name(value)
     if not cleaned:
-        raise ValidationError("Please choose a name with at least one visible letter.")
+        raise ValidationError(_("Please choose a name with at least one visible letter."))
     if len(cleaned) > MAX_NAME_LENGTH:
-        raise ValidationError(f"Please keep the name to {MAX_NAME_LENGTH} characters or fewer.")
+        raise ValidationError(
+            ngettext(
+                "Please keep the name to %(max)s character or fewer.",
+                "Please keep the name to %(max)s characters or fewer.",
+                MAX_NAME_LENGTH,
+            )
+            % {"max": MAX_NAME_LENGTH}
+        )
     return cleaned
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 
@@ -51,9 +52,11 @@ def check_can_delete_account(user: Any) -> None:
     if user.is_superuser or user.is_staff or getattr(user, "is_organizer", False):
         raise Refused(
             "hand_over_first",
-            "You keep this site running for others, so your account can't be deleted from "
-            "here yet. Please ask another organizer to take over your role first; once it's "
-            "handed over, you can delete your account.",
+            _(
+                "You keep this site running for others, so your account can't be deleted from "
+                "here yet. Please ask another organizer to take over your role first; once it's "
+                "handed over, you can delete your account."
+            ),
         )
 
 

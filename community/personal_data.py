@@ -14,13 +14,25 @@ Reader = Callable[[Any], Any]
 Eraser = Callable[[Any], None]
 
 _sections: dict[str, Reader] = {}
+_titles: dict[str, Any] = {}
 _erasers: list[Eraser] = []
 _warners: list[Callable[[Any], list[str]]] = []
 
 
-def register_section(name: str, reader: Reader) -> None:
-    """Add `name.json` to every download, holding `reader(user)`."""
+def register_section(name: str, reader: Reader, title: Any = None) -> None:
+    """Add `name.json` to every download, holding `reader(user)`.
+
+    `title` (a lazily translated string) heads the section on the download's index
+    page; without one the name is shown as words ("notes received" -> "Notes received").
+    """
     _sections[name] = reader
+    if title is not None:
+        _titles[name] = title
+
+
+def title_of(name: str) -> str:
+    """The section's heading, in the active language when one was registered."""
+    return str(_titles.get(name) or name.replace("_", " ").capitalize())
 
 
 def register_eraser(eraser: Eraser) -> None:

@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -51,7 +53,10 @@ def profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST)
         if form.is_valid():
             actions.update_profile(user=user, **form.cleaned_data)  # type: ignore[arg-type]
-            messages.success(request, "Your profile is saved.")
+            # Said in the language just chosen: the next page speaks it already.
+            chosen = user.language or translation.get_language_from_request(request)  # type: ignore[union-attr]
+            with translation.override(chosen):
+                messages.success(request, _("Your profile is saved."))
             return redirect("profile")
     else:
         form = ProfileForm(
@@ -62,6 +67,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 "region": user.region,  # type: ignore[union-attr]
                 "time_zone": user.time_zone,  # type: ignore[union-attr]
                 "email_reminders": user.email_reminders,  # type: ignore[union-attr]
+                "language": user.language,  # type: ignore[union-attr]
             }
         )
     return render(request, "community/profile.html", {"form": form})
@@ -77,7 +83,8 @@ def data_export(request: HttpRequest) -> HttpResponse:
             messages.info(request, refusal.message)
         else:
             messages.success(
-                request, "We're preparing your download. You'll find a note here when it's ready."
+                request,
+                _("We're preparing your download. You'll find a note here when it's ready."),
             )
         return redirect("data_export")
     return render(
@@ -132,7 +139,7 @@ def avoided_themes(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             ids = [theme.pk for theme in form.cleaned_data["themes"]]
             actions.set_avoided_themes(user=user, theme_ids=ids)  # type: ignore[arg-type]
-            messages.success(request, "Your themes are saved.")
+            messages.success(request, _("Your themes are saved."))
             return redirect("avoided_themes")
     else:
         chosen = [theme for theme in selectors.themes_for(user) if theme.avoided]  # type: ignore[attr-defined]
@@ -159,7 +166,7 @@ def notes(request: HttpRequest) -> HttpResponse:
 def dismiss_note(request: HttpRequest, pk: int) -> HttpResponse:
     """Put one note down; it stays on the notes page."""
     if notices.dismiss(user=request.user, notice_id=pk):
-        messages.success(request, "Put down. You can still find it on your notes page.")
+        messages.success(request, _("Put down. You can still find it on your notes page."))
     return back(request, "notes")
 
 
@@ -167,7 +174,7 @@ def dismiss_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def dismiss_notes(request: HttpRequest) -> HttpResponse:
     notices.dismiss_all(user=request.user)
-    messages.success(request, "All put down. They stay on this page.")
+    messages.success(request, _("All put down. They stay on this page."))
     return redirect("notes")
 
 
