@@ -10,7 +10,6 @@ tests/chat/test_presence.py.
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +21,7 @@ from groups.actions import membership as member_actions
 from groups.models import Group, Membership, NameChange
 from moderation.actions import members as member_moderation
 from tests.chat.conftest import make_room
+from tests.factories import SESSION_READS
 from tests.groups.conftest import ROLES
 
 pytestmark = pytest.mark.django_db
@@ -200,8 +200,5 @@ def test_a_fourth_change_in_a_day_waits_until_tomorrow(circle: dict[str, Any]) -
 def test_the_page_reads_in_fixed_queries(circle: dict[str, Any], django_assert_num_queries) -> None:
     client = signed_in(circle["members"][0])
     client.get(rename_url(circle["group"]))  # the session's first read
-    # Embedded, sessions are read from the database on every request; with Redis,
-    # through the cache (community/settings.py).
-    session_reads = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
-    with django_assert_num_queries(5 + session_reads):
+    with django_assert_num_queries(5 + SESSION_READS):
         assert client.get(rename_url(circle["group"])).status_code == 200
