@@ -18,20 +18,23 @@ worker's `/metrics` answers for all of them (docs/deploy.md, "Metrics").
 import glob
 import hmac
 import ipaddress
+import logging
 import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import redis.exceptions
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
+log = logging.getLogger(__name__)
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
 if MULTIPROCESS_DIR:
     # prometheus_client counts into files there from its import on, and fails if the
@@ -105,6 +108,52 @@ TASKS_WAITING = Gauge(
     "hearth_tasks_waiting",
     "Background tasks queued in the database and not yet started (TASKS_DB=1).",
     multiprocess_mode="mostrecent",
+)
+
+OUTBOX_LONGEST = Gauge(
+    "hearth_ws_outbox_longest",
+    "The most room events waiting for one socket of a process, not yet written to it "
+    "(a socket closes with 4503 at HEARTH_CHAT['MAX_OUTBOX']). Sampled at each scrape "
+    "and each heartbeat, never per event.",
+    multiprocess_mode="livemax",
+)
+OUTBOX_WAITING = Gauge(
+    "hearth_ws_outbox_events",
+    "Room events waiting in all the sockets' outboxes, not yet written. Sampled as "
+    "hearth_ws_outbox_longest is.",
+    multiprocess_mode="livesum",
+)
+TRY_AGAIN_CLOSES = Counter(
+    "hearth_ws_try_again_closes",
+    "4503 closes (what was 1013), by why: 'backlog' (MAX_OUTBOX events waited for the "
+    "socket) or 'rebalance' (sent to a less busy process, groups/balance.py).",
+    ["reason"],
+)
+# The psycopg pool of each PostgreSQL database (none on SQLite), read at each scrape
+# and heartbeat from psycopg_pool's own figures; `alias` is the DATABASES key.
+DB_POOL_SIZE = Gauge(
+    "hearth_db_pool_connections",
+    "Connections the pool holds now, lent out or idle.",
+    ["alias"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_IDLE = Gauge(
+    "hearth_db_pool_idle_connections",
+    "Connections in the pool waiting to be lent out.",
+    ["alias"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_MAX = Gauge(
+    "hearth_db_pool_max_connections",
+    "The most connections the pool may open (DB_POOL_MAX), summed over processes.",
+    ["alias"],
+    multiprocess_mode="livesum",
+)
+DB_POOL_WAITING = Gauge(
+    "hearth_db_pool_requests_waiting",
+    "Requests and socket calls waiting for a connection now (they fail after DB_POOL_TIMEOUT).",
+    ["alias"],
+    multiprocess_mode="livesum",
 )
 
 # Bounded label values: close codes Hearth or the protocol uses; anything else a
@@ -186,6 +235,14 @@ def outage(error: BaseException | None = None, *, service: str | None = None) ->
         SERVICE_ERRORS.labels(name).inc()
 
 
+def server_closed(code: Any, reason: str | None) -> None:
+    """Count a close the server sent; a 4503 also by why (its reason, never shown)."""
+    SERVER_CLOSES.labels(close_code(code)).inc()
+    if code == 4503:
+        why = "rebalance" if (reason or "").startswith("rebalance") else "backlog"
+        TRY_AGAIN_CLOSES.labels(why).inc()
+
+
 def request_failed(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """`got_request_exception`: count a request that failed on a service."""
     error = sys.exc_info()[1]
@@ -234,6 +291,58 @@ def _count_tasks() -> None:
     TASKS_WAITING.set(DBTaskResult.objects.ready().count())
 
 
+# Whatever holds a process's open room sockets (groups/heartbeat.py), by weak
+# reference: each has `rooms`, a dict of sets of sockets with an `outbox` (or None).
+_socket_holders: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def watch_outboxes(holder: Any) -> None:
+    """Have every sample read the outboxes of `holder.rooms`' sockets."""
+    _socket_holders.add(holder)
+
+
+def _outbox_lengths() -> Iterable[int]:
+    # tuple() of a dict's values or of a set is taken whole under the GIL, so a scrape's
+    # thread may read what the event loop's thread changes.
+    for holder in tuple(_socket_holders):
+        for sockets in tuple(holder.rooms.values()):
+            for socket in tuple(sockets):
+                outbox = getattr(socket, "outbox", None)
+                yield len(outbox) if outbox else 0
+
+
+def _sample_pools() -> None:
+    for alias in connections:
+        if connections.settings[alias].get("OPTIONS", {}).get("pool"):
+            # Only a pool already open: a sample never opens one.
+            pool = getattr(type(connections[alias]), "_connection_pools", {}).get(alias)
+            if pool is not None:
+                stats = pool.get_stats()
+                DB_POOL_SIZE.labels(alias).set(stats.get("pool_size", 0))
+                DB_POOL_IDLE.labels(alias).set(stats.get("pool_available", 0))
+                DB_POOL_MAX.labels(alias).set(stats.get("pool_max", 0))
+                DB_POOL_WAITING.labels(alias).set(stats.get("requests_waiting", 0))
+
+
+def sample() -> None:
+    """Read the figures that are states, not events: outboxes and database pools.
+
+    Called at each scrape (for the answering process) and on each heartbeat (for
+    every process, so that with PROMETHEUS_MULTIPROC_DIR each worker's figure is at
+    most HEARTH_CHAT['HEARTBEAT_SECONDS'] old). It costs one pass over the sockets.
+    """
+    try:
+        longest = waiting = 0
+        for length in _outbox_lengths():
+            waiting += length
+            longest = max(longest, length)
+        OUTBOX_LONGEST.set(longest)
+        OUTBOX_WAITING.set(waiting)
+        _sample_pools()
+    except Exception:  # a figure is not worth a heartbeat or a scrape
+        log.warning("sampling the outboxes and pools failed", exc_info=True)
+
+
 @never_cache
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Prometheus's text format, for a scraper with the token or on a listed network."""
@@ -248,6 +357,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         _count_tasks()
     except DatabaseError as error:
         outage(error)
+    sample()
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
 
 

@@ -127,7 +127,7 @@ class ObserveSockets:
                 metrics.SOCKETS_OPEN.inc()
                 sockets_log.info("socket opened", extra={"kind": kind})
             elif what == "websocket.close":
-                metrics.SERVER_CLOSES.labels(metrics.close_code(message.get("code", 1000))).inc()
+                metrics.server_closed(message.get("code", 1000), message.get("reason"))
             await send(message)
 
         async def observed_receive() -> dict[str, Any]:

@@ -45,6 +45,11 @@ else:
     SECRET_KEY = SECRET_KEY or "django-insecure-hearth-development-only-key-not-for-production-use"
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
+# Earlier keys, still accepted while SECRET_KEY takes over (comma-separated, newest
+# first): sessions, reset links and signed values made with one stay valid until it
+# is dropped from the list (docs/operations.md, "Rotating SECRET_KEY").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

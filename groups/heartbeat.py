@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from community import metrics
 from community.offloop import db_call
 from community.perloop import per_loop
 from groups import events
@@ -43,6 +44,7 @@ class Heartbeat:
         self.rooms: dict[int, set[Listener]] = {}
         self.task: asyncio.Task[None] | None = None
         self.balance: Balance | None = None  # with Redis, from the process's first request
+        metrics.watch_outboxes(self)  # its sockets' outboxes, read at each sample
 
     def add(self, group_id: int, socket: Listener) -> None:
         self.rooms.setdefault(group_id, set()).add(socket)
@@ -68,6 +70,7 @@ class Heartbeat:
             while self.rooms or self.balance is not None:
                 # Read each time, so a test can make it short.
                 await asyncio.sleep(float(settings.HEARTH_CHAT["HEARTBEAT_SECONDS"]))
+                metrics.sample()  # before this beat's own event joins every outbox
                 if self.rooms:
                     await self.tell_numbers()
                 if self.balance is not None:

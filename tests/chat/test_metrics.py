@@ -1,7 +1,9 @@
 """The room's metrics move with socket traffic, and no label of any metric names a
 group, a person or what they wrote (docs/deploy.md, "Metrics")."""
 
+import asyncio
 import re
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -92,6 +94,84 @@ async def test_a_try_again_close_is_counted_by_its_code(room, connect):
     assert moved(before, after, "hearth_ws_server_closes_total", code="4413") == 1
 
 
+async def room_consumer(group, person):
+    """The RoomConsumer this test opened for `person` on `group`, once the heartbeat
+    holds it (just after the socket's hello)."""
+    from groups.consumers import RoomConsumer
+    from groups.heartbeat import get_heartbeat
+
+    for _ in range(100):
+        sockets = get_heartbeat().rooms.get(group.pk, ())
+        found = [c for c in sockets if isinstance(c, RoomConsumer) and c.can_read]
+        found = [c for c in found if c.user.pk == person.pk]
+        if found:
+            (consumer,) = found
+            return consumer
+        await asyncio.sleep(0.02)
+    raise AssertionError("the socket never joined the heartbeat")
+
+
+def beat_event(sent_at: float | None = None) -> dict:
+    text = '{"type":"heartbeat","last_seq":0,"last_change":0}'
+    return {"type": "room.event", "text": text, "sent_at": sent_at or time.time()}
+
+
+async def test_a_socket_with_a_backlog_raises_the_outbox_figures(room, connect):
+    alice, _bob = room["members"]
+    socket = await connect(alice, room["group"])
+    consumer = await room_consumer(room["group"], alice)
+    before = await snapshot()
+    # While a frame is handled, events wait in the socket's outbox (as under load).
+    consumer.handling = True
+    for _ in range(5):
+        consumer.deliver(beat_event())
+    backlog = await snapshot()
+    assert backlog[("hearth_ws_outbox_longest", ())] >= 5
+    # (A presence event of the socket's own arrival may be waiting too.)
+    assert moved(before, backlog, "hearth_ws_outbox_events") >= 5
+    consumer.handling = False
+    consumer.drain_soon()
+    for _ in range(5):
+        await socket.receive_type("heartbeat")
+    await socket.nothing(timeout=0.3)
+    drained = await snapshot()
+    assert drained[("hearth_ws_outbox_events", ())] == 0
+    assert drained[("hearth_ws_outbox_longest", ())] == 0
+    await socket.close()
+
+
+async def test_sync_needed_and_backlog_and_rebalance_closes_are_counted(room, connect, monkeypatch):
+    from django.conf import settings
+
+    from groups import balance, consumers
+
+    alice, bob = room["members"]
+    a = await connect(alice, room["group"])
+    before = await snapshot()
+    # An event far older than MAX_LAG_SECONDS: the socket is told to sync instead.
+    late = time.time() - settings.HEARTH_CHAT["MAX_LAG_SECONDS"] - 5
+    consumer = await room_consumer(room["group"], alice)
+    consumer.deliver(beat_event(sent_at=late))
+    await a.receive_type("sync.needed")
+    # More than MAX_OUTBOX events waiting: the socket is closed with 4503.
+    monkeypatch.setitem(consumers.LIMITS, "MAX_OUTBOX", 3)
+    consumer.handling = True
+    for _ in range(4):
+        consumer.deliver(beat_event())
+    consumer.handling = False
+    consumer.drain_soon()
+    assert await a.closed() == 4503
+    # A rebalance's close is a 4503 too, told apart by its reason.
+    b = await connect(bob, room["group"])
+    await (await room_consumer(room["group"], bob)).shut(balance.CLOSE_TRY_AGAIN, balance.REASON)
+    assert await b.closed() == 4503
+    after = await snapshot()
+    assert moved(before, after, "hearth_ws_frames_sent_total", type="sync.needed") == 1
+    assert moved(before, after, "hearth_ws_server_closes_total", code="4503") == 2
+    assert moved(before, after, "hearth_ws_try_again_closes_total", reason="backlog") == 1
+    assert moved(before, after, "hearth_ws_try_again_closes_total", reason="rebalance") == 1
+
+
 def url_names() -> set[str]:
     """Every view name the URLconf can resolve to (namespace:name)."""
     names: set[str] = set()
@@ -115,6 +195,8 @@ LABEL_VALUES = {
     "type": re.compile(r"[a-z][a-z_.]{0,39}"),
     "code": re.compile(r"\d{4}|other"),
     "service": re.compile(r"database|redis|channel_layer"),
+    "reason": re.compile(r"backlog|rebalance"),
+    "alias": None,  # a key of DATABASES
     "le": re.compile(r"[0-9.e+-]+|\+Inf"),
     # prometheus_client's own process and Python collectors.
     "generation": re.compile(r"\d"),
@@ -127,6 +209,8 @@ LABEL_VALUES = {
 
 
 async def test_no_label_of_any_metric_names_a_group_a_person_or_text(room, connect):
+    from django.conf import settings
+
     group = room["group"]
     alice, bob = room["members"]
     facilitator = room["facilitators"][0]
@@ -174,7 +258,9 @@ async def test_no_label_of_any_metric_names_a_group_a_person_or_text(room, conne
                 seen_labels.add(label)
                 assert label in LABEL_VALUES, f"{sample.name} has an unexpected label {label}"
                 rule = LABEL_VALUES[label]
-                if rule is None:
+                if label == "alias":
+                    assert label_value in settings.DATABASES, f"{sample.name}: {label_value!r}"
+                elif rule is None:
                     # Views of the suite's own URLconfs (tests/community/csp_urls.py) are
                     # named by their dotted path; the registry outlives the test that used them.
                     known = label_value in views or label_value.startswith("tests.")
@@ -186,6 +272,8 @@ async def test_no_label_of_any_metric_names_a_group_a_person_or_text(room, conne
                     assert label_value not in secrets and group.slug not in label_value
     assert hearth_families >= 10
     assert {"view", "status", "type", "code"} <= seen_labels
+    # The database pool's figures, by alias, on PostgreSQL (no pool on SQLite).
+    assert ("alias" in seen_labels) == settings.IS_POSTGRES
 
 
 KNOWN_EVENTS = (

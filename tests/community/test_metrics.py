@@ -148,3 +148,23 @@ def test_tasks_waiting_are_read_when_the_worker_queue_is_in_the_database(tmp_pat
     write_marker.enqueue(str(tmp_path / "b"), "two")
     assert value(scrape(), "hearth_tasks_waiting") == 2
     assert not (tmp_path / "a").exists()  # queued, not run
+
+
+@override_settings(HEARTH_METRICS_TOKEN=TOKEN)
+def test_the_database_pool_is_reported_on_postgresql_and_nothing_on_sqlite(django_user_model):
+    from django.conf import settings
+
+    django_user_model.objects.exists()  # this test's connection, lent out by the pool
+    samples = scrape()
+    pool = {key: figure for key, figure in samples.items() if key[0].startswith("hearth_db_pool")}
+    if not settings.IS_POSTGRES:
+        assert pool == {}
+        return
+    alias = {"alias": "default"}
+    maximum = settings.DATABASES["default"]["OPTIONS"]["pool"]["max_size"]
+    assert value(samples, "hearth_db_pool_max_connections", **alias) == maximum
+    held = value(samples, "hearth_db_pool_connections", **alias)
+    idle = value(samples, "hearth_db_pool_idle_connections", **alias)
+    assert 1 <= held <= maximum
+    assert held - idle >= 1  # at least this test's connection is in use
+    assert value(samples, "hearth_db_pool_requests_waiting", **alias) == 0
