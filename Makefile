@@ -64,11 +64,13 @@ test: venv
 # The translation catalogues: gather every marked string into locale/<lang>/ (the
 # pages' django.po, the chat client's djangojs.po), then compile them (.mo, committed,
 # so a fresh machine needs no gettext to run Hearth). Needs GNU gettext.
+# A new language: add it to LANGUAGES (community/settings.py) and here.
+MESSAGE_LANGUAGES := -l es
 MESSAGE_IGNORES := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=build
 messages: venv
-	$(PY) manage.py makemessages --all --no-obsolete $(MESSAGE_IGNORES)
-	$(PY) manage.py makemessages --all --no-obsolete -d djangojs $(MESSAGE_IGNORES)
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages $(MESSAGE_LANGUAGES) --no-obsolete $(MESSAGE_IGNORES)
+	$(PY) manage.py makemessages $(MESSAGE_LANGUAGES) --no-obsolete -d djangojs $(MESSAGE_IGNORES)
+	$(PY) manage.py compilemessages $(MESSAGE_LANGUAGES) --ignore=.venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
