@@ -15,6 +15,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.utils.functional import Promise
 
 from groups.hub import addressed
 from groups.models import Group
@@ -33,8 +34,15 @@ def alerts_channel(user_id: int) -> str:
     return f"alerts.{user_id}"
 
 
+def _lazy_text(value: Any) -> str:
+    """A translatable text not yet rendered (a choice's label): in the active language."""
+    if isinstance(value, Promise):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def dumps(payload: dict[str, Any]) -> str:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_lazy_text)
 
 
 _held = threading.local()

@@ -4,12 +4,13 @@ from datetime import date
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from community.actions import time_zones
 from community.models import Theme
 from groups.models import Intent, JoinPolicy, Repeat, ResourceKind
 
-PSEUDONYM_HELP = (
+PSEUDONYM_HELP = _(
     "Optional. This group lets you use a different name inside it. Leave empty to use "
     "your display name."
 )
@@ -18,11 +19,11 @@ PSEUDONYM_HELP = (
 class JoinForm(forms.Form):
     agreement_version = forms.IntegerField(widget=forms.HiddenInput)
     consent = forms.BooleanField(
-        label="I have read this agreement and I will keep it.",
-        error_messages={"required": "Please tick the box to say you will keep the agreement."},
+        label=_("I have read this agreement and I will keep it."),
+        error_messages={"required": _("Please tick the box to say you will keep the agreement.")},
     )
     pseudonym = forms.CharField(
-        label="Name in this group", max_length=80, required=False, help_text=PSEUDONYM_HELP
+        label=_("Name in this group"), max_length=80, required=False, help_text=PSEUDONYM_HELP
     )
 
     def __init__(self, *args, allow_pseudonym: bool = False, **kwargs):
@@ -33,10 +34,10 @@ class JoinForm(forms.Form):
 
 class RenameForm(forms.Form):
     pseudonym = forms.CharField(
-        label="Your name in this group",
+        label=_("Your name in this group"),
         max_length=80,
         required=False,
-        help_text=(
+        help_text=_(
             "Everyone here will see your messages under this name, earlier ones too. "
             "Leave it empty to use the name on your account. You can change it a few "
             "times a day; the facilitators can see your earlier names here."
@@ -46,14 +47,14 @@ class RenameForm(forms.Form):
 
 class RequestForm(forms.Form):
     note = forms.CharField(
-        label="A short note to the facilitators",
+        label=_("A short note to the facilitators"),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Optional. Only the facilitators see it. Share only what feels comfortable.",
+        help_text=_("Optional. Only the facilitators see it. Share only what feels comfortable."),
     )
     pseudonym = forms.CharField(
-        label="Name in this group", max_length=80, required=False, help_text=PSEUDONYM_HELP
+        label=_("Name in this group"), max_length=80, required=False, help_text=PSEUDONYM_HELP
     )
 
     def __init__(self, *args, allow_pseudonym: bool = False, **kwargs):
@@ -63,35 +64,42 @@ class RequestForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    days = forms.IntegerField(label="Link works for (days)", min_value=1, max_value=30, initial=7)
+    days = forms.IntegerField(
+        label=_("Link works for (days)"), min_value=1, max_value=30, initial=7
+    )
     max_uses = forms.IntegerField(
-        label="How many people can use it", min_value=1, max_value=50, initial=1
+        label=_("How many people can use it"), min_value=1, max_value=50, initial=1
     )
 
 
 class GroupForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=80)
+    name = forms.CharField(label=_("Name"), max_length=80)
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Who the group is for and how it meets. Simple formatting works.",
+        help_text=_("Who the group is for and how it meets. Simple formatting works."),
     )
     topics = forms.CharField(
-        label="Topics", max_length=200, required=False, help_text="Separate topics with commas."
+        label=_("Topics"),
+        max_length=200,
+        required=False,
+        help_text=_("Separate topics with commas."),
     )
-    join_policy = forms.ChoiceField(label="How people join", choices=JoinPolicy.choices)
+    join_policy = forms.ChoiceField(label=_("How people join"), choices=JoinPolicy.choices)
     capacity = forms.IntegerField(
-        label="Capacity",
+        label=_("Capacity"),
         min_value=2,
         max_value=50,
         initial=12,
-        help_text="Small groups feel safer. Twelve is a good size.",
+        help_text=_("Small groups feel safer. Twelve is a good size."),
     )
-    listed = forms.BooleanField(label="Show in the group directory", required=False, initial=True)
+    listed = forms.BooleanField(
+        label=_("Show in the group directory"), required=False, initial=True
+    )
     pseudonyms_allowed = forms.BooleanField(
-        label="Members may use a different name in this group", required=False, initial=True
+        label=_("Members may use a different name in this group"), required=False, initial=True
     )
 
     def clean_topics(self) -> list[str]:
@@ -99,9 +107,9 @@ class GroupForm(forms.Form):
 
 
 class ClauseForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=80, required=False)
+    title = forms.CharField(label=_("Title"), max_length=80, required=False)
     body = forms.CharField(
-        label="What it asks",
+        label=_("What it asks"),
         max_length=1500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -113,78 +121,84 @@ ClauseFormSet = forms.formset_factory(ClauseForm, extra=1, max_num=20, can_delet
 
 class AgreementNoteForm(forms.Form):
     note = forms.CharField(
-        label="What changed, in a sentence",
+        label=_("What changed, in a sentence"),
         max_length=300,
         required=False,
-        help_text="Members see this when they are asked to read the agreement again.",
+        help_text=_("Members see this when they are asked to read the agreement again."),
     )
 
 
 class FacilitatorForm(forms.Form):
     email = forms.EmailField(
-        label="Email address of the member to appoint",
-        help_text="They must already be a member of this group.",
+        label=_("Email address of the member to appoint"),
+        help_text=_("They must already be a member of this group."),
     )
 
 
 class MessageForm(forms.Form):
     client_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
     body = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         max_length=4000,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}),
-        error_messages={"required": "The message is empty."},
+        error_messages={"required": _("The message is empty.")},
     )
     intent = forms.ChoiceField(
-        label="What would help", required=False, choices=[("", "No label"), *Intent.choices]
+        label=_("What would help"), required=False, choices=[("", _("No label")), *Intent.choices]
     )
     content_warning = forms.CharField(
-        label="Content warning",
+        label=_("Content warning"),
         max_length=120,
         required=False,
         # The organizers' themes (a <datalist> in the room), or the author's own words.
         widget=forms.TextInput(attrs={"list": "cw-themes"}),
-        help_text="Optional. Pick a theme or write your own. Others see this first and "
-        "choose whether to read on.",
+        help_text=_(
+            "Optional. Pick a theme or write your own. Others see this first and "
+            "choose whether to read on."
+        ),
     )
 
 
 class ResourceForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=120)
+    title = forms.CharField(label=_("Title"), max_length=120)
     summary = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         max_length=300,
         required=False,
-        help_text="One or two sentences: what it is and who it might help.",
+        help_text=_("One or two sentences: what it is and who it might help."),
     )
-    kind = forms.ChoiceField(label="Kind", choices=ResourceKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
     link = forms.CharField(
-        label="Link (optional)",
+        label=_("Link (optional)"),
         max_length=500,
         required=False,
-        help_text="A web address starting with https:// (or http://).",
+        help_text=_("A web address starting with https:// (or http://)."),
         widget=forms.URLInput(attrs={"inputmode": "url"}),
     )
     body = forms.CharField(
-        label="Text",
+        label=_("Text"),
         max_length=10000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text="Simple formatting works: *emphasis*, **strong**, lists, > quotes and "
-        "[links](https://example.org).",
+        help_text=_(
+            "Simple formatting works: *emphasis*, **strong**, lists, > quotes and "
+            "[links](https://example.org)."
+        ),
     )
     tags = forms.CharField(
-        label="Tags", max_length=200, required=False, help_text="Separate tags with commas."
+        label=_("Tags"), max_length=200, required=False, help_text=_("Separate tags with commas.")
     )
 
     themes = forms.ModelMultipleChoiceField(
-        label="Hard themes it touches on",
+        label=_("Hard themes it touches on"),
         queryset=Theme.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Everyone sees these named first; people who keep a theme folded see the "
-        "resource folded until they choose to open it.",
+        help_text=_(
+            "Everyone sees these named first; people who keep a theme folded see the "
+            "resource folded until they choose to open it."
+        ),
     )
 
     def clean_tags(self) -> list[str]:
@@ -192,9 +206,9 @@ class ResourceForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    group = forms.ChoiceField(label="Share into")
+    group = forms.ChoiceField(label=_("Share into"))
     body = forms.CharField(
-        label="A note with it (optional)",
+        label=_("A note with it (optional)"),
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -207,59 +221,59 @@ class ShareForm(forms.Form):
 
 
 WEEKDAYS = [
-    ("0", "Monday"),
-    ("1", "Tuesday"),
-    ("2", "Wednesday"),
-    ("3", "Thursday"),
-    ("4", "Friday"),
-    ("5", "Saturday"),
-    ("6", "Sunday"),
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
 ]
 REMINDERS = [
-    (0, "No reminder"),
-    (15, "15 minutes before"),
-    (30, "30 minutes before"),
-    (60, "An hour before"),
-    (180, "Three hours before"),
-    (1440, "A day before"),
+    (0, _("No reminder")),
+    (15, _("15 minutes before")),
+    (30, _("30 minutes before")),
+    (60, _("An hour before")),
+    (180, _("Three hours before")),
+    (1440, _("A day before")),
 ]
 
 
 class ScheduleForm(forms.Form):
     repeat = forms.ChoiceField(
-        label="How often the group meets", choices=Repeat.choices, widget=forms.RadioSelect
+        label=_("How often the group meets"), choices=Repeat.choices, widget=forms.RadioSelect
     )
     weekdays = forms.TypedMultipleChoiceField(
-        label="On these days",
+        label=_("On these days"),
         choices=WEEKDAYS,
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="For every week or every other week.",
+        help_text=_("For every week or every other week."),
     )
     first_date = forms.DateField(
-        label="Starting on",
+        label=_("Starting on"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Every other week counts from this date's week.",
+        help_text=_("Every other week counts from this date's week."),
     )
     dates = forms.CharField(
-        label="Dates",
+        label=_("Dates"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For given dates: one per line, as 2026-12-31.",
+        help_text=_("For given dates: one per line, as 2026-12-31."),
     )
     start_time = forms.TimeField(
-        label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    duration_minutes = forms.IntegerField(label="Length in minutes", min_value=15, max_value=600)
+    duration_minutes = forms.IntegerField(label=_("Length in minutes"), min_value=15, max_value=600)
     time_zone = forms.ChoiceField(
-        label="The group's time zone",
+        label=_("The group's time zone"),
         choices=lambda: [(z, z) for z in time_zones()],
-        help_text="Members see each session in their own time zone.",
+        help_text=_("Members see each session in their own time zone."),
     )
     reminder_minutes = forms.TypedChoiceField(
-        label="Reminder", choices=REMINDERS, coerce=int, initial=60
+        label=_("Reminder"), choices=REMINDERS, coerce=int, initial=60
     )
 
     def clean_dates(self) -> list[date]:
@@ -268,7 +282,7 @@ class ScheduleForm(forms.Form):
             try:
                 found.append(date.fromisoformat(line))
             except ValueError:
-                message = f"“{line[:20]}” is not a date like 2026-12-31."
+                message = _("“%(line)s” is not a date like 2026-12-31.") % {"line": line[:20]}
                 raise forms.ValidationError(message) from None
         return found
 
@@ -277,5 +291,5 @@ class ScheduleForm(forms.Form):
         if cleaned.get("repeat") in (Repeat.WEEKLY, Repeat.FORTNIGHTLY) and not cleaned.get(
             "first_date"
         ):
-            self.add_error("first_date", "Please say from which date the group meets.")
+            self.add_error("first_date", _("Please say from which date the group meets."))
         return cleaned

@@ -4,12 +4,14 @@ import hashlib
 from datetime import datetime, timedelta
 from itertools import islice
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
 from groups.meetings import sessions
 from groups.models import Schedule
 
-TITLE = "Hearth session"
+TITLE = gettext_lazy("Hearth session")
 MAX_EVENTS = 60
 
 
@@ -18,7 +20,7 @@ def feed(schedule: Schedule | None, *, token: str, url: str, now: datetime) -> b
     calendar = Calendar()
     calendar.add("prodid", "-//Hearth//Sessions//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Hearth sessions")
+    calendar.add("x-wr-calname", _("Hearth sessions"))
     if schedule is not None:
         for session in islice(sessions(schedule, after=now - timedelta(days=7)), MAX_EVENTS):
             event = Event()
@@ -29,7 +31,7 @@ def feed(schedule: Schedule | None, *, token: str, url: str, now: datetime) -> b
             event.add("dtstamp", now)
             event.add("dtstart", session.start)
             event.add("dtend", session.end)
-            event.add("summary", TITLE)
+            event.add("summary", str(TITLE))
             event.add("url", url)
             calendar.add_component(event)
     return calendar.to_ical()

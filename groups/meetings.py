@@ -9,7 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.dateformat import format as date_format
+from django.utils.text import capfirst
 from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from groups.models import Repeat, Schedule
 
@@ -54,7 +58,7 @@ def sessions(schedule: Schedule, *, after: datetime) -> Iterator[Session]:
     # A day back, so a session that began yesterday evening and runs on is found.
     day = after.astimezone(zone).date() - timedelta(days=1)
     days, dates = schedule.days, set(schedule.dates)
-    for _ in range(HORIZON_DAYS):
+    for __ in range(HORIZON_DAYS):
         if _meets_on(schedule, day, days, dates):
             session = _at(schedule, day)
             if session.end > after:
@@ -82,16 +86,34 @@ def _clock(moment: datetime) -> str:
 
 
 def when_words(session: Session, *, now: datetime) -> str:
-    """The session in the viewer's zone (the active one): "Thursday 19:00, in 2 days"."""
+    """The session in the viewer's zone (the active one): "Thursday 19:00, in 2 days".
+
+    In the active language: the day and month names are Django's own translations.
+    """
     start, end = localtime(session.start), localtime(session.end)
     if session.is_on(now):
-        return f"On now, until {_clock(end)}"
+        return _("On now, until %(time)s") % {"time": _clock(end)}
     days = (start.date() - localtime(now).date()).days
-    weekday = start.strftime("%A")
     if days == 0:
-        return f"Today {_clock(start)}"
+        return _("Today %(time)s") % {"time": _clock(start)}
     if days == 1:
-        return f"Tomorrow {_clock(start)}"
+        return _("Tomorrow %(time)s") % {"time": _clock(start)}
+    values = {"weekday": date_format(start, "l"), "time": _clock(start), "days": days}
     if days < 7:
-        return f"{weekday} {_clock(start)}, in {days} days"
-    return f"{weekday} {start.day} {start.strftime('%B')} {_clock(start)}, in {days} days"
+        # Translators: "Thursday 19:00, in 2 days".
+        words = ngettext(
+            "%(weekday)s %(time)s, in %(days)s day",
+            "%(weekday)s %(time)s, in %(days)s days",
+            days,
+        )
+    else:
+        values |= {"day": start.day, "month": date_format(start, "F")}
+        # Translators: "Thursday 10 December 19:00, in 7 days".
+        words = ngettext(
+            "%(weekday)s %(day)s %(month)s %(time)s, in %(days)s day",
+            "%(weekday)s %(day)s %(month)s %(time)s, in %(days)s days",
+            days,
+        )
+    # Some languages write the names of days in lower case: a phrase still starts with
+    # a capital.
+    return capfirst(words % values)

@@ -10,6 +10,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 
@@ -255,19 +256,20 @@ def check_can_rename(user: Any, group: Group, membership: Membership | None) -> 
     # A new name is seen by everyone in the room: the same conditions as speaking
     # (but not a room pause, which is a breath, not a judgment).
     if not can_read(user, group, membership) or membership is None:
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     if not group.pseudonyms_allowed:
-        raise Refused("names_fixed", "In this group everyone goes by the name on their account.")
+        raise Refused("names_fixed", _("In this group everyone goes by the name on their account."))
     if group.archived:
-        raise Refused("archived", "This group has closed; its conversation is read-only.")
+        raise Refused("archived", _("This group has closed; its conversation is read-only."))
     if needs_consent(group, membership):
         raise Refused(
             "consent_required",
-            "The group's agreement changed. Please read it and agree again first.",
+            _("The group's agreement changed. Please read it and agree again first."),
         )
     if membership.is_muted:
         raise Refused(
-            "muted", "Your posting is paused for now, and that includes changing your name here."
+            "muted",
+            _("Your posting is paused for now, and that includes changing your name here."),
         )
 
 
@@ -293,11 +295,11 @@ def check_can_set_boundary(
     user: Any, group: Group, membership: Membership | None, target: Membership | None
 ) -> None:
     if not can_read(user, group, membership) or membership is None:
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     if target is None or target.group_id != group.pk:
-        raise Refused("not_found", "That person can't be found in this group.")
+        raise Refused("not_found", _("That person can't be found in this group."))
     if target.pk == membership.pk:
-        raise Refused("self", "That's you. There's nobody to mute there.")
+        raise Refused("self", _("That's you. There's nobody to mute there."))
 
 
 def can_react_to(membership: Membership, author_id: int) -> bool:
@@ -317,6 +319,8 @@ def check_can_react_to(membership: Membership, author_id: int) -> None:
     ).exists():
         raise Refused(
             "reaction_unavailable",
-            "Reactions to this message aren't available to you. "
-            "You're still welcome to read along and write in the room.",
+            _(
+                "Reactions to this message aren't available to you. "
+                "You're still welcome to read along and write in the room."
+            ),
         )

@@ -14,13 +14,16 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.notices import notify
 from groups.meetings import Session, next_session
 from groups.models import Membership, MembershipStatus, Reminder, Schedule
 
-SUBJECT = "A session soon"
+SUBJECT = gettext_lazy("A session soon")
 
 
 def _is_due(schedule: Schedule, session: Session, now: datetime) -> bool:
@@ -29,9 +32,15 @@ def _is_due(schedule: Schedule, session: Session, now: datetime) -> bool:
 
 
 def _when(session: Session, zone_name: str) -> str:
+    """The session's start in the person's zone, in the active language."""
     zone = ZoneInfo(zone_name or "UTC")
     start = session.start.astimezone(zone)
-    return f"{start:%A} at {start:%H:%M} ({zone_name or 'UTC'} time)"
+    # Translators: "Thursday at 19:00 (Europe/Madrid time)".
+    return _("%(weekday)s at %(time)s (%(zone)s time)") % {
+        "weekday": date_format(start, "l"),
+        "time": f"{start:%H:%M}",
+        "zone": zone_name or "UTC",
+    }
 
 
 def _remind(schedule: Schedule, session: Session) -> list[EmailMessage]:
@@ -46,23 +55,32 @@ def _remind(schedule: Schedule, session: Session) -> list[EmailMessage]:
     emails = []
     for membership in members:
         user = membership.user
-        when = _when(session, user.time_zone)
-        notify(
-            user,
-            kind="reminder",
-            title="A session soon",
-            text=f"One of your groups meets {when}. Come as you are; listening is enough.",
-            link=link,
-            until=session.end,
-        )
-        if user.email_reminders:
-            body = (
-                f"Hello {user.display_name},\n\n"
-                f"One of your groups on Hearth meets {when}.\n"
-                "Come as you are; listening is enough.\n\n"
-                "You asked for these reminders; turn them off in your Hearth profile.\n"
+        # Outside any request: each person reads their reminder in their own language.
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            when = _when(session, user.time_zone)
+            notify(
+                user,
+                kind="reminder",
+                title=_("A session soon"),
+                text=_("One of your groups meets %(when)s. Come as you are; listening is enough.")
+                % {"when": when},
+                link=link,
+                until=session.end,
             )
-            emails.append(EmailMessage(SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+            if user.email_reminders:
+                body = (
+                    _("Hello %(name)s,") % {"name": user.display_name}
+                    + "\n\n"
+                    + _("One of your groups on Hearth meets %(when)s.") % {"when": when}
+                    + "\n"
+                    + _("Come as you are; listening is enough.")
+                    + "\n\n"
+                    + _("You asked for these reminders; turn them off in your Hearth profile.")
+                    + "\n"
+                )
+                emails.append(
+                    EmailMessage(str(SUBJECT), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+                )
     return emails
 
 
@@ -77,7 +95,7 @@ def send_due_reminders() -> int:
         if session is None or not _is_due(schedule, session, now):
             continue
         with transaction.atomic():
-            _, created = Reminder.objects.get_or_create(
+            __, created = Reminder.objects.get_or_create(
                 schedule=schedule, session_start=session.start
             )
             if not created:

@@ -6,38 +6,48 @@ for those who are not the room's keepers (facilitators always may post, to hold
 the space).
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from community.errors import Refused
 from groups import permissions
 from groups.models import Group, Membership, Round
 from groups.session_state import is_current
 
+# Translators: a place in the talking piece's order, as in "Your turn is second from now."
 ORDINALS = [
-    "first",
-    "second",
-    "third",
-    "fourth",
-    "fifth",
-    "sixth",
-    "seventh",
-    "eighth",
-    "ninth",
-    "tenth",
-    "eleventh",
-    "twelfth",
+    pgettext_lazy("place in order", "first"),
+    pgettext_lazy("place in order", "second"),
+    pgettext_lazy("place in order", "third"),
+    pgettext_lazy("place in order", "fourth"),
+    pgettext_lazy("place in order", "fifth"),
+    pgettext_lazy("place in order", "sixth"),
+    pgettext_lazy("place in order", "seventh"),
+    pgettext_lazy("place in order", "eighth"),
+    pgettext_lazy("place in order", "ninth"),
+    pgettext_lazy("place in order", "tenth"),
+    pgettext_lazy("place in order", "eleventh"),
+    pgettext_lazy("place in order", "twelfth"),
 ]
 
 
 def ordinal(n: int) -> str:
-    return ORDINALS[n - 1] if 0 < n <= len(ORDINALS) else f"number {n}"
+    """A place in the order as a word ("second"), up to the twelfth; a number after."""
+    return str(ORDINALS[n - 1]) if 0 < n <= len(ORDINALS) else str(n)
 
 
 def place_words(round_: Round, membership_id: int) -> str:
     """Where a person stands in the piece's order, in words: "Your turn is next."."""
     waiting = round_.order[round_.position + 1 :]
     if membership_id not in waiting:
-        return "You can ask for the piece if you'd like a turn."
+        return _("You can ask for the piece if you'd like a turn.")
     place = waiting.index(membership_id) + 1
-    return "Your turn is next." if place == 1 else f"Your turn is {ordinal(place)} from now."
+    if place == 1:
+        return _("Your turn is next.")
+    if place <= len(ORDINALS):
+        # Translators: %(place)s is a word such as "second" or "third".
+        return _("Your turn is %(place)s from now.") % {"place": ordinal(place)}
+    return _("Your turn is number %(place)s from now.") % {"place": place}
 
 
 def out_of_turn(group: Group, membership: Membership) -> Refused | None:
@@ -51,8 +61,16 @@ def out_of_turn(group: Group, membership: Membership) -> Refused | None:
     if holder == membership.pk:
         return None
     if holder is None:
-        detail = "The talking piece is resting in the middle. " + place_words(round_, membership.pk)
+        detail = (
+            _("The talking piece is resting in the middle.")
+            + " "
+            + place_words(round_, membership.pk)
+        )
     else:
         name = Membership.objects.select_related("user").get(pk=holder).display_name
-        detail = f"{name} is sharing just now. " + place_words(round_, membership.pk)
+        detail = (
+            _("%(name)s is sharing just now.") % {"name": name}
+            + " "
+            + place_words(round_, membership.pk)
+        )
     return Refused("not_your_turn", detail)

@@ -10,6 +10,7 @@ to and send their client nothing (groups/consumers.py).
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from community import ratelimit
 from community.errors import Refused
@@ -29,7 +30,7 @@ def set_boundary(*, user: Any, group: Group, target_id: int, kind: str) -> Membe
     Returns the target's membership, for the caller to name them as the group does.
     """
     if kind not in (*BoundaryKind.values, "none"):
-        raise Refused("invalid_kind", "Please choose mute, block, or neither.")
+        raise Refused("invalid_kind", _("Please choose mute, block, or neither."))
     membership = permissions.membership_with_person(group, user)
     target = Membership.objects.select_related("user").filter(pk=target_id).first()
     person = membership.user if membership is not None else user
@@ -39,7 +40,7 @@ def set_boundary(*, user: Any, group: Group, target_id: int, kind: str) -> Membe
     if not verdict.allowed:
         raise Refused(
             "rate_limited",
-            "That's a lot of changes in a short while. Please wait a moment and try again.",
+            _("That's a lot of changes in a short while. Please wait a moment and try again."),
             retry_after=verdict.retry_after,
         )
     if kind == "none":
@@ -64,7 +65,7 @@ def remove_boundary(*, user: Any, boundary_id: int) -> Boundary:
         .first()
     )
     if boundary is None:
-        raise Refused("not_found", "That boundary can't be found.")
+        raise Refused("not_found", _("That boundary can't be found."))
     boundary.delete()
     _tell_sockets(boundary.owner, boundary.target)
     return boundary

@@ -12,6 +12,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.db.models import BigIntegerField, Count, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community import ratelimit, rows
 from community.cleaning import check_text
@@ -72,22 +73,22 @@ def check_writer(group: Group, membership: Membership | None) -> Membership:
     the database), never as a socket saw them at connect.
     """
     if membership is None or not permissions.can_read(membership.user, group, membership):
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     if group.archived:
-        raise Refused("archived", "This group has closed; its conversation is read-only.")
+        raise Refused("archived", _("This group has closed; its conversation is read-only."))
     if permissions.needs_consent(group, membership):
         raise Refused(
             "consent_required",
-            "The group's agreement changed. Please read it and agree again to post.",
+            _("The group's agreement changed. Please read it and agree again to post."),
         )
     if membership.is_muted and membership.muted_until:  # facilitators too (by an organizer)
         raise Refused(
             "muted",
-            "You are paused from posting for now. " + (membership.mute_reason or ""),
+            _("You are paused from posting for now.") + " " + (membership.mute_reason or ""),
             until=membership.muted_until.isoformat(),
         )
     if membership.role != Role.FACILITATOR and group.is_paused:
-        raise Refused("paused", "The room is paused for a moment. Only facilitators can post.")
+        raise Refused("paused", _("The room is paused for a moment. Only facilitators can post."))
     return membership
 
 
@@ -204,7 +205,7 @@ def _check_pace(group: Group, membership: Membership, draft: Draft) -> None:
             if wait.total_seconds() > 0:
                 raise Refused(
                     "slow_mode",
-                    "The room is in slow mode so everyone can keep up. Please wait a moment.",
+                    _("The room is in slow mode so everyone can keep up. Please wait a moment."),
                     retry_after=round(wait.total_seconds(), 1),
                 )
     if draft.paced:
@@ -214,7 +215,7 @@ def _check_pace(group: Group, membership: Membership, draft: Draft) -> None:
     if not verdict.allowed:
         raise Refused(
             "rate_limited",
-            "You are sending messages very quickly. Please wait a moment.",
+            _("You are sending messages very quickly. Please wait a moment."),
             retry_after=verdict.retry_after,
         )
 
@@ -308,7 +309,7 @@ def _retried(draft: Draft, refusal: Exception) -> Outcome:
 def _clean(draft: Draft) -> None:
     """Refuse what no check of the room could let through; tidy the text."""
     if not CLIENT_ID.fullmatch(draft.client_id or ""):
-        raise Refused("invalid_client_id", "The message id from your device is not valid.")
+        raise Refused("invalid_client_id", _("The message id from your device is not valid."))
     draft.body = check_text(
         draft.body,
         field="body",
@@ -320,13 +321,13 @@ def _clean(draft: Draft) -> None:
         draft.content_warning, field="content_warning", max_length=120
     )
     if draft.intent not in ("", *Intent.values):
-        raise Refused("invalid_intent", "Please choose one of the offered intentions.")
+        raise Refused("invalid_intent", _("Please choose one of the offered intentions."))
 
 
 def _replay(previous: Message, body: str) -> Sent:
     if previous.body != body and not previous.is_deleted:
         raise Refused(
-            "client_id_reused", "That message id was already used for a different message."
+            "client_id_reused", _("That message id was already used for a different message.")
         )
     return Sent(previous, created=False)
 
@@ -341,7 +342,7 @@ def _shareable(group: Group, resource_id: int | None) -> Resource | None:
         .first()
     )
     if resource is None:
-        raise Refused("not_found", "That resource can't be shared here.")
+        raise Refused("not_found", _("That resource can't be shared here."))
     return resource
 
 
@@ -349,7 +350,7 @@ def _send(draft: Draft) -> Sent:
     membership = _numbered_membership(draft.group.pk, draft.user.pk)
     if membership is None:
         _give_back(draft.group, seq=1, change=1)
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     group = membership.group
     try:
         message, verdict = _checked(draft, group, membership)
@@ -386,12 +387,17 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
     if verdict is None:
         verdict = _screen(text, group)
     if verdict.action == "block":
-        raise Refused(
-            "blocked",
-            "This message can't be posted here because it touches the agreement"
-            + (f" (“{verdict.clause}”)" if verdict.clause else "")
-            + ". You're welcome to say it another way.",
-        )
+        if verdict.clause:
+            refusal = _(
+                "This message can't be posted here because it touches the agreement "
+                "(“%(clause)s”). You're welcome to say it another way."
+            ) % {"clause": verdict.clause}
+        else:
+            refusal = _(
+                "This message can't be posted here because it touches the agreement. "
+                "You're welcome to say it another way."
+            )
+        raise Refused("blocked", refusal)
     newcomer = (
         membership.role != Role.FACILITATOR
         and membership.published_count < group.hold_first_messages
@@ -430,9 +436,9 @@ def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, 
         Message.objects.select_for_update().filter(pk=message_id, group=group, held=False).first()
     )
     if message is None or message.author_id != membership.pk:
-        raise Refused("not_found", "That message can't be found, or it isn't yours.")
+        raise Refused("not_found", _("That message can't be found, or it isn't yours."))
     if message.is_deleted or message.is_hidden:
-        raise Refused("gone", "That message has been removed.")
+        raise Refused("gone", _("That message has been removed."))
     message.author = membership
     return membership, message
 
@@ -444,16 +450,16 @@ def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Mess
         body, field="body", label="message", max_length=LIMITS["MAX_BODY"], required=True
     )
     group = Group.objects.select_for_update().get(pk=group.pk)
-    _, message = _own_message(user, group, message_id)
+    __, message = _own_message(user, group, message_id)
     window = timedelta(seconds=LIMITS["EDIT_WINDOW_SECONDS"])
     if timezone.now() - message.created_at > window:
         raise Refused(
-            "edit_window", "Messages can be edited for 15 minutes. You can still delete it."
+            "edit_window", _("Messages can be edited for 15 minutes. You can still delete it.")
         )
     if body == message.body:
         return message
     MessageRevision.objects.create(message=message, body=message.body)
-    _, change = _next_numbers(group, new_message=False)
+    __, change = _next_numbers(group, new_message=False)
     message.body, message.body_html = body, render_chat(body)
     message.edited_at, message.change = timezone.now(), change
     message.save(update_fields=["body", "body_html", "edited_at", "change"])
@@ -467,14 +473,14 @@ def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
     group = Group.objects.select_for_update().get(pk=group.pk)
     membership = permissions.membership_with_person(group, user)
     if membership is None or not permissions.can_read(membership.user, group, membership):
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     message = Message.objects.select_for_update().filter(pk=message_id, group=group).first()
     if message is None or message.author_id != membership.pk:
-        raise Refused("not_found", "That message can't be found, or it isn't yours.")
+        raise Refused("not_found", _("That message can't be found, or it isn't yours."))
     if message.is_deleted:
         return message
     MessageRevision.objects.create(message=message, body=message.body)
-    _, change = _next_numbers(group, new_message=False)
+    __, change = _next_numbers(group, new_message=False)
     message.body = message.body_html = message.content_warning = ""
     message.deleted_at, message.change = timezone.now(), change
     message.save(update_fields=["body", "body_html", "content_warning", "deleted_at", "change"])
@@ -496,7 +502,7 @@ def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
 def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> bool:
     """Add or take back a supportive reaction. Returns True when it is now on."""
     if kind not in ReactionKind.values:
-        raise Refused("invalid_reaction", "Please choose one of the offered reactions.")
+        raise Refused("invalid_reaction", _("Please choose one of the offered reactions."))
     group = Group.objects.select_for_update().get(pk=group.pk)
     membership = check_writer(group, permissions.membership_with_person(group, user))
     message = (
@@ -507,8 +513,8 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
         .first()
     )
     if message is None:
-        raise Refused("not_found", "That message can't be found.")
-    removed, _ = Reaction.objects.filter(message=message, member=membership, kind=kind).delete()
+        raise Refused("not_found", _("That message can't be found."))
+    removed, __ = Reaction.objects.filter(message=message, member=membership, kind=kind).delete()
     if not removed:
         # Taking a reaction back stays open to everyone; giving one asks the author.
         permissions.check_can_react_to(membership, message.author_id)

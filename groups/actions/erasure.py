@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from groups import events
 from groups.actions.chat import recount_reactions, take_change
@@ -104,8 +105,11 @@ def last_facilitator_of(user: Any) -> list[str]:
         ).exclude(user=user)
         if not others.exists():
             warnings.append(
-                f"You are the only facilitator of {membership.group.name}. Once your account "
-                "is deleted, the group will have nobody to keep it safe until an organizer "
-                "appoints someone: please let them know."
+                _(
+                    "You are the only facilitator of %(group)s. Once your account "
+                    "is deleted, the group will have nobody to keep it safe until an organizer "
+                    "appoints someone: please let them know."
+                )
+                % {"group": membership.group.name}
             )
     return warnings

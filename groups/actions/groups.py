@@ -5,11 +5,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 from community.text import render_markdown
 from groups import audit, events, permissions
-from groups.default_agreement import DEFAULT_CLAUSES
+from groups.default_agreement import default_clauses
 from groups.models import Agreement, Clause, Group, JoinPolicy, Topic
 from groups.tagging import tags_named
 
@@ -18,19 +19,21 @@ MIN_CAPACITY, MAX_CAPACITY = 2, 50
 
 def _require_organizer(actor: Any) -> None:
     if not permissions.can_manage_group(actor):
-        raise Refused("forbidden", "Only organizers can do that.")
+        raise Refused("forbidden", _("Only organizers can do that."))
 
 
 def _check_fields(*, name: str, capacity: int, join_policy: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise Refused("invalid", "Please give the group a name.")
+        raise Refused("invalid", _("Please give the group a name."))
     if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
         raise Refused(
-            "invalid", f"Capacity must be between {MIN_CAPACITY} and {MAX_CAPACITY} people."
+            "invalid",
+            _("Capacity must be between %(min)s and %(max)s people.")
+            % {"min": MIN_CAPACITY, "max": MAX_CAPACITY},
         )
     if join_policy not in JoinPolicy.values:
-        raise Refused("invalid", "Please choose how people join.")
+        raise Refused("invalid", _("Please choose how people join."))
     return name
 
 
@@ -61,7 +64,10 @@ def create_group(
     )
     group.topics.set(tags_named(Topic, topics))
     audit.record("group_created", actor=actor, group=group)
-    _publish(actor=actor, group=group, clauses=DEFAULT_CLAUSES, note="The group's first agreement.")
+    # In the creating organizer's language, as the rest of the page they see.
+    _publish(
+        actor=actor, group=group, clauses=default_clauses(), note=_("The group's first agreement.")
+    )
     return group
 
 
@@ -119,14 +125,16 @@ def _publish(
         if not title and not body:
             continue
         if not title or not body:
-            raise Refused("invalid", "Each clause needs a short title and its text.")
+            raise Refused("invalid", _("Each clause needs a short title and its text."))
         key = clause_key(title)
         if key in seen:
-            raise Refused("invalid", f"Two clauses are both called “{title}”.")
+            raise Refused(
+                "invalid", _("Two clauses are both called “%(title)s”.") % {"title": title}
+            )
         seen.add(key)
         cleaned.append((key, title, body))
     if not cleaned:
-        raise Refused("invalid", "An agreement needs at least one clause.")
+        raise Refused("invalid", _("An agreement needs at least one clause."))
     version = locked.agreement_version + 1
     agreement = Agreement.objects.create(
         group=locked, version=version, note=note.strip()[:300], published_by=actor
@@ -145,7 +153,12 @@ def _publish(
     locked.agreement_version = version
     locked.save(update_fields=["agreement_version"])
     group.agreement_version = version
-    audit.record("agreement_published", actor=actor, group=group, reason=f"Version {version}")
+    audit.record(
+        "agreement_published",
+        actor=actor,
+        group=group,
+        reason=_("Version %(version)s") % {"version": version},
+    )
     return agreement
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community import ratelimit
 from community.errors import Refused
@@ -24,23 +25,23 @@ from groups.models import (
     Role,
 )
 
-BANNED = Refused(
-    "banned",
-    "You can't rejoin this group. If you think this was a mistake, you can appeal from "
-    "your record.",
-)
-
 
 def _refuse_if_banned(membership: Membership | None) -> None:
     if membership is not None and membership.status == MembershipStatus.BANNED:
-        raise BANNED
+        raise Refused(
+            "banned",
+            _(
+                "You can't rejoin this group. If you think this was a mistake, you can appeal "
+                "from your record."
+            ),
+        )
 
 
 def _check_standing(user: Any) -> None:
     if not permissions.is_in_good_standing(user):
         raise Refused(
             "not_verified",
-            "Please confirm your email address first; then you can join groups.",
+            _("Please confirm your email address first; then you can join groups."),
         )
 
 
@@ -48,7 +49,7 @@ def _check_agreement(group: Group, version: int) -> Agreement:
     if version != group.agreement_version:
         raise Refused(
             "agreement_changed",
-            "The agreement changed while you were reading. Please read the new version.",
+            _("The agreement changed while you were reading. Please read the new version."),
         )
     return Agreement.objects.get(group=group, version=version)
 
@@ -75,8 +76,10 @@ def _pseudonym(group: Group, user: Any, pseudonym: str) -> tuple[str, str]:
     if taken:
         raise Refused(
             "name_taken",
-            "Someone in this group already goes by that name, or one that looks just like it. "
-            "Please choose another.",
+            _(
+                "Someone in this group already goes by that name, or one that looks just like it. "
+                "Please choose another."
+            ),
         )
     return cleaned, key
 
@@ -93,8 +96,10 @@ def _refuse_display_name_taken(group: Group, user: Any) -> None:
     if others.filter(name_key=name_key(user.display_name)).exists():
         raise Refused(
             "name_taken",
-            "Someone in this group already goes by a name that looks just like yours. "
-            "Please choose a name to use here.",
+            _(
+                "Someone in this group already goes by a name that looks just like yours. "
+                "Please choose a name to use here."
+            ),
         )
 
 
@@ -103,8 +108,10 @@ def _check_seat(group: Group) -> None:
     if active >= group.capacity:
         raise Refused(
             "full",
-            "This group is full right now. Small groups keep conversations safe; please check "
-            "back later or look for a similar group.",
+            _(
+                "This group is full right now. Small groups keep conversations safe; please check "
+                "back later or look for a similar group."
+            ),
         )
 
 
@@ -130,7 +137,9 @@ def _seat(
         with transaction.atomic():
             membership.save()
     except IntegrityError:
-        raise Refused("name_taken", "Someone just took that name. Please choose another.") from None
+        raise Refused(
+            "name_taken", _("Someone just took that name. Please choose another.")
+        ) from None
     return membership
 
 
@@ -149,25 +158,25 @@ def join_group(
     membership = Membership.objects.filter(group=group, user=user).first()
     _refuse_if_banned(membership)
     if permissions.is_member(membership):
-        raise Refused("already_member", "You are already part of this group.")
+        raise Refused("already_member", _("You are already part of this group."))
     if invite is not None:
         invite = Invite.objects.select_for_update().get(pk=invite.pk)
         if invite.group_id != group.id or not invite.is_usable:
-            raise Refused("invite_unusable", "This invitation has expired or was withdrawn.")
+            raise Refused("invite_unusable", _("This invitation has expired or was withdrawn."))
         allowed = permissions.can_accept_invite(user, group, membership)
     else:
         allowed = permissions.can_join_directly(user, group, membership)
     if not allowed:
         if group.archived:
-            raise Refused("archived", "This group has closed and is not taking new members.")
+            raise Refused("archived", _("This group has closed and is not taking new members."))
         if membership is not None and membership.status == MembershipStatus.REMOVED:
             raise Refused(
                 "request_needed",
-                "You're welcome to ask to come back: the facilitators will read your request.",
+                _("You're welcome to ask to come back: the facilitators will read your request."),
             )
         raise Refused(
             "invite_only" if group.join_policy == JoinPolicy.INVITE else "request_needed",
-            "This group welcomes new members by request or invitation.",
+            _("This group welcomes new members by request or invitation."),
         )
     agreement = _check_agreement(group, agreement_version)
     _check_seat(group)
@@ -197,14 +206,14 @@ def request_to_join(*, user: Any, group: Group, note: str = "", pseudonym: str =
     membership = Membership.objects.filter(group=group, user=user).first()
     _refuse_if_banned(membership)
     if permissions.is_member(membership):
-        raise Refused("already_member", "You are already part of this group.")
+        raise Refused("already_member", _("You are already part of this group."))
     if group.archived:
-        raise Refused("archived", "This group has closed and is not taking new members.")
+        raise Refused("archived", _("This group has closed and is not taking new members."))
     if not permissions.can_request(user, group, membership):
-        raise Refused("not_by_request", "This group does not take requests to join.")
+        raise Refused("not_by_request", _("This group does not take requests to join."))
     if JoinRequest.objects.filter(group=group, user=user, status=RequestStatus.PENDING).exists():
-        raise Refused("already_requested", "Your request is already with the facilitators.")
-    cleaned, _ = _pseudonym(group, user, pseudonym)
+        raise Refused("already_requested", _("Your request is already with the facilitators."))
+    cleaned, __ = _pseudonym(group, user, pseudonym)
     try:
         with transaction.atomic():
             return JoinRequest.objects.create(
@@ -212,14 +221,14 @@ def request_to_join(*, user: Any, group: Group, note: str = "", pseudonym: str =
             )
     except IntegrityError:
         raise Refused(
-            "already_requested", "Your request is already with the facilitators."
+            "already_requested", _("Your request is already with the facilitators.")
         ) from None
 
 
 @transaction.atomic
 def withdraw_request(*, user: Any, join_request: JoinRequest) -> JoinRequest:
     if join_request.user_id != user.id or join_request.status != RequestStatus.PENDING:
-        raise Refused("not_pending", "That request is no longer waiting.")
+        raise Refused("not_pending", _("That request is no longer waiting."))
     join_request.status = RequestStatus.WITHDRAWN
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["status", "decided_at"])
@@ -235,15 +244,15 @@ def decide_request(*, actor: Any, join_request: JoinRequest, approve: bool) -> J
         permissions.can_facilitate(actor, group, actor_membership)
         or permissions.is_organizer(actor)
     ):
-        raise Refused("forbidden", "Only this group's facilitators can answer requests.")
+        raise Refused("forbidden", _("Only this group's facilitators can answer requests."))
     join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
     if join_request.status != RequestStatus.PENDING:
-        raise Refused("not_pending", "Someone has already answered this request.")
+        raise Refused("not_pending", _("Someone has already answered this request."))
     if approve:
         membership = Membership.objects.filter(group=group, user=join_request.user).first()
         _refuse_if_banned(membership)
         if group.archived:
-            raise Refused("archived", "This group has closed and is not taking new members.")
+            raise Refused("archived", _("This group has closed and is not taking new members."))
         _check_seat(group)
         try:
             pseudonym, key = _pseudonym(group, join_request.user, join_request.pseudonym)
@@ -276,11 +285,11 @@ def decide_request(*, actor: Any, join_request: JoinRequest, approve: bool) -> J
 def create_invite(*, actor: Any, group: Group, days: int = 7, max_uses: int = 1) -> Invite:
     """Make an invitation link that expires and can be used a limited number of times."""
     if group.archived:
-        raise Refused("archived", "This group has closed, so it can't invite anyone now.")
+        raise Refused("archived", _("This group has closed, so it can't invite anyone now."))
     if not permissions.can_invite(actor, group, permissions.membership_for(actor, group)):
-        raise Refused("forbidden", "Only this group's facilitators can invite people.")
+        raise Refused("forbidden", _("Only this group's facilitators can invite people."))
     if not 1 <= days <= 30 or not 1 <= max_uses <= 50:
-        raise Refused("invalid", "Links last 1 to 30 days and can be used 1 to 50 times.")
+        raise Refused("invalid", _("Links last 1 to 30 days and can be used 1 to 50 times."))
     invite = Invite.objects.create(
         group=group,
         created_by=actor,
@@ -300,7 +309,7 @@ def revoke_invite(*, actor: Any, invite: Invite) -> Invite:
     if not (
         permissions.can_facilitate(actor, group, membership) or permissions.is_organizer(actor)
     ):
-        raise Refused("forbidden", "Only this group's facilitators can withdraw invitations.")
+        raise Refused("forbidden", _("Only this group's facilitators can withdraw invitations."))
     if invite.revoked_at is None:
         invite.revoked_at = timezone.now()
         invite.save(update_fields=["revoked_at"])
@@ -314,7 +323,7 @@ def consent(*, user: Any, group: Group, agreement_version: int, pseudonym: str =
     _check_standing(user)
     membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
     if not permissions.is_member(membership) or membership is None:
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     agreement = _check_agreement(group, agreement_version)
     if membership.consented_version == 0 and pseudonym:
         membership.pseudonym, membership.name_key = _pseudonym(group, user, pseudonym)
@@ -324,7 +333,9 @@ def consent(*, user: Any, group: Group, agreement_version: int, pseudonym: str =
         with transaction.atomic():
             membership.save(update_fields=["consented_version", "pseudonym", "name_key"])
     except IntegrityError:
-        raise Refused("name_taken", "Someone just took that name. Please choose another.") from None
+        raise Refused(
+            "name_taken", _("Someone just took that name. Please choose another.")
+        ) from None
     events.recheck_user(user.id, group_id=group.id)
     return membership
 
@@ -334,7 +345,7 @@ def leave_group(*, user: Any, group: Group) -> Membership:
     """Leave a group. History keeps the name; rejoining later is welcome."""
     membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
     if not permissions.is_member(membership) or membership is None:
-        raise Refused("not_member", "You are not part of this group.")
+        raise Refused("not_member", _("You are not part of this group."))
     membership.status = MembershipStatus.LEFT
     membership.role = Role.MEMBER
     membership.left_at = timezone.now()
@@ -347,10 +358,10 @@ def leave_group(*, user: Any, group: Group) -> Membership:
 def set_facilitator(*, actor: Any, group: Group, user: Any, facilitator: bool) -> Membership:
     """Appoint a member as facilitator, or return a facilitator to member."""
     if not permissions.can_manage_group(actor):
-        raise Refused("forbidden", "Only organizers can appoint facilitators.")
+        raise Refused("forbidden", _("Only organizers can appoint facilitators."))
     membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
     if not permissions.is_member(membership) or membership is None:
-        raise Refused("not_member", "That person needs to be a member of the group first.")
+        raise Refused("not_member", _("That person needs to be a member of the group first."))
     role = Role.FACILITATOR if facilitator else Role.MEMBER
     if membership.role != role:
         membership.role = role
@@ -400,7 +411,7 @@ def rename(*, user: Any, group: Group, pseudonym: str) -> Membership:
     if not verdict.allowed:
         raise Refused(
             "rate_limited",
-            "You've changed your name here a few times today. You can choose again tomorrow.",
+            _("You've changed your name here a few times today. You can choose again tomorrow."),
         )
     membership.pseudonym, membership.name_key = cleaned, key
     try:
@@ -409,8 +420,10 @@ def rename(*, user: Any, group: Group, pseudonym: str) -> Membership:
     except IntegrityError:  # someone took a look-alike of it a moment ago
         raise Refused(
             "name_taken",
-            "Someone in this group already goes by that name, or one that looks just like it. "
-            "Please choose another.",
+            _(
+                "Someone in this group already goes by that name, or one that looks just like it. "
+                "Please choose another."
+            ),
         ) from None
     NameChange.objects.create(
         membership=membership, old_name=old_name, new_name=membership.display_name

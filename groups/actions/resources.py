@@ -6,6 +6,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 from community.models import Theme
@@ -19,16 +20,16 @@ def _fill(resource: Resource, *, title: str, summary: str, body: str, link: str,
     """Clean and render every field the way the one text pipeline says."""
     title = " ".join(title.split())
     if not title:
-        raise Refused("invalid", "Please give the resource a title.")
+        raise Refused("invalid", _("Please give the resource a title."))
     if kind not in ResourceKind.values:
-        raise Refused("invalid", "Please choose what kind of resource this is.")
+        raise Refused("invalid", _("Please choose what kind of resource this is."))
     cleaned_link = ""
     if link.strip():
         cleaned_link = safe_link(link) or ""
         if not cleaned_link:
-            raise Refused("invalid_link", "Links must start with http:// or https://.")
+            raise Refused("invalid_link", _("Links must start with http:// or https://."))
     if not body.strip() and not cleaned_link:
-        raise Refused("invalid", "Please add some text, a link, or both.")
+        raise Refused("invalid", _("Please add some text, a link, or both."))
     resource.title, resource.summary = title[:120], " ".join(summary.split())[:300]
     resource.body, resource.body_html = body.strip(), render_markdown(body)
     resource.link, resource.link_domain = cleaned_link, link_domain(cleaned_link)
@@ -56,10 +57,10 @@ def create(
         status = ResourceStatus.SUGGESTED
     elif membership is not None and membership.is_muted:
         raise Refused(
-            "muted", "Your posting is paused for now, and that includes suggesting resources."
+            "muted", _("Your posting is paused for now, and that includes suggesting resources.")
         )
     else:
-        raise Refused("forbidden", "You can't add resources here.")
+        raise Refused("forbidden", _("You can't add resources here."))
     resource = Resource(group=group, author=actor, status=status)
     _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
     resource.save()
@@ -73,7 +74,7 @@ def _editable(actor: Any, resource: Resource) -> Resource:
         Resource.objects.select_for_update(of=("self",)).select_related("group").get(pk=resource.pk)
     )
     if not permissions.can_publish_resource(actor, locked.group):
-        raise Refused("forbidden", "You can't change this resource.")
+        raise Refused("forbidden", _("You can't change this resource."))
     return locked
 
 
@@ -104,7 +105,7 @@ def approve(*, actor: Any, resource: Resource) -> Resource:
     """Publish a member's suggestion."""
     resource = _editable(actor, resource)
     if resource.status != ResourceStatus.SUGGESTED:
-        raise Refused("not_suggested", "That resource is not waiting for approval.")
+        raise Refused("not_suggested", _("That resource is not waiting for approval."))
     resource.status, resource.updated_at = ResourceStatus.PUBLISHED, timezone.now()
     resource.save(update_fields=["status", "updated_at"])
     return resource
@@ -141,9 +142,9 @@ def set_helped(*, user: Any, resource: Resource, helped: bool) -> bool:
     if resource.status != ResourceStatus.PUBLISHED or not permissions.can_view_resource(
         user, resource
     ):
-        raise Refused("not_found", "That resource can't be found.")
+        raise Refused("not_found", _("That resource can't be found."))
     if not helped:
-        removed, _ = ResourceHelped.objects.filter(resource=resource, user=user).delete()
+        removed, __ = ResourceHelped.objects.filter(resource=resource, user=user).delete()
         if removed:
             Resource.objects.filter(pk=resource.pk).update(helped_count=F("helped_count") - 1)
         return False

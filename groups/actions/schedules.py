@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.actions import time_zones
 from community.errors import Refused
@@ -18,28 +19,31 @@ MAX_REMINDER_MINUTES = 2880  # two days
 
 def _require_keeper(actor: Any, group: Group) -> None:
     if not permissions.can_keep(actor, group, permissions.membership_for(actor, group)):
-        raise Refused("forbidden", "Only the group's facilitators and organizers can do that.")
+        raise Refused("forbidden", _("Only the group's facilitators and organizers can do that."))
 
 
 def _checked(
     repeat: str, weekdays: list[int], dates: list[date], duration: int, zone: str, reminder: int
 ) -> None:
     if repeat not in Repeat.values:
-        raise Refused("invalid", "Please choose how often the group meets.")
+        raise Refused("invalid", _("Please choose how often the group meets."))
     if repeat == Repeat.DATES and not dates:
-        raise Refused("invalid", "Please give at least one date.")
+        raise Refused("invalid", _("Please give at least one date."))
     if repeat != Repeat.DATES and not weekdays:
-        raise Refused("invalid", "Please choose at least one day of the week.")
+        raise Refused("invalid", _("Please choose at least one day of the week."))
     if len(dates) > MAX_DATES:
-        raise Refused("invalid", f"Please give at most {MAX_DATES} dates.")
+        raise Refused("invalid", _("Please give at most %(count)s dates.") % {"count": MAX_DATES})
     if any(not 0 <= day <= 6 for day in weekdays):
-        raise Refused("invalid", "Please choose days of the week.")
+        raise Refused("invalid", _("Please choose days of the week."))
     if not 15 <= duration <= MAX_LENGTH_MINUTES:
-        raise Refused("invalid", f"A session lasts from 15 to {MAX_LENGTH_MINUTES} minutes.")
+        raise Refused(
+            "invalid",
+            _("A session lasts from 15 to %(max)s minutes.") % {"max": MAX_LENGTH_MINUTES},
+        )
     if zone not in time_zones():
-        raise Refused("invalid", "Please choose the group's time zone.")
+        raise Refused("invalid", _("Please choose the group's time zone."))
     if not 0 <= reminder <= MAX_REMINDER_MINUTES:
-        raise Refused("invalid", "A reminder goes out at most two days before.")
+        raise Refused("invalid", _("A reminder goes out at most two days before."))
 
 
 @transaction.atomic
@@ -63,7 +67,7 @@ def set_schedule(
         weekdays, first_date = [], min(dates)
     else:
         dates = []
-    schedule, _ = Schedule.objects.update_or_create(
+    schedule, __ = Schedule.objects.update_or_create(
         group=group,
         defaults={
             "repeat": repeat,
@@ -90,7 +94,7 @@ def clear_schedule(*, actor: Any, group: Group) -> None:
 
 def _require_member(membership: Membership | None) -> Membership:
     if not permissions.is_member(membership) or membership is None:
-        raise Refused("forbidden", "Only members of this group can do that.")
+        raise Refused("forbidden", _("Only members of this group can do that."))
     return membership
 
 

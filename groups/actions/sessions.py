@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.cleaning import check_text
 from community.errors import Refused
@@ -39,16 +41,26 @@ WORDS_MAX = 140
 # A time box ends on the server's clock; a socket's timer may wake a little early.
 TURN_SLACK = timedelta(seconds=1)
 
-# The product's own opening words for each kind of round.
+# The product's own opening words for each kind of round. A round stores its prompt
+# in the language of the keeper who opens it, and the whole room reads it so.
 DEFAULT_PROMPTS = {
-    RoundKind.CHECK_IN: "How is your weather today, 1 to 5, and one word?",
-    RoundKind.TALKING_PIECE: "When the piece comes to you, share what you'd like the group "
-    "to hear, or pass. Everyone else: listen, without fixing.",
-    RoundKind.CHECK_OUT: "What are you taking with you from today, 1 to 5, and a word or two?",
+    RoundKind.CHECK_IN: gettext_lazy("How is your weather today, 1 to 5, and one word?"),
+    RoundKind.TALKING_PIECE: gettext_lazy(
+        "When the piece comes to you, share what you'd like the group "
+        "to hear, or pass. Everyone else: listen, without fixing."
+    ),
+    RoundKind.CHECK_OUT: gettext_lazy(
+        "What are you taking with you from today, 1 to 5, and a word or two?"
+    ),
 }
 
-NOT_KEEPER = Refused("forbidden", "Only the room's facilitators can run its sessions.")
-NO_SESSION = Refused("no_session", "No session is running in this room just now.")
+
+def _not_keeper() -> Refused:
+    return Refused("forbidden", _("Only the room's facilitators can run its sessions."))
+
+
+def _no_session() -> Refused:
+    return Refused("no_session", _("No session is running in this room just now."))
 
 
 # --- Reading and judging ----------------------------------------------------------
@@ -60,9 +72,9 @@ def _keeper(actor: Any, group: Group) -> tuple[Group, Membership]:
     membership = permissions.membership_with_person(locked, actor)
     person = membership.user if membership is not None else actor
     if membership is None or not permissions.keeps_room(person, locked, membership):
-        raise NOT_KEEPER
+        raise _not_keeper()
     if locked.archived:
-        raise Refused("archived", "This group has closed; its conversation is read-only.")
+        raise Refused("archived", _("This group has closed; its conversation is read-only."))
     return locked, membership
 
 
@@ -71,14 +83,14 @@ def _member(person: Any, group: Group) -> tuple[Group, Membership]:
     locked = Group.objects.select_for_update().get(pk=group.pk)
     membership = permissions.membership_with_person(locked, person)
     if membership is None or not permissions.can_read(membership.user, locked, membership):
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     return locked, membership
 
 
 def _session(group: Group) -> LiveSession:
     session = session_state.live_session(group)
     if session is None:
-        raise NO_SESSION
+        raise _no_session()
     return session
 
 
@@ -86,8 +98,8 @@ def _open_round(session: LiveSession, *, piece: bool | None = None) -> Round:
     round_ = session.rounds.select_for_update().filter(closed_at__isnull=True).last()
     if round_ is None or (piece is not None and (round_.kind == RoundKind.TALKING_PIECE) != piece):
         if piece:
-            raise Refused("no_round", "There is no talking-piece round just now.")
-        raise Refused("no_round", "There is no check-in or check-out open just now.")
+            raise Refused("no_round", _("There is no talking-piece round just now."))
+        raise Refused("no_round", _("There is no check-in or check-out open just now."))
     return round_
 
 
@@ -97,7 +109,8 @@ def _minutes(minutes: int | None, default: int) -> int:
     if not MINUTES[0] <= minutes <= MINUTES[1]:
         raise Refused(
             "invalid_minutes",
-            f"A session can last from {MINUTES[0]} to {MINUTES[1]} minutes.",
+            _("A session can last from %(min)s to %(max)s minutes.")
+            % {"min": MINUTES[0], "max": MINUTES[1]},
             field="minutes",
         )
     return minutes
@@ -170,7 +183,7 @@ def start_session(
     if running is not None:
         if scheduled is not None:
             return None
-        raise Refused("session_running", "A session is already running in this room.")
+        raise Refused("session_running", _("A session is already running in this room."))
     if scheduled is not None:
         if LiveSession.objects.filter(group=group, scheduled_for=scheduled[0]).exists():
             return None
@@ -254,26 +267,28 @@ def open_round(
     if kind not in RoundKind.values:
         raise Refused(
             "invalid_round",
-            "Please choose a check-in, a talking piece or a check-out.",
+            _("Please choose a check-in, a talking piece or a check-out."),
             field="kind",
         )
     prompt = check_text(prompt, field="prompt", max_length=PROMPT_MAX, collapse=True)
     session = _session(group)
     if session.rounds.filter(closed_at__isnull=True).exists():
-        raise Refused("round_open", "Please end the round that is open first.")
+        raise Refused("round_open", _("Please end the round that is open first."))
     now = timezone.now()
-    round_ = Round(session=session, kind=kind, prompt=prompt or DEFAULT_PROMPTS[RoundKind(kind)])
+    round_ = Round(
+        session=session, kind=kind, prompt=prompt or str(DEFAULT_PROMPTS[RoundKind(kind)])
+    )
     if kind == RoundKind.TALKING_PIECE:
         if order not in PieceOrder.values:
             raise Refused(
                 "invalid_order",
-                "Please choose an order: as people joined, random, or volunteers first.",
+                _("Please choose an order: as people joined, random, or volunteers first."),
                 field="order",
             )
         if turn_seconds and not TURN_SECONDS[0] <= turn_seconds <= TURN_SECONDS[1]:
             raise Refused(
                 "invalid_turn_seconds",
-                "A turn can be given from half a minute to 15 minutes, or no time box.",
+                _("A turn can be given from half a minute to 15 minutes, or no time box."),
                 field="turn_seconds",
             )
         round_.order_kind = order
@@ -315,13 +330,17 @@ def _screened(words: str, group: Group) -> bool:
 
     verdict = screen(words, group_id=group.pk)
     if verdict.action in ("block", "hold"):
-        raise Refused(
-            "blocked",
-            "Those words can't be shared in a round here because they touch the agreement"
-            + (f" (“{verdict.clause}”)" if verdict.clause else "")
-            + ". You're welcome to say it another way, or to pass.",
-            field="words",
-        )
+        if verdict.clause:
+            refusal = _(
+                "Those words can't be shared in a round here because they touch the agreement "
+                "(“%(clause)s”). You're welcome to say it another way, or to pass."
+            ) % {"clause": verdict.clause}
+        else:
+            refusal = _(
+                "Those words can't be shared in a round here because they touch the agreement. "
+                "You're welcome to say it another way, or to pass."
+            )
+        raise Refused("blocked", refusal, field="words")
     return verdict.crisis
 
 
@@ -342,9 +361,9 @@ def answer_round(
     if passed:
         score, words = None, ""
     elif score is not None and not 1 <= score <= 5:
-        raise Refused("invalid_score", "Please choose a number from 1 to 5.", field="score")
+        raise Refused("invalid_score", _("Please choose a number from 1 to 5."), field="score")
     elif score is None and not words:
-        raise Refused("empty", "Please choose a number or write a word, or pass.", field="score")
+        raise Refused("empty", _("Please choose a number or write a word, or pass."), field="score")
     crisis = _screened(words, group)
     try:
         with transaction.atomic():
@@ -352,7 +371,7 @@ def answer_round(
                 round=round_, membership=membership, score=score, words=words, passed=passed
             )
     except IntegrityError:
-        raise Refused("already_answered", "You've answered this round already.") from None
+        raise Refused("already_answered", _("You've answered this round already.")) from None
     if crisis:
         from moderation.actions.reports import crisis_in_words  # moderation depends on groups
 
@@ -383,7 +402,7 @@ def pass_piece(*, member: Any, group: Group) -> Round:
     group, membership = _member(member, group)
     round_ = _open_round(_session(group), piece=True)
     if round_.holder_id != membership.pk:
-        raise Refused("not_your_turn", "Only the person holding the piece can pass it.")
+        raise Refused("not_your_turn", _("Only the person holding the piece can pass it."))
     return _move(group, round_, round_.position + 1)
 
 
@@ -397,14 +416,17 @@ def move_piece(*, actor: Any, group: Group, step: str) -> Round:
     if step == "back" and round_.position > 0:
         return _move(group, round_, round_.position - 1)
     if step not in ("next", "back"):
-        raise Refused("invalid_step", "The piece moves to the next person or back.", field="step")
-    raise Refused("no_one_there", "There is nobody there to move the piece to.")
+        raise Refused(
+            "invalid_step", _("The piece moves to the next person or back."), field="step"
+        )
+    raise Refused("no_one_there", _("There is nobody there to move the piece to."))
 
 
 def _join_order(group: Group, round_: Round, membership_id: int) -> Round:
     if membership_id in round_.order[round_.position :]:
         raise Refused(
-            "already_in_order", "Already in the order. " + place_words(round_, membership_id)
+            "already_in_order",
+            _("Already in the order.") + " " + place_words(round_, membership_id),
         )
     resting = round_.holder_id is None
     round_.order = [*round_.order, membership_id]
@@ -424,7 +446,7 @@ def add_to_piece(*, actor: Any, group: Group, membership_id: int) -> Round:
         pk=membership_id, group=group, status=MembershipStatus.ACTIVE
     ).first()
     if target is None:
-        raise Refused("not_found", "That member can't be found in this group.")
+        raise Refused("not_found", _("That member can't be found in this group."))
     return _join_order(group, round_, target.pk)
 
 
@@ -445,7 +467,7 @@ def skip_turn(*, member: Any, group: Group) -> Round:
     if round_.holder_id == membership.pk:
         return _move(group, round_, round_.position + 1)
     if membership.pk not in _waiting(round_):
-        raise Refused("not_in_order", "You're not waiting for a turn in this round.")
+        raise Refused("not_in_order", _("You're not waiting for a turn in this round."))
     later = [pk for pk in _waiting(round_) if pk != membership.pk]
     round_.order = [*round_.order[: round_.position + 1], *later]
     round_.save(update_fields=["order"])

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.models.groups import Group
 
@@ -13,7 +14,7 @@ class Agreement(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="agreements")
     version = models.PositiveIntegerField()
     note = models.CharField(
-        max_length=300, blank=True, help_text="A sentence on what changed, shown to members."
+        max_length=300, blank=True, help_text=_("A sentence on what changed, shown to members.")
     )
     published_at = models.DateTimeField(default=timezone.now)
     published_by = models.ForeignKey(

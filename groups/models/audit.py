@@ -8,6 +8,7 @@ import `moderation`.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.models.groups import Group
 
@@ -40,7 +41,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
         constraints = [
             # A moderator's read of a message through an item is logged once.
             models.UniqueConstraint(

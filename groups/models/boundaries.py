@@ -9,15 +9,17 @@ one who set it that the two names are one person (docs/security.md).
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.models.groups import Membership
 
 
 class BoundaryKind(models.TextChoices):
     # Mute: their messages fold, their typing and presence are not shown to you.
-    MUTE = "mute", "Muted"
+    # Translators: a boundary a member set towards another (silenced, for themselves).
+    MUTE = "mute", _("Muted")
     # Block: as mute, and they cannot react to your messages or see you here or typing.
-    BLOCK = "block", "Blocked"
+    BLOCK = "block", _("Blocked")
 
 
 class Boundary(models.Model):

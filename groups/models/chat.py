@@ -4,30 +4,31 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.models.groups import Group, Membership
 
 
 class Intent(models.TextChoices):
-    SHARING = "sharing", "Sharing"
-    LISTENING = "listening", "Just listening, please"
-    ADVICE = "advice", "Open to advice"
-    CELEBRATING = "celebrating", "Celebrating"
+    SHARING = "sharing", _("Sharing")
+    LISTENING = "listening", _("Just listening, please")
+    ADVICE = "advice", _("Open to advice")
+    CELEBRATING = "celebrating", _("Celebrating")
 
 
 class ReactionKind(models.TextChoices):
-    HEARD = "heard", "Heard you"
-    CARE = "care", "Sending care"
-    METOO = "metoo", "Me too"
-    THANKS = "thanks", "Thank you"
+    HEARD = "heard", _("Heard you")
+    CARE = "care", _("Sending care")
+    METOO = "metoo", _("Me too")
+    THANKS = "thanks", _("Thank you")
 
 
 class HeldReason(models.TextChoices):
     """Why a message waits for a facilitator; the room and the queue say so."""
 
-    NEWCOMER = "newcomer", "New member's message"
-    FILTER = "filter", "Held by a word filter"
-    CRISIS = "crisis", "Crisis words"
+    NEWCOMER = "newcomer", _("New member's message")
+    FILTER = "filter", _("Held by a word filter")
+    CRISIS = "crisis", _("Crisis words")
 
 
 class Message(models.Model):

@@ -7,13 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SLUG_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 def new_slug() -> str:
     # Opaque on purpose: a group's address must not say what it is about.
-    return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(10))
+    return "".join(secrets.choice(SLUG_ALPHABET) for __ in range(10))
 
 
 def new_invite_token() -> str:
@@ -21,28 +23,29 @@ def new_invite_token() -> str:
 
 
 class JoinPolicy(models.TextChoices):
-    OPEN = "open", "Open: anyone may join"
-    REQUEST = "request", "By request: a facilitator says yes"
-    INVITE = "invite", "By invitation link only"
+    OPEN = "open", _("Open: anyone may join")
+    REQUEST = "request", _("By request: a facilitator says yes")
+    INVITE = "invite", _("By invitation link only")
 
 
 class Role(models.TextChoices):
-    MEMBER = "member", "Member"
-    FACILITATOR = "facilitator", "Facilitator"
+    MEMBER = "member", _("Member")
+    FACILITATOR = "facilitator", _("Facilitator")
 
 
 class MembershipStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    LEFT = "left", "Left"
-    REMOVED = "removed", "Removed"
-    BANNED = "banned", "Banned"
+    ACTIVE = "active", pgettext_lazy("membership status", "Active")
+    LEFT = "left", pgettext_lazy("membership status", "Left")
+    REMOVED = "removed", pgettext_lazy("membership status", "Removed")
+    BANNED = "banned", pgettext_lazy("membership status", "Banned")
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    APPROVED = "approved", "Welcomed"
-    DECLINED = "declined", "Not this time"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    # Translators: a request to join that nobody has answered yet.
+    PENDING = "pending", pgettext_lazy("join request status", "Waiting")
+    APPROVED = "approved", _("Welcomed")
+    DECLINED = "declined", _("Not this time")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Topic(models.Model):
@@ -64,7 +67,7 @@ class Group(models.Model):
     description = models.TextField(max_length=2000, blank=True)
     description_html = models.TextField(blank=True, editable=False)
     topics = models.ManyToManyField(Topic, blank=True, related_name="groups")
-    listed = models.BooleanField(default=True, help_text="Shown in the group directory.")
+    listed = models.BooleanField(default=True, help_text=_("Shown in the group directory."))
     join_policy = models.CharField(
         max_length=10, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
     )

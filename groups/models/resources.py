@@ -4,22 +4,23 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.models.groups import Group
 
 
 class ResourceKind(models.TextChoices):
-    ARTICLE = "article", "Something to read"
-    EXERCISE = "exercise", "Something to try"
-    WORKSHEET = "worksheet", "A worksheet"
-    LINK = "link", "A helpful link"
-    SERVICE = "service", "A local service"
+    ARTICLE = "article", _("Something to read")
+    EXERCISE = "exercise", _("Something to try")
+    WORKSHEET = "worksheet", _("A worksheet")
+    LINK = "link", _("A helpful link")
+    SERVICE = "service", _("A local service")
 
 
 class ResourceStatus(models.TextChoices):
-    PUBLISHED = "published", "Published"
-    SUGGESTED = "suggested", "Suggested by a member"
-    ARCHIVED = "archived", "Archived"
+    PUBLISHED = "published", _("Published")
+    SUGGESTED = "suggested", _("Suggested by a member")
+    ARCHIVED = "archived", _("Archived")
 
 
 class ResourceTag(models.Model):

@@ -4,6 +4,7 @@ import secrets
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groups.models.groups import Group, Membership
 
@@ -13,9 +14,9 @@ def new_feed_token() -> str:
 
 
 class Repeat(models.TextChoices):
-    WEEKLY = "weekly", "Every week"
-    FORTNIGHTLY = "fortnightly", "Every other week"
-    DATES = "dates", "On given dates"
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every other week")
+    DATES = "dates", _("On given dates")
 
 
 class Schedule(models.Model):

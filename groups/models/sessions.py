@@ -7,18 +7,19 @@ and so facilitators keep a short record afterwards. No message text is kept here
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class RoundKind(models.TextChoices):
-    CHECK_IN = "check_in", "Check-in"
-    TALKING_PIECE = "talking_piece", "Talking piece"
-    CHECK_OUT = "check_out", "Check-out"
+    CHECK_IN = "check_in", _("Check-in")
+    TALKING_PIECE = "talking_piece", _("Talking piece")
+    CHECK_OUT = "check_out", _("Check-out")
 
 
 class PieceOrder(models.TextChoices):
-    JOINED = "joined", "As people joined the group"
-    RANDOM = "random", "In a random order"
-    VOLUNTEERS = "volunteers", "Volunteers first"
+    JOINED = "joined", _("As people joined the group")
+    RANDOM = "random", _("In a random order")
+    VOLUNTEERS = "volunteers", _("Volunteers first")
 
 
 class LiveSession(models.Model):
