@@ -9,20 +9,28 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from community.errors import Refused
 from groups import permissions, selectors
 from groups.actions import boundaries
 
-# What each choice says afterwards: plain, and pointing to where it is undone.
-UNDO = "You can undo this in Settings, under “People you've muted or blocked”."
-DONE = {
-    "mute": "You've muted {name} in this group. Their messages fold away for you, "
-    "and they won't be told. " + UNDO,
-    "block": "You've blocked {name} in this group. They won't be told. " + UNDO,
-    "none": "{name} is no longer muted or blocked for you.",
-}
+
+def _done(kind: str, name: str) -> str:
+    """What each choice says afterwards: plain, and pointing to where it is undone."""
+    if kind == "mute":
+        return _(
+            "You've muted %(name)s in this group. Their messages fold away for you, "
+            "and they won't be told. You can undo this in Settings, under "
+            "“People you've muted or blocked”."
+        ) % {"name": name}
+    if kind == "block":
+        return _(
+            "You've blocked %(name)s in this group. They won't be told. You can undo this "
+            "in Settings, under “People you've muted or blocked”."
+        ) % {"name": name}
+    return _("%(name)s is no longer muted or blocked for you.") % {"name": name}
 
 
 def _answer(request: HttpRequest, back: str, text: str, *, ok: bool) -> HttpResponse:
@@ -36,7 +44,7 @@ def _answer(request: HttpRequest, back: str, text: str, *, ok: bool) -> HttpResp
 @require_POST
 def set_boundary(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Mute, block, or neither, for member `pk` of the group."""
-    group, _ = permissions.access_group_for_reader(request.user, slug)
+    group, _membership = permissions.access_group_for_reader(request.user, slug)
     kind = request.POST.get("kind", "")
     places = {
         "members": reverse("groups:members", args=[slug]),
@@ -47,7 +55,7 @@ def set_boundary(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         target = boundaries.set_boundary(user=request.user, group=group, target_id=pk, kind=kind)
     except Refused as refusal:
         return _answer(request, back, refusal.message, ok=False)
-    return _answer(request, back, DONE[kind].format(name=target.display_name), ok=True)
+    return _answer(request, back, _done(kind, target.display_name), ok=True)
 
 
 @login_required
@@ -66,5 +74,5 @@ def remove_boundary(request: HttpRequest, pk: int) -> HttpResponse:
         boundary = boundaries.remove_boundary(user=request.user, boundary_id=pk)
     except Refused:
         raise permissions.NotFound("No boundary here.") from None
-    messages.success(request, DONE["none"].format(name=boundary.target.display_name))
+    messages.success(request, _done("none", boundary.target.display_name))
     return redirect("boundaries")

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 from community.middleware import private_page
@@ -37,11 +38,11 @@ def _initial(group: Any) -> dict[str, Any]:
 @private_page
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     """The group's facilitators and organizers set when it meets."""
-    group, _ = permissions.access_group_for_facilitator(request.user, slug)
+    group, _membership = permissions.access_group_for_facilitator(request.user, slug)
     form = ScheduleForm(request.POST or None, initial=_initial(group))
     if request.method == "POST" and request.POST.get("clear") == "1":
         actions.clear_schedule(actor=request.user, group=group)
-        messages.success(request, "The group has no meeting times now.")
+        messages.success(request, _("The group has no meeting times now."))
         return redirect("groups:schedule", slug=slug)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -61,7 +62,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "The meeting times are saved.")
+            messages.success(request, _("The meeting times are saved."))
             return redirect("groups:schedule", slug=slug)
     return render(
         request,
@@ -79,7 +80,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("revoke") == "1":
             actions.revoke_feeds(membership=membership)
-            messages.success(request, "That link stopped working. Calendars using it go quiet.")
+            messages.success(request, _("That link stopped working. Calendars using it go quiet."))
         else:
             actions.open_feed(membership=membership)
         return redirect("groups:calendar", slug=slug)

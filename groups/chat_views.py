@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from community import params
@@ -161,7 +162,7 @@ def post_message(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    group, _ = permissions.access_group_for_reader(request.user, slug)
+    group, _membership = permissions.access_group_for_reader(request.user, slug)
     try:
         chat.toggle_reaction(
             user=request.user, group=group, message_id=pk, kind=request.POST.get("reaction", "")
@@ -174,11 +175,11 @@ def react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    group, _ = permissions.access_group_for_reader(request.user, slug)
+    group, _membership = permissions.access_group_for_reader(request.user, slug)
     try:
         chat.delete_message(user=request.user, group=group, message_id=pk)
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "Your message is removed.")
+        messages.success(request, _("Your message is removed."))
     return redirect(f"{reverse('groups:group', args=[slug])}#m-{pk}")

@@ -25,6 +25,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community import metrics
 from community.errors import Refused
@@ -131,7 +132,7 @@ def sync_batch(
     if len(new) > cap or len(changed) > cap:
         return {
             "type": "sync.reload",
-            "detail": "A lot happened while you were away. Reload the page to catch up.",
+            "detail": _("A lot happened while you were away. Reload the page to catch up."),
         }
     last = Group.objects.values_list("last_seq", "last_change", "live_session_id").get(pk=group.pk)
     group.live_session_id = last[2]
@@ -301,8 +302,9 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
                 "me": me_payload(self.group, self.membership, can_post=self.can_post),
                 "last_seq": self.group.last_seq,
                 "last_change": self.group.last_change,
-                "reactions": [{"key": k, "label": v} for k, v in ReactionKind.choices],
-                "intents": [{"key": k, "label": v} for k, v in Intent.choices],
+                # str(): the labels may be lazy translations, read in this socket's language.
+                "reactions": [{"key": k, "label": str(v)} for k, v in ReactionKind.choices],
+                "intents": [{"key": k, "label": str(v)} for k, v in Intent.choices],
                 "limits": {"max_body": LIMITS["MAX_BODY"]},
                 # Whose messages this client folds (membership id -> "mute" or "block").
                 "boundaries": self.boundaries.mine,
@@ -516,7 +518,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
             await self.shut(CLOSE_POLICY)
             return
         if text_data is None:
-            await self.send_error(Refused("bad_frame", "Please send text frames only."))
+            await self.send_error(Refused("bad_frame", _("Please send text frames only.")))
             return
         if frames.too_big(text_data, LIMITS["MAX_FRAME_BYTES"]):
             await self.shut(CLOSE_TOO_BIG)
@@ -528,7 +530,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
                 return
             handler = self.HANDLERS.get(frame["type"])
             if handler is None:
-                raise Refused("unknown_type", "That kind of message is not something we know.")
+                raise Refused("unknown_type", _("That kind of message is not something we know."))
             with metrics.frame(frame["type"]):
                 await handler(self, frame)
         except Refused as refusal:
@@ -545,7 +547,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
                 {
                     "type": "error",
                     "code": "unavailable",
-                    "detail": "We couldn't save that just now. It will be tried again shortly.",
+                    "detail": _("We couldn't save that just now. It will be tried again shortly."),
                     **self.echo_id(frame),
                 }
             )
@@ -556,7 +558,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
                 {
                     "type": "error",
                     "code": "server_error",
-                    "detail": "Something went wrong on our side. Please try again.",
+                    "detail": _("Something went wrong on our side. Please try again."),
                     **self.echo_id(frame),
                 }
             )

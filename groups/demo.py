@@ -3,10 +3,12 @@
 from datetime import time, timedelta
 from typing import Any, TextIO
 
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from community.demo import person
-from community.models import Theme
+from community.demo import DEMO_PASSWORD, person
+from community.models import Region, Theme, User
+from community.text import render_markdown
 from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -69,7 +71,115 @@ GROUPS: list[dict[str, Any]] = [
         "facilitator": "felix@hearth.example",
         "members": [("jun@hearth.example", "")],
     },
+    {
+        # A group that meets in Spanish: its agreement is its own, written in Spanish.
+        "name": "Cuidar a quien cuida",
+        "description": "Para quienes cuidan de su madre o su padre, de su pareja, de un hijo "
+        "o una hija, o de cualquier persona querida que vive con una enfermedad o una "
+        "discapacidad. Aquí caben el cansancio, el cariño y todo lo que hay en medio. "
+        "*Hablamos en español, y nadie necesita tener las palabras perfectas.*",
+        "topics": ["Cuidados", "Familia"],
+        "join_policy": JoinPolicy.OPEN,
+        "facilitator": "lucia@hearth.example",
+        "meets": (Repeat.WEEKLY, "1", 19, "America/Mexico_City"),
+        "members": [
+            ("mateo@hearth.example", ""),
+            ("carmen@hearth.example", "Girasol"),
+            ("andres@hearth.example", ""),
+        ],
+        "agreement": [
+            (
+                "Escuchar sin juzgar",
+                "Cuando alguien comparte, escuchamos con atención y sin veredictos. "
+                "Respondemos a lo que se dijo y dejamos que cada historia sea de quien la "
+                "cuenta.",
+            ),
+            (
+                "Respetar los límites",
+                "Los tuyos y los de los demás. «No» y «ahora no» son respuestas completas, y "
+                "nadie tiene que explicar por qué prefiere no hablar de algo.",
+            ),
+            (
+                "El cansancio también cabe aquí",
+                "Puedes decir que te has quedado sin fuerzas, que a veces no puedes más, o que "
+                "sientes rabia, culpa o alivio. Nada de eso quiere decir que cuides mal: aquí "
+                "no hace falta hacerlo todo bien.",
+            ),
+            (
+                "Cada familia cuida a su manera",
+                "Creemos lo que cada persona cuenta de su vida, aunque la nuestra haya sido "
+                "distinta. No hay una única forma correcta de cuidar.",
+            ),
+            (
+                "Ocupa tu espacio, deja espacio",
+                "Comparte todo lo que necesites, y fíjate si alguien que habla menos quiere su "
+                "momento. Leer sin escribir también es una buena manera de estar.",
+            ),
+            (
+                "Lo que se comparte aquí, se queda aquí",
+                "No repetimos, copiamos ni hacemos capturas de lo que cuenta cada miembro, y "
+                "no nombramos a nadie del grupo fuera de él. Esto vale también para las "
+                "personas que cuidamos: su historia merece el mismo respeto.",
+            ),
+            (
+                "Sin consejos si no los piden",
+                "Damos consejos solo cuando alguien los pide. Casi siempre, lo que más ayuda "
+                "es sentir que alguien te escucha.",
+            ),
+            (
+                "Reparar es posible",
+                "Cualquiera puede equivocarse. Si algo hace daño, lo decimos con cariño, "
+                "pedimos perdón y seguimos adelante, en grupo. Quienes facilitan el grupo "
+                "están aquí para ayudar con eso.",
+            ),
+        ],
+        "agreement_note": "Nuestro acuerdo, escrito en español para este grupo.",
+        # The rounds of its past session, asked in the group's own language.
+        "prompts": {
+            RoundKind.CHECK_IN: "¿Qué tiempo hace hoy dentro de ti, del 1 al 5, y en una palabra?",
+            RoundKind.TALKING_PIECE: "Cuando te llegue el objeto de la palabra, comparte lo "
+            "que quieras que el grupo escuche, o pasa. Quienes escuchan: sin intentar "
+            "arreglar nada.",
+            RoundKind.CHECK_OUT: "¿Qué te llevas de hoy, del 1 al 5, y en una o dos palabras?",
+        },
+        "check_in_word": "en calma",
+    },
 ]
+
+# People who take part in Spanish: email, display name, pronouns, region. Made here
+# (with the demo password and a verified address, as community/demo.py makes its own)
+# because only the group above needs them.
+SPANISH_SPEAKERS = [
+    ("lucia@hearth.example", "Lucía", "ella", "ES"),
+    ("mateo@hearth.example", "Mateo", "él", "MX"),
+    ("carmen@hearth.example", "Carmen", "ella", "ES"),
+    ("andres@hearth.example", "Andrés", "él", "MX"),
+]
+
+
+def _spanish_speakers(out: TextIO) -> None:
+    """Each Spanish-speaking demo person, once; a second run changes nothing."""
+    for email, name, pronouns, region in SPANISH_SPEAKERS:
+        user, created = User.objects.get_or_create(
+            email=email,
+            # A region this site does not list yet is somewhere else.
+            defaults={
+                "display_name": name,
+                "pronouns": pronouns,
+                "region": getattr(Region, region, Region.OTHER),
+            },
+        )
+        if created:
+            user.bio = f"Hola, soy {name}. Me alegra que estés aquí."
+            user.bio_html = render_markdown(user.bio)
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+    out.write("Demo people who take part in Spanish (same password):")
+    for email, name, *_rest in SPANISH_SPEAKERS:
+        out.write(f"  {email:<24} {name}")
 
 
 def _ensure_member(group: Group, email: str, pseudonym: str) -> Membership:
@@ -163,6 +273,51 @@ CONVERSATIONS: dict[str, list[tuple[str, str, str, str]]] = {
             "",
             "",
             "Both of those were love. Thank you for trusting us with it.",
+        ),
+    ],
+    "Cuidar a quien cuida": [
+        (
+            "lucia@hearth.example",
+            "",
+            "",
+            "Hola, ¿cómo llegas hoy? Este es un espacio para quienes cuidan a alguien. "
+            "Puedes contar cómo ha ido tu semana o solo leer: las dos cosas están bien.",
+        ),
+        (
+            "mateo@hearth.example",
+            "listening",
+            "",
+            "Mi mamá tiene alzhéimer desde hace tres años. Esta semana me preguntó dos veces "
+            "quién era yo. Le sonreí y le dije mi nombre, y luego me quedé un buen rato "
+            "sentado afuera, sin poder irme.",
+        ),
+        (
+            "carmen@hearth.example",
+            "",
+            "",
+            "Te entiendo mucho, Mateo. A mi marido le cuesta cada vez más hablar, y hay días "
+            "en que echo de menos su voz aunque lo tenga al lado.",
+        ),
+        (
+            "andres@hearth.example",
+            "",
+            "",
+            "Gracias por contarlo. Ese rato a solas después de la visita también es cuidar: "
+            "cuidarte a ti.",
+        ),
+        (
+            "carmen@hearth.example",
+            "celebrating",
+            "",
+            "Hoy dormí siete horas seguidas por primera vez en semanas. Mi hermana se quedó "
+            "con él toda la noche. Pequeñas victorias.",
+        ),
+        (
+            "lucia@hearth.example",
+            "",
+            "",
+            "¡Qué buena noticia! Pedirle ayuda a tu hermana también fue un paso. Gracias por "
+            "traerlo aquí.",
         ),
     ],
 }
@@ -277,9 +432,15 @@ def _meets(group: Group, meets: tuple[str, str, int, str] | None) -> None:
     )
 
 
-def _past_session(group: Group, facilitator: str) -> None:
+def _past_session(
+    group: Group,
+    facilitator: str,
+    prompts: dict[str, str] | None = None,
+    word: str = "steady",
+) -> None:
     """Last week's session of the group, for its record: everyone came, a check-in, a
-    talking piece and a check-out."""
+    talking piece and a check-out (asked with `prompts`, else the default ones)."""
+    prompts = {**DEFAULT_PROMPTS, **(prompts or {})}
     if group.sessions.exists():
         return
     started = timezone.now() - timedelta(days=7)
@@ -297,7 +458,7 @@ def _past_session(group: Group, facilitator: str) -> None:
     )
     check_in = session.rounds.create(
         kind=RoundKind.CHECK_IN,
-        prompt=DEFAULT_PROMPTS[RoundKind.CHECK_IN],
+        prompt=prompts[RoundKind.CHECK_IN],
         opened_at=started + timedelta(minutes=3),
         closed_at=started + timedelta(minutes=12),
     )
@@ -305,13 +466,13 @@ def _past_session(group: Group, facilitator: str) -> None:
         check_in.answers.create(
             membership=member,
             score=score,
-            words="" if score is None else "steady",
+            words="" if score is None else word,
             passed=score is None,
         )
     order = [m.pk for m in people if m.pk != keeper.pk]
     session.rounds.create(
         kind=RoundKind.TALKING_PIECE,
-        prompt=DEFAULT_PROMPTS[RoundKind.TALKING_PIECE],
+        prompt=prompts[RoundKind.TALKING_PIECE],
         opened_at=started + timedelta(minutes=15),
         closed_at=started + timedelta(minutes=70),
         order=order,
@@ -320,7 +481,7 @@ def _past_session(group: Group, facilitator: str) -> None:
     )
     session.rounds.create(
         kind=RoundKind.CHECK_OUT,
-        prompt=DEFAULT_PROMPTS[RoundKind.CHECK_OUT],
+        prompt=prompts[RoundKind.CHECK_OUT],
         opened_at=started + timedelta(minutes=75),
         closed_at=started + timedelta(minutes=84),
     )
@@ -328,6 +489,7 @@ def _past_session(group: Group, facilitator: str) -> None:
 
 def seed(out: TextIO) -> None:
     organizer = person("olive@hearth.example")
+    _spanish_speakers(out)
     for spec in GROUPS:
         group = Group.objects.filter(name=spec["name"]).first()
         if group is None:
@@ -338,6 +500,13 @@ def seed(out: TextIO) -> None:
                 topics=spec["topics"],
                 join_policy=spec["join_policy"],
             )
+            if "agreement" in spec:  # its own words, before anyone joins and reads them
+                group_actions.publish_agreement(
+                    actor=organizer,
+                    group=group,
+                    clauses=spec["agreement"],
+                    note=spec["agreement_note"],
+                )
         _ensure_member(group, spec["facilitator"], "")
         member_actions.set_facilitator(
             actor=organizer, group=group, user=person(spec["facilitator"]), facilitator=True
@@ -346,6 +515,11 @@ def seed(out: TextIO) -> None:
             _ensure_member(group, email, pseudonym)
         _converse(group, spec["facilitator"])
         _meets(group, spec.get("meets"))
-        _past_session(group, spec["facilitator"])
+        _past_session(
+            group,
+            spec["facilitator"],
+            spec.get("prompts"),
+            spec.get("check_in_word", "steady"),
+        )
     _resources(organizer)
     out.write(f"Demo groups: {Group.objects.count()}, resources: {Resource.objects.count()}")

@@ -5,6 +5,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from community.cleaning import check_storable
 from community.errors import Refused
@@ -47,18 +50,18 @@ def parse(text: str) -> dict[str, Any]:
     try:
         frame = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
     except RecursionError:
-        raise Refused("bad_json", "That message is nested too deeply to read.") from None
+        raise Refused("bad_json", _("That message is nested too deeply to read.")) from None
     except (ValueError, TypeError):
-        raise Refused("bad_json", "That message was not valid JSON.") from None
+        raise Refused("bad_json", _("That message was not valid JSON.")) from None
     # Python 3.13 decodes thousands of levels without a RecursionError, and a
     # 16 KiB frame holds 8,000 of them: refuse them here, as the protocol says.
     if _too_deep(frame):
-        raise Refused("bad_json", "That message is nested too deeply to read.")
+        raise Refused("bad_json", _("That message is nested too deeply to read."))
     if not isinstance(frame, dict):
-        raise Refused("bad_frame", "Each message must be a JSON object with a type.")
+        raise Refused("bad_frame", _("Each message must be a JSON object with a type."))
     kind = frame.get("type")
     if not isinstance(kind, str) or not kind:
-        raise Refused("bad_frame", "Each message must say its type.")
+        raise Refused("bad_frame", _("Each message must say its type."))
     return frame
 
 
@@ -67,7 +70,8 @@ def text(frame: dict[str, Any], name: str, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise Refused("bad_field", f"“{name}” must be text.", field=name)
+        # Translators: %(name)s is a field of the socket's protocol, as sent ("body"): keep it.
+        raise Refused("bad_field", _("“%(name)s” must be text.") % {"name": name}, field=name)
     return value
 
 
@@ -76,14 +80,24 @@ def integer(frame: dict[str, Any], name: str, *, required: bool = True) -> int:
     if value is None and not required:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
-        raise Refused("bad_field", f"“{name}” must be a whole number.", field=name)
+        raise Refused(
+            "bad_field",
+            # Translators: %(name)s is a field of the socket's protocol, as sent ("id"): keep it.
+            _("“%(name)s” must be a whole number.") % {"name": name},
+            field=name,
+        )
     return value
 
 
 def flag(frame: dict[str, Any], name: str) -> bool:
     value = frame.get(name, False)
     if not isinstance(value, bool):
-        raise Refused("bad_field", f"“{name}” must be true or false.", field=name)
+        raise Refused(
+            "bad_field",
+            # Translators: %(name)s is a field of the socket's protocol, as sent ("pass"): keep it.
+            _("“%(name)s” must be true or false.") % {"name": name},
+            field=name,
+        )
     return value
 
 
@@ -100,15 +114,42 @@ def texts(frame: dict[str, Any], form: forms.Form, *names: str) -> dict[str, Any
     return cleaned
 
 
+def _label(name: str) -> str:
+    """A frame's text field as a person reads its name in a sentence ("the reason")."""
+    labels = {
+        "clause": pgettext("field of a form", "clause"),
+        "note": pgettext("field of a form", "note"),
+        "reason": pgettext("field of a form", "reason"),
+        "text": pgettext("field of a form", "text"),
+        "message": pgettext("field of a form", "message"),
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
 def _refusal(name: str, error: ValidationError) -> Refused:
-    label = name.replace("_", " ")
+    label = _label(name)
     if error.code == "required":
-        return Refused("empty", f"Please fill in the {label}.", field=name)
+        # Translators: %(field)s names the field left empty ("reason", "note", "clause").
+        return Refused("empty", _("Please fill in the %(field)s.") % {"field": label}, field=name)
     if error.code == "max_length":
         limit = (error.params or {}).get("limit_value", 0)
         return Refused(
-            "too_long", f"Please keep the {label} to {limit:,} characters or fewer.", field=name
+            "too_long",
+            # Translators: %(field)s names the field ("reason", "note"); %(limit)s is a number.
+            ngettext(
+                "Please keep the %(field)s to %(limit)s character or fewer.",
+                "Please keep the %(field)s to %(limit)s characters or fewer.",
+                limit,
+            )
+            % {"field": label, "limit": number_format(limit, force_grouping=True)},
+            field=name,
         )
     if error.code == "invalid_choice":
-        return Refused("invalid_choice", f"That {label} isn't one of the choices here.", field=name)
-    return Refused("bad_field", f"Please check the {label}.", field=name)
+        return Refused(
+            "invalid_choice",
+            # Translators: %(field)s names the field ("clause").
+            _("That %(field)s isn't one of the choices here.") % {"field": label},
+            field=name,
+        )
+    # Translators: %(field)s names the field ("reason", "note", "clause").
+    return Refused("bad_field", _("Please check the %(field)s.") % {"field": label}, field=name)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community.errors import Refused
@@ -140,10 +141,10 @@ def write(request: HttpRequest, slug: str | None = None, pk: int | None = None) 
             else:
                 if saved.status == ResourceStatus.SUGGESTED:
                     messages.success(
-                        request, "Thank you. A facilitator will look at your suggestion."
+                        request, _("Thank you. A facilitator will look at your suggestion.")
                     )
                     return redirect(_library_url(group))
-                messages.success(request, "Published.")
+                messages.success(request, _("Published."))
                 return redirect(saved)
     return render(
         request,
@@ -207,28 +208,28 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
 @require_POST
 def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """Pin, unpin, archive, restore, or approve a suggestion."""
-    resource, _ = _resource(request, slug, pk)
+    resource, _membership = _resource(request, slug, pk)
     what = request.POST.get("what", "")
     steps = {
         "pin": (
             lambda: actions.set_pinned(actor=request.user, resource=resource, pinned=True),
-            "Pinned to the top.",
+            _("Pinned to the top."),
         ),
         "unpin": (
             lambda: actions.set_pinned(actor=request.user, resource=resource, pinned=False),
-            "Unpinned.",
+            _("Unpinned."),
         ),
         "archive": (
             lambda: actions.set_archived(actor=request.user, resource=resource, archived=True),
-            "Archived.",
+            _("Archived."),
         ),
         "restore": (
             lambda: actions.set_archived(actor=request.user, resource=resource, archived=False),
-            "Back in the library.",
+            _("Back in the library."),
         ),
         "approve": (
             lambda: actions.approve(actor=request.user, resource=resource),
-            "Published. Thank you for reviewing it.",
+            _("Published. Thank you for reviewing it."),
         ),
     }
     if what not in steps:
@@ -247,7 +248,7 @@ def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
 @require_POST
 def helped(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """Set "this helped me" to what the form says: `helped=off` takes it back."""
-    resource, _ = _resource(request, slug, pk)
+    resource, _membership = _resource(request, slug, pk)
     try:
         now = actions.set_helped(
             user=request.user, resource=resource, helped=request.POST.get("helped") != "off"
@@ -255,7 +256,7 @@ def helped(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "Glad it helped." if now else "Taken back.")
+        messages.success(request, _("Glad it helped.") if now else _("Taken back."))
     return redirect(resource)
 
 
@@ -263,12 +264,14 @@ def helped(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
 @require_POST
 def share(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """Share a resource into a group's chat, as a card, through the chat's write path."""
-    resource, _ = _resource(request, slug, pk)
+    resource, _membership = _resource(request, slug, pk)
     form = ShareForm(request.POST, groups=_share_targets(request, resource))
     if not form.is_valid():
-        messages.error(request, "Please choose a group you can post in.")
+        messages.error(request, _("Please choose a group you can post in."))
         return redirect(resource)
-    group, _ = permissions.access_group_for_reader(request.user, form.cleaned_data["group"])
+    group, _membership = permissions.access_group_for_reader(
+        request.user, form.cleaned_data["group"]
+    )
     try:
         chat.send_message(
             user=request.user,
@@ -280,7 +283,7 @@ def share(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespons
     except Refused as refusal:
         messages.error(request, refusal.message)
         return redirect(resource)
-    messages.success(request, "Shared into the conversation.")
+    messages.success(request, _("Shared into the conversation."))
     return redirect(f"{reverse('groups:group', args=[group.slug])}#composer")
 
 

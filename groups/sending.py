@@ -8,6 +8,11 @@ one transaction (`chat.send_messages`), then hands each socket its own outcome.
 A quiet room's send goes alone and at once; under load the line is what came
 while the last commit was written, and each message pays a share of the begin
 and the commit.
+
+A batch's refusals are written in one language (an action builds its sentences as
+it refuses), so a batch holds the sends of sockets that speak the same one: a
+send waits with the language its socket had active, and the writer takes the
+sends of the first one waiting, in that language.
 """
 
 import asyncio
@@ -16,6 +21,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.utils import translation
 
 from community import metrics
 from community.offloop import db_call
@@ -55,15 +61,30 @@ async def _publish(released: list[tuple[str, dict[str, Any]]]) -> None:
             log.exception("broadcast after commit failed (%s)", channel_group)
 
 
+# A send waiting for a writer: the draft, its socket's future, its socket's language.
+Waiting = tuple[chat.Draft, "asyncio.Future[chat.Sent]", str | None]
+
+
+def _take(waiting: list[Waiting]) -> tuple[list[Waiting], list[Waiting]]:
+    """The next batch (the first send's language, at most MOST_AT_ONCE, in order) and
+    what still waits."""
+    language = waiting[0][2]
+    batch: list[Waiting] = []
+    rest: list[Waiting] = []
+    for entry in waiting:
+        (batch if entry[2] == language and len(batch) < MOST_AT_ONCE else rest).append(entry)
+    return batch, rest
+
+
 class Writer:
     def __init__(self) -> None:
-        self.waiting: list[tuple[chat.Draft, asyncio.Future[chat.Sent]]] = []
+        self.waiting: list[Waiting] = []
         self.writing = 0
         self.tasks: set[asyncio.Task[None]] = set()  # held, so a writer is not collected
 
     async def send(self, draft: chat.Draft) -> chat.Sent:
         future: asyncio.Future[chat.Sent] = asyncio.get_running_loop().create_future()
-        self.waiting.append((draft, future))
+        self.waiting.append((draft, future, translation.get_language()))
         if self.writing < WRITERS:
             # Counted here and uncounted in the writer's last step, with no await
             # between its last look at the line and leaving: no send is left behind.
@@ -76,18 +97,21 @@ class Writer:
         return await future
 
     async def write(self) -> None:
-        batch: list[tuple[chat.Draft, asyncio.Future[chat.Sent]]] = []
+        batch: list[Waiting] = []
         try:
             while self.waiting:
-                batch, self.waiting = self.waiting[:MOST_AT_ONCE], self.waiting[MOST_AT_ONCE:]
+                batch, self.waiting = _take(self.waiting)
                 try:
-                    outcomes, released = await _send_messages([draft for draft, _ in batch])
+                    # The database thread answers in the batch's language (the context
+                    # is copied into the call), whichever socket started this writer.
+                    with translation.override(batch[0][2]):
+                        outcomes, released = await _send_messages([entry[0] for entry in batch])
                 except Exception as error:  # each waiting socket reports it as its own
                     outcomes, released = [error] * len(batch), []
                 # Before the acks, as a lone send did: a sender's ack still reaches it
                 # before its own broadcast (frames and events take turns per socket).
                 await _publish(released)
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                for (_, future, _language), outcome in zip(batch, outcomes, strict=True):
                     if future.cancelled():
                         continue
                     if isinstance(outcome, Exception):
@@ -97,7 +121,7 @@ class Writer:
         finally:
             self.writing -= 1
             # Only if the writer itself was cancelled (the loop is closing): nobody waits.
-            for _, future in batch:
+            for _, future, _language in batch:
                 future.cancel()
 
 

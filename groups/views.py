@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from community import params
@@ -113,7 +114,7 @@ def group(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _already_member(request: HttpRequest, group: Any) -> HttpResponse:
     """A member who follows a join link or submits twice is simply taken to the group."""
-    messages.info(request, "You are already part of this group.")
+    messages.info(request, _("You are already part of this group."))
     return redirect(group)
 
 
@@ -135,7 +136,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 return _already_member(request, group)
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "Welcome. You are part of this group now.")
+            messages.success(request, _("Welcome. You are part of this group now."))
             return redirect(group)
     return _landing(request, group, form=form, status=400)
 
@@ -154,7 +155,8 @@ def request_join(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, refusal.message)
         else:
             messages.success(
-                request, "Your request is with the facilitators. You will see their answer here."
+                request,
+                _("Your request is with the facilitators. You will see their answer here."),
             )
             return redirect("home")
     return _landing(request, group, request_form=form, status=400)
@@ -169,7 +171,7 @@ def withdraw_request(request: HttpRequest, pk: int) -> HttpResponse:
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "Your request is withdrawn.")
+        messages.success(request, _("Your request is withdrawn."))
     return redirect("home")
 
 
@@ -199,7 +201,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "Welcome. You are part of this group now.")
+            messages.success(request, _("Welcome. You are part of this group now."))
             return redirect(group)
     return _landing(request, group, form=form, invite=invite, status=400)
 
@@ -228,7 +230,7 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "Thank you. You can take part in the conversation again.")
+            messages.success(request, _("Thank you. You can take part in the conversation again."))
             return redirect(group)
     changes = (
         selectors.agreement_changes(group, membership.consented_version)
@@ -259,7 +261,7 @@ def leave(request: HttpRequest, slug: str) -> HttpResponse:
         raise permissions.NotFound("No group here.")
     if request.method == "POST":
         member_actions.leave_group(user=request.user, group=group)
-        messages.success(request, "You have left the group. You are welcome back any time.")
+        messages.success(request, _("You have left the group. You are welcome back any time."))
         return redirect("home")
     return render(request, "groups/leave.html", {"group": group})
 
@@ -292,7 +294,7 @@ def rename(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as refusal:
             form.add_error("pseudonym", refusal.message)
         else:
-            messages.success(request, "Done. This group now knows you by your new name.")
+            messages.success(request, _("Done. This group now knows you by your new name."))
             return redirect("groups:members", slug=group.slug)
     return render(
         request,
@@ -317,7 +319,7 @@ def _rename_refusal(user: Any, group: Any, membership: Any) -> str:
 
 @login_required
 def requests(request: HttpRequest, slug: str) -> HttpResponse:
-    group, _ = permissions.access_group_for_facilitator(request.user, slug)
+    group, _membership = permissions.access_group_for_facilitator(request.user, slug)
     if request.method == "POST":
         join_request = get_object_or_404(
             JoinRequest, pk=params.posted_id(request, "request"), group=group
@@ -332,9 +334,9 @@ def requests(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Welcomed. They will be asked to read the agreement on their first visit."
+                _("Welcomed. They will be asked to read the agreement on their first visit.")
                 if approve
-                else "Declined. They will see a gentle note on their home page.",
+                else _("Declined. They will see a gentle note on their home page."),
             )
         return redirect("groups:requests", slug=slug)
     return render(
@@ -346,7 +348,7 @@ def requests(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def invites(request: HttpRequest, slug: str) -> HttpResponse:
-    group, _ = permissions.access_group_for_facilitator(request.user, slug)
+    group, _membership = permissions.access_group_for_facilitator(request.user, slug)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -354,7 +356,7 @@ def invites(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "A new invitation link is ready below.")
+            messages.success(request, _("A new invitation link is ready below."))
             return redirect(f"{reverse('groups:invites', args=[slug])}#invite-{new.pk}")
     return render(
         request,
@@ -367,14 +369,14 @@ def invites(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    group, _ = permissions.access_group_for_facilitator(request.user, slug)
+    group, _membership = permissions.access_group_for_facilitator(request.user, slug)
     invite = get_object_or_404(Invite, pk=pk, group=group)
     try:
         member_actions.revoke_invite(actor=request.user, invite=invite)
     except Refused as refusal:
         messages.error(request, refusal.message)
     else:
-        messages.success(request, "That link no longer works.")
+        messages.success(request, _("That link no longer works."))
     return redirect("groups:invites", slug=slug)
 
 
@@ -404,7 +406,7 @@ def new_group(request: HttpRequest) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "The group is open. Next, appoint its facilitators.")
+            messages.success(request, _("The group is open. Next, appoint its facilitators."))
             return redirect("groups:manage", slug=created.slug)
     return render(
         request,
@@ -425,7 +427,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, "The group's details are saved.")
+            messages.success(request, _("The group's details are saved."))
             return redirect("groups:manage", slug=slug)
     return render(
         request,
@@ -446,7 +448,9 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.access_group_for_organizer(request.user, slug)
     archived = request.POST.get("archived") == "1"
     group_actions.set_archived(actor=request.user, group=group, archived=archived)
-    messages.success(request, "The group is archived." if archived else "The group is open again.")
+    messages.success(
+        request, _("The group is archived.") if archived else _("The group is open again.")
+    )
     return redirect("groups:manage", slug=slug)
 
 
@@ -467,7 +471,7 @@ def facilitators(request: HttpRequest, slug: str) -> HttpResponse:
         person = User.objects.filter(pk=params.posted_id(request, "user")).first()
     try:
         if person is None:
-            raise Refused("not_member", "That person needs to be a member of the group first.")
+            raise Refused("not_member", _("That person needs to be a member of the group first."))
         member_actions.set_facilitator(
             actor=request.user, group=group, user=person, facilitator=appoint
         )
@@ -475,7 +479,7 @@ def facilitators(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, refusal.message)
     else:
         messages.success(
-            request, "Facilitator appointed." if appoint else "They are a member again."
+            request, _("Facilitator appointed.") if appoint else _("They are a member again.")
         )
     return redirect("groups:manage", slug=slug)
 
@@ -507,7 +511,8 @@ def edit_agreement(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Version {published.version} is published. Members will be asked to read it.",
+                _("Version %(version)s is published. Members will be asked to read it.")
+                % {"version": published.version},
             )
             return redirect("groups:manage", slug=slug)
     return render(

@@ -78,3 +78,32 @@ def test_every_demo_account_can_sign_in(settings):
         response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
         assert response.status_code == 302, email
         assert client.session[SESSION_KEY] == str(User.objects.get(email=email).pk)
+
+
+def test_seed_demo_has_a_group_that_meets_in_spanish(settings):
+    from groups.demo import SPANISH_SPEAKERS
+    from groups.models import Group, Membership, Message
+
+    settings.DEBUG = True
+    seed()
+    seed()  # a second run adds nothing to it
+    group = Group.objects.get(name="Cuidar a quien cuida")
+    # Its own agreement, in Spanish, is the one its members read and accepted.
+    agreement = group.agreements.get(version=group.agreement_version)
+    titles = [c.title for c in agreement.clauses.order_by("position")]
+    assert titles[0] == "Escuchar sin juzgar"
+    assert "Lo que se comparte aquí, se queda aquí" in titles
+    members = Membership.objects.filter(group=group, status="active").select_related("user")
+    assert {m.user.email for m in members} == {email for email, *_rest in SPANISH_SPEAKERS}
+    assert all(m.consented_version == group.agreement_version for m in members)
+    facilitator = members.get(role="facilitator").user
+    assert facilitator.display_name == "Lucía"
+    assert members.get(user__email="carmen@hearth.example").display_name == "Girasol"
+    texts = list(Message.objects.filter(group=group).order_by("seq").values_list("body", flat=True))
+    assert len(texts) == 6
+    assert texts[0].startswith("Hola, ¿cómo llegas hoy?")
+    # Each Spanish-speaking demo person signs in with the demo password.
+    for email, *_rest in SPANISH_SPEAKERS:
+        client = Client()
+        response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, email
