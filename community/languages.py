@@ -5,6 +5,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.utils import translation
 
 
@@ -31,4 +32,4 @@ def for_recipient(user: Any) -> str:
 def choose(user: Any, code: str) -> None:
     """Keep the person's choice ("" follows the browser) for every page and socket."""
     if getattr(user, "is_authenticated", False):
-        type(user).objects.filter(pk=user.pk).update(language=code)
+        get_user_model().objects.filter(pk=user.pk).update(language=code)

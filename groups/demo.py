@@ -162,11 +162,12 @@ def _spanish_speakers(out: TextIO) -> None:
     for email, name, pronouns, region in SPANISH_SPEAKERS:
         user, created = User.objects.get_or_create(
             email=email,
-            # A region this site does not list yet is somewhere else.
+            # They read Hearth in Spanish wherever they sign in (Settings, "Language").
             defaults={
                 "display_name": name,
                 "pronouns": pronouns,
-                "region": getattr(Region, region, Region.OTHER),
+                "region": Region(region),
+                "language": "es",
             },
         )
         if created:

@@ -172,8 +172,12 @@ def unmarked(text: str, wrote: Iterable[str]) -> list[str]:
     written = [re.escape(w) for w in wrote if len(w) >= 3]
     if written:
         text = re.sub(r"(?<!\w)(?:" + "|".join(written) + r")(?!\w)", "\x1f", text)
+    # Addresses, links, and time zones by their IANA names ("Europe/Madrid"): names.
     text = re.sub(
-        r"\S+@\S+|https?://\S+|\b\w+(?:[-/.]\w+)*\.(?:com|org|net|example|test)\b", " ", text
+        r"\S+@\S+|https?://\S+|\b\w+(?:[-/.]\w+)*\.(?:com|org|net|example|test)\b"
+        r"|\b[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|\bUTC\b",
+        " ",
+        text,
     )
     return list(dict.fromkeys(_pieces(text)))
 
