@@ -5,6 +5,7 @@ cleaned by the same form fields."""
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 from community.offloop import db_call
@@ -24,7 +25,7 @@ def _member(group_id: int, membership_id: int) -> Membership:
         .first()
     )
     if membership is None:
-        raise Refused("not_found", "That member can't be found in this group.")
+        raise Refused("not_found", _("That member can't be found in this group."))
     return membership
 
 
@@ -36,7 +37,7 @@ def _message_in_room(group_id: int, message_id: int) -> int:
     one's powers; it keeps a room's socket to its own room, like the member frames.
     """
     if not Message.objects.filter(pk=message_id, group_id=group_id).exists():
-        raise Refused("not_found", "That message can't be found.")
+        raise Refused("not_found", _("That message can't be found."))
     return message_id
 
 
@@ -83,7 +84,7 @@ class RoomConsumer(BaseRoomConsumer):
             message_id=await self.room_message(frame),
             **frames.texts(frame, form, "clause", "note"),
         )
-        await self.send_json({"type": "report.ack", "detail": reports.THANKS})
+        await self.send_json({"type": "report.ack", "detail": _(reports.THANKS)})
 
     async def on_report_member(self, frame: dict[str, Any]) -> None:
         target = await _member(self.group.pk, frames.integer(frame, "member"))
@@ -93,7 +94,7 @@ class RoomConsumer(BaseRoomConsumer):
             membership_id=target.pk,
             **frames.texts(frame, form, "clause", "note"),
         )
-        await self.send_json({"type": "report.ack", "detail": reports.THANKS})
+        await self.send_json({"type": "report.ack", "detail": _(reports.THANKS)})
 
     async def on_worry(self, frame: dict[str, Any]) -> None:
         await _run(reports.worried_about)(
@@ -102,8 +103,10 @@ class RoomConsumer(BaseRoomConsumer):
         await self.send_json(
             {
                 "type": "report.ack",
-                "detail": "Thank you for caring. The facilitators will reach "
-                "out, and the person has been offered support privately. You won't be named.",
+                "detail": _(
+                    "Thank you for caring. The facilitators will reach out, and the person "
+                    "has been offered support privately. You won't be named."
+                ),
             }
         )
 
@@ -111,7 +114,7 @@ class RoomConsumer(BaseRoomConsumer):
         await _run(pauses.request_pause)(
             member=self.user, group=self.group, note=frames.text(frame, "note", required=False)
         )
-        await self.send_json({"type": "pause.ack", "detail": pauses.REQUESTED})
+        await self.send_json({"type": "pause.ack", "detail": _(pauses.REQUESTED)})
 
     async def on_hide(self, frame: dict[str, Any]) -> None:
         message_id = await self.room_message(frame)

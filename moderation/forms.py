@@ -4,6 +4,8 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from moderation.actions.common import CLAUSE_MAX, REASON_MAX
 from moderation.actions.members import MUTE_CHOICES, NUDGE_MAX
@@ -19,7 +21,11 @@ class ClauseField(forms.ChoiceField):
     def validate(self, value: str) -> None:
         if len(value) > CLAUSE_MAX:
             raise ValidationError(
-                f"Please keep the clause to {CLAUSE_MAX} characters or fewer.",
+                ngettext(
+                    "Please keep the clause to %(limit_value)s character or fewer.",
+                    "Please keep the clause to %(limit_value)s characters or fewer.",
+                    CLAUSE_MAX,
+                ),
                 code="max_length",
                 params={"limit_value": CLAUSE_MAX},
             )
@@ -27,12 +33,12 @@ class ClauseField(forms.ChoiceField):
 
 
 class ClauseForm(forms.Form):
-    clause = ClauseField(label="Which part of the agreement does it touch?")
+    clause = ClauseField(label=_("Which part of the agreement does it touch?"))
     reason = forms.CharField(
-        label="A short reason (for the log)",
+        label=_("A short reason (for the log)"),
         max_length=REASON_MAX,
         required=False,
-        help_text="Don't copy the message here; the log never keeps message text.",
+        help_text=_("Don't copy the message here; the log never keeps message text."),
     )
 
     def __init__(self, *args, clauses=(), **kwargs):
@@ -41,13 +47,15 @@ class ClauseForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    clause = ClauseField(label="Which part of the agreement does it touch?")
+    clause = ClauseField(label=_("Which part of the agreement does it touch?"))
     note = forms.CharField(
-        label="Anything the facilitators should know (optional)",
+        label=_("Anything the facilitators should know (optional)"),
         max_length=NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Only facilitators read this. The person you report never learns who reported.",
+        help_text=_(
+            "Only facilitators read this. The person you report never learns who reported."
+        ),
     )
 
     def __init__(self, *args, clauses=(), **kwargs):
@@ -57,31 +65,31 @@ class ReportForm(forms.Form):
 
 class MuteForm(ClauseForm):
     minutes = forms.TypedChoiceField(
-        label="For how long",
+        label=_("For how long"),
         coerce=int,
-        choices=[*MUTE_CHOICES.items(), (0, "Custom (below)")],
+        choices=[*MUTE_CHOICES.items(), (0, _("Custom (below)"))],
     )
     custom_minutes = forms.IntegerField(
-        label="Custom length in minutes", required=False, min_value=1, max_value=30 * 24 * 60
+        label=_("Custom length in minutes"), required=False, min_value=1, max_value=30 * 24 * 60
     )
 
     def clean(self):
         data = super().clean() or {}
         if data.get("minutes") == 0:
             if not data.get("custom_minutes"):
-                self.add_error("custom_minutes", "Please give the length in minutes.")
+                self.add_error("custom_minutes", _("Please give the length in minutes."))
             else:
                 data["minutes"] = data["custom_minutes"]
         return data
 
 
 class NudgeForm(forms.Form):
-    clause = ClauseField(label="Which part of the agreement")
+    clause = ClauseField(label=_("Which part of the agreement"))
     text = forms.CharField(
-        label="Your note",
+        label=_("Your note"),
         max_length=NUDGE_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Warm and plain: what you noticed, which promise it touches, what would help.",
+        help_text=_("Warm and plain: what you noticed, which promise it touches, what would help."),
     )
 
     def __init__(self, *args, clauses=(), **kwargs):
@@ -90,69 +98,69 @@ class NudgeForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    note = forms.CharField(label="Note (for the log)", max_length=500, required=False)
+    note = forms.CharField(label=_("Note (for the log)"), max_length=500, required=False)
 
 
 class RoomForm(forms.Form):
     slow_mode_seconds = forms.IntegerField(
-        label="Slow mode: seconds between a member's messages",
+        label=_("Slow mode: seconds between a member's messages"),
         min_value=0,
         max_value=3600,
-        help_text="0 turns it off. Facilitators are never slowed.",
+        help_text=_("0 turns it off. Facilitators are never slowed."),
     )
     hold_first_messages = forms.IntegerField(
-        label="Hold each new member's first messages for approval",
+        label=_("Hold each new member's first messages for approval"),
         min_value=0,
         max_value=20,
-        help_text="0 turns it off.",
+        help_text=_("0 turns it off."),
     )
 
 
 class PauseForm(forms.Form):
     minutes = forms.IntegerField(
-        label="Pause for (minutes)",
+        label=_("Pause for (minutes)"),
         min_value=1,
         max_value=24 * 60,
         required=False,
-        help_text="Leave empty to pause until you resume by hand.",
+        help_text=_("Leave empty to pause until you resume by hand."),
     )
     message = forms.CharField(
-        label="A grounding message shown to everyone",
+        label=_("A grounding message shown to everyone"),
         max_length=PAUSE_MESSAGE_MAX,
         required=False,
-        initial=GROUNDING_PROMPT,
+        initial=_(GROUNDING_PROMPT),  # marked where it is written
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Put it in your own words, or keep ours. Left empty, ours is shown.",
+        help_text=_("Put it in your own words, or keep ours. Left empty, ours is shown."),
     )
 
 
 class FilterForm(forms.Form):
-    phrase = forms.CharField(label="Word or phrase", max_length=80)
-    action = forms.ChoiceField(label="When it appears", choices=FilterAction.choices)
+    phrase = forms.CharField(label=_("Word or phrase"), max_length=80)
+    action = forms.ChoiceField(label=_("When it appears"), choices=FilterAction.choices)
     clause = forms.CharField(
-        label="Agreement clause it touches (optional)", max_length=80, required=False
+        label=_("Agreement clause it touches (optional)"), max_length=80, required=False
     )
 
 
 class PhraseForm(forms.Form):
-    phrase = forms.CharField(label="Crisis phrase", max_length=80)
+    phrase = forms.CharField(label=_("Crisis phrase"), max_length=80)
 
 
 class SuspendForm(forms.Form):
-    email = forms.EmailField(label="Email address of the account")
+    email = forms.EmailField(label=_("Email address of the account"))
     days = forms.IntegerField(
-        label="Days",
+        label=_("Days"),
         min_value=1,
         max_value=365,
         required=False,
-        help_text="Leave empty to suspend until lifted.",
+        help_text=_("Leave empty to suspend until lifted."),
     )
-    reason = forms.CharField(label="Reason (for the log)", max_length=500)
+    reason = forms.CharField(label=_("Reason (for the log)"), max_length=500)
 
 
 class AppealForm(forms.Form):
     text = forms.CharField(
-        label="What would you like the organizers to know?",
+        label=_("What would you like the organizers to know?"),
         max_length=1500,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
@@ -160,23 +168,25 @@ class AppealForm(forms.Form):
 
 class DecideAppealForm(forms.Form):
     decision = forms.ChoiceField(
-        label="Decision",
-        choices=[("uphold", "The decision stands"), ("overturn", "Reverse it")],
+        label=_("Decision"),
+        choices=[("uphold", _("The decision stands")), ("overturn", _("Reverse it"))],
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label="A note to the member (optional)", max_length=800, required=False)
+    note = forms.CharField(
+        label=_("A note to the member (optional)"), max_length=800, required=False
+    )
 
 
 class LogFilterForm(forms.Form):
-    group = forms.ChoiceField(label="Group", required=False)
-    action = forms.CharField(label="Action", required=False, max_length=40)
+    group = forms.ChoiceField(label=_("Group"), required=False)
+    action = forms.CharField(label=_("Action"), required=False, max_length=40)
     since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, groups=(), **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "All my groups"), *groups]
+        cast(forms.ChoiceField, self.fields["group"]).choices = [("", _("All my groups")), *groups]

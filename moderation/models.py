@@ -4,31 +4,42 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from groups.models import AuditEntry, Group, Membership, Message
 
 
 class ReportKind(models.TextChoices):
-    REPORT = "report", "Report"
-    CRISIS = "crisis", "Crisis words"
-    WORRY = "worry", "A member is worried"
-    FILTER = "filter", "Word filter"
+    REPORT = "report", _("Report")
+    CRISIS = "crisis", _("Crisis words")
+    WORRY = "worry", _("A member is worried")
+    FILTER = "filter", _("Word filter")
     # Labelled in the queue by why it is held (groups.models.HeldReason).
-    HELD = "held", "A message waiting for review"
+    HELD = "held", _("A message waiting for review")
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    RESOLVED = "resolved", "Resolved"
-    DISMISSED = "dismissed", "Dismissed"
+    OPEN = "open", pgettext_lazy("report status", "Open")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class Urgency(models.IntegerChoices):
-    URGENT = 0, "Urgent"
-    NORMAL = 1, "Normal"
+    URGENT = 0, _("Urgent")
+    NORMAL = 1, _("Normal")
 
 
+# Stored as written here (a report's, a log entry's or a hidden message's clause) and
+# compared; shown through `clause_label`, in the reader's language.
 SAFETY_CLAUSE = "Safety concern"
+# Translators: the clause cited when someone may be in danger, beside the agreement's own.
+SAFETY_CLAUSE_LABEL = _("Safety concern")
+
+
+def clause_label(clause: str) -> str:
+    """A stored clause as a person reads it: the agreement's own words, or ours translated."""
+    return str(SAFETY_CLAUSE_LABEL) if clause == SAFETY_CLAUSE else clause
 
 
 class Report(models.Model):
@@ -77,7 +88,7 @@ class Report(models.Model):
         indexes = [models.Index(fields=["status", "urgency", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
+        return gettext("%(kind)s #%(id)s") % {"kind": self.get_kind_display(), "id": self.pk}
 
 
 class ReportNote(models.Model):
@@ -98,69 +109,92 @@ class ReportNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Note on report {self.report_id}"
+        return gettext("Note on report %(id)s") % {"id": self.report_id}
 
 
 class FilterAction(models.TextChoices):
-    BLOCK = "block", "Block the message"
-    HOLD = "hold", "Hold it for a facilitator"
-    FLAG = "flag", "Let it through and flag it to the queue"
+    BLOCK = "block", _("Block the message")
+    HOLD = "hold", _("Hold it for a facilitator")
+    FLAG = "flag", _("Let it through and flag it to the queue")
 
 
 class WordFilter(models.Model):
     """A word or phrase to watch for, in one group or (group empty) everywhere."""
 
     group = models.ForeignKey(
-        Group, null=True, blank=True, on_delete=models.CASCADE, related_name="word_filters"
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="word_filters",
+        verbose_name=_("group"),
     )
-    phrase = models.CharField(max_length=80)
-    action = models.CharField(max_length=6, choices=FilterAction.choices, default=FilterAction.FLAG)
+    phrase = models.CharField(_("word or phrase"), max_length=80)
+    action = models.CharField(
+        _("when it appears"),
+        max_length=6,
+        choices=FilterAction.choices,
+        default=FilterAction.FLAG,
+    )
     clause = models.CharField(
-        max_length=80, blank=True, help_text="The agreement clause a match touches."
+        _("clause"),
+        max_length=80,
+        blank=True,
+        help_text=_("The agreement clause a match touches."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("added by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
 
     class Meta:
         ordering = ["phrase"]
+        verbose_name = _("word filter")
+        verbose_name_plural = _("word filters")
 
     def __str__(self) -> str:
-        return f"Filter {self.pk}"
+        return gettext("Filter %(id)s") % {"id": self.pk}
 
 
 class CrisisPhrase(models.Model):
     """Words that may mean someone is in danger. A match never blocks; it brings care."""
 
-    phrase = models.CharField(max_length=80, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    phrase = models.CharField(_("phrase"), max_length=80, unique=True)
+    created_at = models.DateTimeField(_("added"), default=timezone.now)
 
     class Meta:
         ordering = ["phrase"]
+        verbose_name = _("crisis phrase")
+        verbose_name_plural = _("crisis phrases")
 
     def __str__(self) -> str:
-        return f"Crisis phrase {self.pk}"
+        return gettext("Crisis phrase %(id)s") % {"id": self.pk}
 
 
 class NudgeTemplate(models.Model):
     """A warm, plain private note a facilitator can send, citing a clause."""
 
-    title = models.CharField(max_length=80)
-    text = models.TextField(max_length=800)
-    order = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=80)
+    text = models.TextField(_("text"), max_length=800)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
         ordering = ["order", "title"]
+        verbose_name = _("nudge template")
+        verbose_name_plural = _("nudge templates")
 
     def __str__(self) -> str:
         return self.title
 
 
 class AppealStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for an organizer"
-    UPHELD = "upheld", "The decision stands"
-    OVERTURNED = "overturned", "The decision was reversed"
+    PENDING = "pending", _("Waiting for an organizer")
+    UPHELD = "upheld", _("The decision stands")
+    OVERTURNED = "overturned", _("The decision was reversed")
 
 
 class Appeal(models.Model):
@@ -183,4 +217,4 @@ class Appeal(models.Model):
         ordering = ["status", "created_at"]
 
     def __str__(self) -> str:
-        return f"Appeal {self.pk}"
+        return gettext("Appeal %(id)s") % {"id": self.pk}

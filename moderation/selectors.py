@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.timezone import localdate
+from django.utils.translation import gettext, gettext_lazy
 
 from community.navigation import count_of
 from groups.models import AuditEntry, Clause, Group, Membership, MembershipStatus, Message, Role
@@ -29,6 +30,7 @@ from groups.session_records import Raised as SessionRaised
 from moderation import permissions
 from moderation.models import (
     SAFETY_CLAUSE,
+    SAFETY_CLAUSE_LABEL,
     Appeal,
     AppealStatus,
     NudgeTemplate,
@@ -51,7 +53,8 @@ def clause_choices(group: Group) -> list[tuple[str, str]]:
     titles = Clause.objects.filter(
         agreement__group=group, agreement__version=group.agreement_version
     ).values_list("title", flat=True)
-    return [(title, title) for title in titles] + [(SAFETY_CLAUSE, SAFETY_CLAUSE)]
+    # The value stays as stored and compared; the label is in the reader's language.
+    return [(title, title) for title in titles] + [(SAFETY_CLAUSE, str(SAFETY_CLAUSE_LABEL))]
 
 
 def open_items(actor: Any) -> QuerySet[Report]:
@@ -83,11 +86,11 @@ def items_for(actor: Any) -> QuerySet[Report]:
 
 # How a session's record names each kind of item raised while it ran, in this order.
 RAISED_LABELS = {
-    ReportKind.CRISIS: "Crisis words",
-    ReportKind.WORRY: "Someone worried about a member",
-    ReportKind.REPORT: "Reports",
-    ReportKind.HELD: "Messages held for review",
-    ReportKind.FILTER: "Word-filter flags",
+    ReportKind.CRISIS: gettext_lazy("Crisis words"),
+    ReportKind.WORRY: gettext_lazy("Someone worried about a member"),
+    ReportKind.REPORT: gettext_lazy("Reports"),
+    ReportKind.HELD: gettext_lazy("Messages held for review"),
+    ReportKind.FILTER: gettext_lazy("Word-filter flags"),
 }
 
 
@@ -115,13 +118,13 @@ def raised_in_session(
             continue
         found.append(
             SessionRaised(
-                label=label,
+                label=str(label),
                 count=row["n"],
                 still_open=row["still_open"],
                 link=reverse("moderation:queue") if row["still_open"] else log,
-                link_text="Open the safety queue"
+                link_text=gettext("Open the safety queue")
                 if row["still_open"]
-                else "What was decided, in the moderation log",
+                else gettext("What was decided, in the moderation log"),
             )
         )
     return found

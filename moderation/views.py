@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from community import params
@@ -92,9 +94,9 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: reports.resolve(
                 actor=request.user, report=report, dismiss=dismiss, note=form.cleaned_data["note"]
             ),
-            "Dismissed. The reporters were thanked."
+            _("Dismissed. The reporters were thanked.")
             if dismiss
-            else "Resolved. The reporters were told.",
+            else _("Resolved. The reporters were told."),
         )
     return back(request, reverse("moderation:queue"))
 
@@ -128,7 +130,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: message_actions.hide(
                 actor=request.user, message_id=target.pk, **form.cleaned_data
             ),
-            "Hidden. Members see that a facilitator removed it.",
+            _("Hidden. Members see that a facilitator removed it."),
         ):
             return back(request, request.get_full_path())
     else:
@@ -154,7 +156,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
     _attempt(
         request,
         lambda: message_actions.restore(actor=request.user, message_id=target.pk),
-        "Restored. Members can read it again.",
+        _("Restored. Members can read it again."),
     )
     return back(request, reverse("moderation:message", args=[pk]))
 
@@ -173,7 +175,7 @@ def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, message_id=target.pk, clause=request.POST.get("clause", "")
         )
 
-    done = "Posted to the room." if approve else "Not posted. Its author was told kindly."
+    done = _("Posted to the room.") if approve else _("Not posted. Its author was told kindly.")
     if request.headers.get("Accept") == "application/json":
         # The room's bar (static/js/alerts.js): the answer goes to the page, not a flash.
         try:
@@ -239,7 +241,7 @@ def _member_page(request: HttpRequest, target: Membership, account: Any = None) 
 
 def _invalid(request: HttpRequest, form: Any) -> None:
     errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
-    messages.error(request, f"Please check the form: {errors}")
+    messages.error(request, _("Please check the form: %(errors)s") % {"errors": errors})
 
 
 @login_required
@@ -282,7 +284,7 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             lambda: members.nudge(
                 actor=actor, membership=target, clause=data["clause"], text=data["text"]
             ),
-            "Your note was sent privately.",
+            _("Your note was sent privately."),
         ),
         "mute": (
             lambda: members.mute(
@@ -292,20 +294,23 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 clause=data["clause"],
                 reason=data["reason"],
             ),
-            "Their posting is paused. They were told why and until when.",
+            _("Their posting is paused. They were told why and until when."),
         ),
-        "unmute": (lambda: members.unmute(actor=actor, membership=target), "They can post again."),
+        "unmute": (
+            lambda: members.unmute(actor=actor, membership=target),
+            _("They can post again."),
+        ),
         "remove": (
             lambda: members.remove(
                 actor=actor, membership=target, clause=data["clause"], reason=data["reason"]
             ),
-            "Removed. They may come back by request or invitation.",
+            _("Removed. They may come back by request or invitation."),
         ),
         "ban": (
             lambda: members.ban(
                 actor=actor, membership=target, clause=data["clause"], reason=data["reason"]
             ),
-            "Banned. Their open windows were closed.",
+            _("Banned. Their open windows were closed."),
         ),
     }
     run, success = done[action]
@@ -337,7 +342,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
                             actor=actor, group=group, count=data["hold_first_messages"]
                         ),
                     ),
-                    "Room settings saved.",
+                    _("Room settings saved."),
                 )
         elif what == "pause":
             pause_form = PauseForm(request.POST)
@@ -345,11 +350,13 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
                 _attempt(
                     request,
                     lambda: rooms.pause(actor=actor, group=group, **pause_form.cleaned_data),
-                    "The room is paused. Everyone sees your message.",
+                    _("The room is paused. Everyone sees your message."),
                 )
         elif what == "resume":
             _attempt(
-                request, lambda: rooms.resume(actor=actor, group=group), "The room is open again."
+                request,
+                lambda: rooms.resume(actor=actor, group=group),
+                _("The room is open again."),
             )
         elif what == "filter":
             filter_form = FilterForm(request.POST)
@@ -359,7 +366,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
                     lambda: filters.add_filter(
                         actor=actor, group=group, **filter_form.cleaned_data
                     ),
-                    "The filter is on.",
+                    _("The filter is on."),
                 )
         elif what == "unfilter":
             word_filter = get_object_or_404(
@@ -368,7 +375,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
             _attempt(
                 request,
                 lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
-                "The filter is off.",
+                _("The filter is off."),
             )
         return redirect("moderation:room", slug=slug)
     group.refresh_from_db()
@@ -409,7 +416,7 @@ def site(request: HttpRequest) -> HttpResponse:
                 _attempt(
                     request,
                     lambda: filters.add_filter(actor=actor, group=None, **form.cleaned_data),
-                    "The site-wide filter is on.",
+                    _("The site-wide filter is on."),
                 )
         elif what == "unfilter":
             word_filter = get_object_or_404(
@@ -418,7 +425,7 @@ def site(request: HttpRequest) -> HttpResponse:
             _attempt(
                 request,
                 lambda: filters.remove_filter(actor=actor, word_filter=word_filter),
-                "The filter is off.",
+                _("The filter is off."),
             )
         elif what == "phrase":
             phrase_form = PhraseForm(request.POST)
@@ -426,14 +433,14 @@ def site(request: HttpRequest) -> HttpResponse:
                 _attempt(
                     request,
                     lambda: filters.add_crisis_phrase(actor=actor, **phrase_form.cleaned_data),
-                    "Added to the crisis phrases.",
+                    _("Added to the crisis phrases."),
                 )
         elif what == "unphrase":
             phrase = get_object_or_404(CrisisPhrase, pk=params.posted_id(request, "phrase"))
             _attempt(
                 request,
                 lambda: filters.remove_crisis_phrase(actor=actor, crisis_phrase=phrase),
-                "Removed from the crisis phrases.",
+                _("Removed from the crisis phrases."),
             )
         elif what == "suspend":
             suspend_form = SuspendForm(request.POST)
@@ -441,21 +448,21 @@ def site(request: HttpRequest) -> HttpResponse:
                 data = suspend_form.cleaned_data
                 target = User.objects.filter(email__iexact=data["email"]).first()
                 if target is None:
-                    messages.error(request, "No account has that email address.")
+                    messages.error(request, _("No account has that email address."))
                 else:
                     _attempt(
                         request,
                         lambda: members.suspend(
                             actor=actor, user=target, days=data["days"], reason=data["reason"]
                         ),
-                        "The account is suspended. Its open windows were closed.",
+                        _("The account is suspended. Its open windows were closed."),
                     )
         elif what == "unsuspend":
             target = get_object_or_404(User, pk=params.posted_id(request, "user"))
             _attempt(
                 request,
                 lambda: members.unsuspend(actor=actor, user=target),
-                "The account is open again.",
+                _("The account is open again."),
             )
         return redirect("moderation:site")
     return render(
@@ -518,18 +525,19 @@ class _Echo:
 @login_required
 def log_csv(request: HttpRequest) -> StreamingHttpResponse:
     _moderator_or_404(request)
-    _, entries = _log_entries(request)
+    _form, entries = _log_entries(request)
     writer = csv.writer(_Echo())
+    # Translators: the columns of the moderation log's CSV download.
     header = [
-        "time",
-        "action",
-        "actor",
-        "target",
-        "group",
-        "message id",
-        "clause",
-        "reason",
-        "expires",
+        _("time"),
+        _("action"),
+        _("actor"),
+        _("target"),
+        pgettext("csv column", "group"),
+        _("message id"),
+        _("clause"),
+        _("reason"),
+        _("expires"),
     ]
 
     def rows() -> Iterator[str]:
@@ -572,7 +580,7 @@ def record(request: HttpRequest) -> HttpResponse:
             _attempt(
                 request,
                 lambda: appeals.appeal(user=request.user, entry=entry, **form.cleaned_data),
-                "Your appeal is with the organizers. You will hear back here.",
+                _("Your appeal is with the organizers. You will hear back here."),
             )
         return redirect("moderation:record")
     return render(
@@ -602,7 +610,7 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
                     overturn=form.cleaned_data["decision"] == "overturn",
                     note=form.cleaned_data["note"],
                 ),
-                "Decided. The member was told.",
+                _("Decided. The member was told."),
             )
         return redirect("moderation:appeals")
     # Offer the decision only where the action would take it: never to the person who
@@ -626,7 +634,7 @@ def appeals_list(request: HttpRequest) -> HttpResponse:
 def _readable_message(request: HttpRequest, pk: int) -> Message:
     """A message of the person's own room, as the room shows it to them."""
     target = get_object_or_404(Message.objects.select_related("group", "author__user"), pk=pk)
-    _, membership = group_permissions.access_group_for_reader(request.user, target.group.slug)
+    _group, membership = group_permissions.access_group_for_reader(request.user, target.group.slug)
     if target.held:
         raise NotFound("No page here.")
     return readable([target], reader=membership)[0]
@@ -642,7 +650,7 @@ def report_message(request: HttpRequest, pk: int) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, reports.THANKS)
+            messages.success(request, _(reports.THANKS))
             return redirect(f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}")
     return render(
         request,
@@ -665,7 +673,7 @@ def report_member(request: HttpRequest, pk: int) -> HttpResponse:
         except Refused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, reports.THANKS)
+            messages.success(request, _(reports.THANKS))
             return redirect("groups:members", slug=target.group.slug)
     return render(
         request,
@@ -686,8 +694,10 @@ def worry(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "Thank you for caring. The facilitators will reach out, and "
-                "the person has been offered support privately. You won't be named.",
+                _(
+                    "Thank you for caring. The facilitators will reach out, and the person "
+                    "has been offered support privately. You won't be named."
+                ),
             )
         return redirect(f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}")
     return render(request, "moderation/worry.html", {"target": target, "group": target.group})
@@ -704,7 +714,7 @@ def pause_request(request: HttpRequest, slug: str) -> HttpResponse:
         except Refused as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, pauses.REQUESTED)
+            messages.success(request, _(pauses.REQUESTED))
             return redirect("groups:group", slug=group.slug)
     return render(
         request,

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.cleaning import check_text
 from community.errors import Refused
@@ -11,7 +12,7 @@ from community.notices import end_notices
 from groups import audit, events
 from groups.models import AuditEntry, Membership, MembershipStatus
 from moderation import permissions
-from moderation.actions.common import group_link, leave_note, require
+from moderation.actions.common import group_link, leave_note, require, speaking_to
 from moderation.actions.messages import restore_on_appeal
 from moderation.models import Appeal, AppealStatus
 
@@ -23,14 +24,14 @@ def appeal(*, user: Any, entry: AuditEntry, text: str) -> Appeal:
     """Ask the organizers to look again at one decision about you."""
     text = check_text(text, field="text", label="appeal", max_length=1500)
     if entry.target_user_id != user.pk or entry.action not in APPEALABLE:
-        raise Refused("not_found", "That decision can't be appealed.")
+        raise Refused("not_found", _("That decision can't be appealed."))
     if not text:
-        raise Refused("empty", "Please tell the organizers what you would like them to know.")
+        raise Refused("empty", _("Please tell the organizers what you would like them to know."))
     try:
         with transaction.atomic():
             return Appeal.objects.create(entry=entry, user=user, text=text)
     except IntegrityError:
-        raise Refused("already_appealed", "You have already appealed this decision.") from None
+        raise Refused("already_appealed", _("You have already appealed this decision.")) from None
 
 
 def _reverse(entry: AuditEntry) -> None:
@@ -68,7 +69,7 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
     )
     require(permissions.can_decide_appeal(actor, appeal))
     if appeal.status != AppealStatus.PENDING:
-        raise Refused("closed", "This appeal has already been decided.")
+        raise Refused("closed", _("This appeal has already been decided."))
     appeal.status = AppealStatus.OVERTURNED if overturn else AppealStatus.UPHELD
     appeal.decided_at, appeal.decided_by = timezone.now(), actor
     appeal.decision = note
@@ -85,15 +86,19 @@ def decide(*, actor: Any, appeal: Appeal, overturn: bool, note: str = "") -> App
         message_id=appeal.entry.target_message_id,
         reason=appeal.decision,
     )
-    leave_note(
-        appeal.user,
-        kind="appeal",
-        title="Your appeal was decided",
-        text=(
-            "An organizer reversed the decision you appealed."
-            if overturn
-            else "An organizer looked again and the decision stands."
-        )
-        + (f" Their note: {appeal.decision}" if appeal.decision else ""),
-    )
+    with speaking_to(appeal.user):
+        title = _("Your appeal was decided")
+        if overturn and appeal.decision:
+            text = _("An organizer reversed the decision you appealed. Their note: %(note)s") % {
+                "note": appeal.decision
+            }
+        elif overturn:
+            text = _("An organizer reversed the decision you appealed.")
+        elif appeal.decision:
+            text = _("An organizer looked again and the decision stands. Their note: %(note)s") % {
+                "note": appeal.decision
+            }
+        else:
+            text = _("An organizer looked again and the decision stands.")
+    leave_note(appeal.user, kind="appeal", title=title, text=text)
     return appeal

@@ -3,7 +3,10 @@
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from community.cleaning import check_text
 from community.errors import Refused
@@ -11,14 +14,13 @@ from community.notices import notify
 from groups import events
 from groups.models import Group
 
-FORBIDDEN = Refused("forbidden", "You can't take that action here.")
 CLAUSE_MAX = 80  # the clause columns: a report's, the audit log's, a hidden message's
 REASON_MAX = 500  # the audit log's reason
 
 
 def require(allowed: bool) -> None:
     if not allowed:
-        raise FORBIDDEN
+        raise Refused("forbidden", _("You can't take that action here."))
 
 
 def clause_text(clause: str) -> str:
@@ -31,8 +33,15 @@ def reason_text(reason: str) -> str:
     return check_text(reason, field="reason", max_length=REASON_MAX)
 
 
-def clause_phrase(clause: str) -> str:
-    return f"the agreement's “{clause}”" if clause else "the group's agreement"
+def language_of(user: Any) -> str:
+    """The language a person reads Hearth in (the site's own if they chose none)."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
+def speaking_to(user: Any) -> translation.override:
+    """Words written for one person (a notice, a stored explanation) are in their
+    language, whoever's request writes them: `with speaking_to(user): ...`."""
+    return translation.override(language_of(user))
 
 
 def leave_note(user: Any, **fields: Any) -> None:

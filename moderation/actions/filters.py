@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from community.cleaning import check_text
 from community.errors import Refused
@@ -24,9 +25,9 @@ def add_filter(
     phrase = check_text(phrase, field="phrase", max_length=80, collapse=True)
     clause = clause_text(clause)
     if not screening.fold(phrase):
-        raise Refused("empty", "Please give a word or phrase to watch for.")
+        raise Refused("empty", _("Please give a word or phrase to watch for."))
     if action not in FilterAction.values:
-        raise Refused("invalid", "Please choose what happens on a match.")
+        raise Refused("invalid", _("Please choose what happens on a match."))
     word_filter = WordFilter.objects.create(
         group=group, phrase=phrase, action=action, clause=clause, created_by=actor
     )
@@ -49,8 +50,8 @@ def add_crisis_phrase(*, actor: Any, phrase: str) -> CrisisPhrase:
     require(permissions.is_organizer(actor))
     phrase = check_text(phrase, field="phrase", max_length=80, collapse=True)
     if not screening.fold(phrase):
-        raise Refused("empty", "Please give a phrase.")
-    crisis_phrase, _ = CrisisPhrase.objects.get_or_create(phrase=phrase)
+        raise Refused("empty", _("Please give a phrase."))
+    crisis_phrase, _created = CrisisPhrase.objects.get_or_create(phrase=phrase)
     audit.record("crisis_phrase_added", actor=actor)
     return crisis_phrase
 

@@ -5,6 +5,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from community.cleaning import check_text
 from community.errors import Refused
@@ -13,15 +16,36 @@ from groups import audit, events
 from groups.models import Membership, MembershipStatus, Role
 from moderation import permissions
 from moderation.actions.common import (
-    clause_phrase,
     clause_text,
     group_link,
     reason_text,
     require,
+    speaking_to,
     tell,
 )
+from moderation.models import clause_label
 
-MUTE_CHOICES = {10: "10 minutes", 60: "1 hour", 24 * 60: "24 hours", 7 * 24 * 60: "7 days"}
+
+def _minutes(count: int) -> str:
+    return ngettext("%(count)s minute", "%(count)s minutes", count) % {"count": count}
+
+
+def _hours(count: int) -> str:
+    return ngettext("%(count)s hour", "%(count)s hours", count) % {"count": count}
+
+
+def _days(count: int) -> str:
+    return ngettext("%(count)s day", "%(count)s days", count) % {"count": count}
+
+
+# Labels read when the form is shown, in the reader's language.
+_lazy_minutes, _lazy_hours, _lazy_days = (lazy(f, str) for f in (_minutes, _hours, _days))
+MUTE_CHOICES = {
+    10: _lazy_minutes(10),
+    60: _lazy_hours(1),
+    24 * 60: _lazy_hours(24),
+    7 * 24 * 60: _lazy_days(7),
+}
 MAX_MUTE_MINUTES = 30 * 24 * 60
 NUDGE_MAX = 800  # a notice holds 1,500; the form allows 800
 
@@ -31,7 +55,7 @@ def _target(membership: Membership) -> Membership:
         Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
     )
     if locked.status != MembershipStatus.ACTIVE:
-        raise Refused("not_member", "That person is no longer in the group.")
+        raise Refused("not_member", _("That person is no longer in the group."))
     return locked
 
 
@@ -41,11 +65,13 @@ def nudge(*, actor: Any, membership: Membership, clause: str, text: str) -> None
     clause = clause_text(clause)
     text = check_text(text, field="text", label="note", max_length=NUDGE_MAX, collapse=True)
     if not text:
-        raise Refused("empty", "Please write the note, or choose a template.", field="text")
+        raise Refused("empty", _("Please write the note, or choose a template."), field="text")
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     audit.record("nudge", actor=actor, group=target.group, target_user=target.user, clause=clause)
-    tell(target.user, target.group, kind="nudge", title="A note from a facilitator", text=text)
+    with speaking_to(target.user):
+        title = _("A note from a facilitator")
+    tell(target.user, target.group, kind="nudge", title=title, text=text)
 
 
 @transaction.atomic
@@ -57,13 +83,26 @@ def mute(
     target = _target(membership)
     require(permissions.can_act_on(actor, target.group, target))
     if not 1 <= minutes <= MAX_MUTE_MINUTES:
-        raise Refused("invalid", "A pause can last from one minute to thirty days.")
+        raise Refused("invalid", _("A pause can last from one minute to thirty days."))
     until = timezone.now() + timedelta(minutes=minutes)
     # No time in the words: each page shows `until` in the reader's own time zone.
-    explanation = (
-        f"A facilitator paused your posting because a message touched {clause_phrase(clause)}. "
-        "You can keep reading, and post again when the pause lifts."
-    )
+    # Stored and shown to the member only: written in their language.
+    with speaking_to(target.user):
+        if clause:
+            explanation = _(
+                "A facilitator paused your posting because a message touched the "
+                "agreement's “%(clause)s”. You can keep reading, and post again when the "
+                "pause lifts."
+            ) % {"clause": clause_label(clause)}
+        else:
+            explanation = _(
+                "A facilitator paused your posting because a message touched the group's "
+                "agreement. You can keep reading, and post again when the pause lifts."
+            )
+        title, ended_title = (
+            _("Posting paused for a while"),
+            _("Your posting was paused for a while"),
+        )
     target.muted_until, target.mute_reason = until, explanation
     target.save(update_fields=["muted_until", "mute_reason"])
     audit.record(
@@ -80,10 +119,10 @@ def mute(
         target.user,
         target.group,
         kind="mute",
-        title="Posting paused for a while",
+        title=title,
         text=explanation,
         until=until,
-        ended_title="Your posting was paused for a while",
+        ended_title=ended_title,
     )
     events.recheck_user(target.user_id, group_id=target.group_id)
     return target
@@ -98,13 +137,10 @@ def unmute(*, actor: Any, membership: Membership, reason: str = "") -> Membershi
     target.save(update_fields=["muted_until", "mute_reason"])
     audit.record("unmute", actor=actor, group=target.group, target_user=target.user, reason=reason)
     end_notices(target.user, kind="mute", link=group_link(target.group))
-    tell(
-        target.user,
-        target.group,
-        kind="unmute",
-        title="You can post again",
-        text="A facilitator lifted the pause on your posting. Welcome back.",
-    )
+    with speaking_to(target.user):
+        title = _("You can post again")
+        text = _("A facilitator lifted the pause on your posting. Welcome back.")
+    tell(target.user, target.group, kind="unmute", title=title, text=text)
     events.recheck_user(target.user_id, group_id=target.group_id)
     return target
 
@@ -126,17 +162,37 @@ def _end_membership(
         clause=clause,
         reason=reason,
     )
-    text = f"A facilitator ended your place in a group because of {clause_phrase(clause)}. " + (
-        "You can't rejoin it, but you can appeal the decision from your record."
-        if banned
-        else "You may ask to come back later, by request or invitation. You can also appeal "
-        "from your record."
-    )
+    with speaking_to(target.user):
+        title = _("About one of your groups")
+        if banned and clause:
+            text = _(
+                "A facilitator ended your place in a group because of the agreement's "
+                "“%(clause)s”. You can't rejoin it, but you can appeal the decision from "
+                "your record."
+            ) % {"clause": clause_label(clause)}
+        elif banned:
+            text = _(
+                "A facilitator ended your place in a group because of the group's "
+                "agreement. You can't rejoin it, but you can appeal the decision from "
+                "your record."
+            )
+        elif clause:
+            text = _(
+                "A facilitator ended your place in a group because of the agreement's "
+                "“%(clause)s”. You may ask to come back later, by request or invitation. "
+                "You can also appeal from your record."
+            ) % {"clause": clause_label(clause)}
+        else:
+            text = _(
+                "A facilitator ended your place in a group because of the group's "
+                "agreement. You may ask to come back later, by request or invitation. "
+                "You can also appeal from your record."
+            )
     end_notices(target.user, kind="mute", link=group_link(target.group))  # no posting to pause
     # The sockets re-check first: nothing (a `sync` between the two) reaches the room's
     # socket after the person has heard they are out of it.
     events.recheck_user(target.user_id, group_id=target.group_id)
-    tell(target.user, None, kind=status, title="About one of your groups", text=text)
+    tell(target.user, None, kind=status, title=title, text=text)
     return target
 
 
@@ -179,7 +235,7 @@ def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
     reason = reason_text(reason)
     require(permissions.can_suspend(actor, user))
     if days is not None and not 1 <= days <= 365:
-        raise Refused("invalid", "A suspension lasts from one day to a year, or until lifted.")
+        raise Refused("invalid", _("A suspension lasts from one day to a year, or until lifted."))
     until = timezone.now() + (timedelta(days=days) if days else timedelta(days=365 * 100))
     user.suspended_until = until
     user.save(update_fields=["suspended_until"])
@@ -187,14 +243,17 @@ def suspend(*, actor: Any, user: Any, days: int | None, reason: str) -> Any:
         "suspend", actor=actor, target_user=user, reason=reason, expires_at=until if days else None
     )
     end_notices(user, kind="suspend")
+    with speaking_to(user):
+        title, ended_title = _("Your account is paused"), _("Your account was paused")
+        text = _("An organizer paused your account. You can read your record and appeal there.")
     tell(
         user,
         None,
         kind="suspend",
-        title="Your account is paused",
-        text="An organizer paused your account. You can read your record and appeal there.",
+        title=title,
+        text=text,
         until=until if days else None,
-        ended_title="Your account was paused",
+        ended_title=ended_title,
     )
     events.recheck_user(user.pk)
     return user
@@ -208,11 +267,8 @@ def unsuspend(*, actor: Any, user: Any, reason: str = "") -> Any:
     user.save(update_fields=["suspended_until"])
     audit.record("unsuspend", actor=actor, target_user=user, reason=reason)
     end_notices(user, kind="suspend")
-    tell(
-        user,
-        None,
-        kind="unsuspend",
-        title="Your account is open again",
-        text="An organizer lifted the pause on your account. Welcome back.",
-    )
+    with speaking_to(user):
+        title = _("Your account is open again")
+        text = _("An organizer lifted the pause on your account. Welcome back.")
+    tell(user, None, kind="unsuspend", title=title, text=text)
     return user

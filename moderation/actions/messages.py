@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from community.errors import Refused
 from groups import audit, events
@@ -11,14 +12,14 @@ from groups.actions.chat import take_change, take_seq
 from groups.models import Group, Membership, Message, Role
 from groups.payloads import message_payload
 from moderation import alerts, permissions
-from moderation.actions.common import clause_phrase, clause_text, reason_text, require, tell
-from moderation.models import Report, ReportKind, ReportStatus
+from moderation.actions.common import clause_text, reason_text, require, speaking_to, tell
+from moderation.models import Report, ReportKind, ReportStatus, clause_label
 
 
 def _message(message_id: int) -> tuple[Group, Message]:
     group_id = Message.objects.filter(pk=message_id).values_list("group_id", flat=True).first()
     if group_id is None:
-        raise Refused("not_found", "That message can't be found.")
+        raise Refused("not_found", _("That message can't be found."))
     # The group's row first, then the message's: the chat write path locks in this order.
     group = Group.objects.select_for_update().get(pk=group_id)
     message = (
@@ -71,14 +72,21 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
             },
         )
         _tell_facilitators(group, message)
-    tell(
-        message.author.user,
-        group,
-        kind="hide",
-        title="One of your messages was hidden",
-        text=f"A facilitator hid one of your messages because it touched {clause_phrase(clause)}. "
-        "This is a chance to repair, not a verdict on you. You can appeal from your record.",
-    )
+    with speaking_to(message.author.user):
+        title = _("One of your messages was hidden")
+        if clause:
+            text = _(
+                "A facilitator hid one of your messages because it touched the agreement's "
+                "“%(clause)s”. This is a chance to repair, not a verdict on you. You can "
+                "appeal from your record."
+            ) % {"clause": clause_label(clause)}
+        else:
+            text = _(
+                "A facilitator hid one of your messages because it touched the group's "
+                "agreement. This is a chance to repair, not a verdict on you. You can "
+                "appeal from your record."
+            )
+    tell(message.author.user, group, kind="hide", title=title, text=text)
     return message
 
 
@@ -143,9 +151,9 @@ def approve_held(*, actor: Any, message_id: int) -> Message:
     group, message = _message(message_id)
     require(permissions.can_act_on(actor, group, message.author))
     if not message.held or message.is_hidden:
-        raise Refused("not_held", "That message is not waiting for approval.")
+        raise Refused("not_held", _("That message is not waiting for approval."))
     if message.is_deleted:
-        raise Refused("gone", "Its author removed that message.")
+        raise Refused("gone", _("Its author removed that message."))
     seq, change = take_seq(group)
     message.held, message.seq, message.change, message.created_at = (
         False,
@@ -176,7 +184,7 @@ def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str =
     group, message = _message(message_id)
     require(permissions.can_act_on(actor, group, message.author))
     if not message.held or message.is_hidden:
-        raise Refused("not_held", "That message is not waiting for approval.")
+        raise Refused("not_held", _("That message is not waiting for approval."))
     message.hidden_at, message.hidden_by, message.hidden_clause = timezone.now(), actor, clause
     message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause"])
     _close_held_report(actor, message, "Declined")
@@ -189,14 +197,24 @@ def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str =
         clause=clause,
         reason=reason,
     )
+    with speaking_to(message.author.user):
+        title = _("A message was not posted")
+        if clause:
+            text = _(
+                "A facilitator did not post one of your messages, because of the "
+                "agreement's “%(clause)s”. You're welcome to share again in your own words."
+            ) % {"clause": clause_label(clause)}
+        else:
+            text = _(
+                "A facilitator did not post one of your messages, because of the group's "
+                "agreement. You're welcome to share again in your own words."
+            )
     tell(
         message.author.user,
         group,
         kind="declined",
-        title="A message was not posted",
-        text="A facilitator did not post one of your messages, because of "
-        f"{clause_phrase(clause)}. "
-        "You're welcome to share again in your own words.",
+        title=title,
+        text=text,
         declined_message=message.pk,  # the author's open rooms stop showing it as waiting
     )
     return message

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community import ratelimit
 from community.cleaning import check_text
@@ -13,13 +15,21 @@ from groups import audit, events, selectors
 from groups import permissions as group_permissions
 from groups.models import Group, Membership
 from moderation import permissions
-from moderation.actions.common import group_link, leave_note, require, tell
+from moderation.actions.common import (
+    group_link,
+    language_of,
+    leave_note,
+    require,
+    speaking_to,
+    tell,
+)
 
 NOTE_MAX = 300
 ANSWER_MAX = 800  # as a nudge's note
 PAUSE_RATE = 1 / 60  # tokens per second: one a minute, per member per group
 PAUSE_BURST = 1
-REQUESTED = (
+# Said to the member who asked, in their language: `_(REQUESTED)`.
+REQUESTED = gettext_noop(
     "Thank you for saying so. The facilitators have been told, privately; nobody else "
     "in the room knows. Take the time you need."
 )
@@ -30,8 +40,10 @@ def _limit(user: Any, group: Group) -> None:
     if not verdict.allowed:
         raise Refused(
             "rate_limited",
-            "The facilitators already have your request for a pause. You can ask again "
-            "in a minute.",
+            _(
+                "The facilitators already have your request for a pause. You can ask again "
+                "in a minute."
+            ),
             retry_after=verdict.retry_after,
         )
 
@@ -49,7 +61,7 @@ def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
     group = Group.objects.get(pk=group.pk)
     membership = group_permissions.membership_for(member, group)
     if not group_permissions.can_read(member, group, membership) or membership is None:
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     _limit(member, group)
     payload = {
         "type": "pause.requested",
@@ -62,12 +74,17 @@ def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
         if keeper.pk == membership.pk:
             continue
         # On their notes page (and the navigation's count, live anywhere): no name, no note.
+        with speaking_to(keeper.user):
+            title = _("Someone asked for a pause")
+            text = _(
+                "A member of one of your groups asked, privately, for a pause. "
+                "Open the room to answer them."
+            )
         leave_note(
             keeper.user,
             kind="pause_request",
-            title="Someone asked for a pause",
-            text="A member of one of your groups asked, privately, for a pause. "
-            "Open the room to answer them.",
+            title=title,
+            text=text,
             link=_request_link(group, membership),
         )
         events.to_user(keeper.user_id, payload, group_id=group.pk)
@@ -81,18 +98,26 @@ def _request_link(group: Group, membership: Membership) -> str:
 
 def _end_request_notes(membership: Membership) -> None:
     """Someone answered this member: the other keepers' notes of the request are history."""
-    notes = Notice.objects.filter(
-        kind="pause_request",
-        link=_request_link(membership.group, membership),
-        until__isnull=True,
-        dismissed_at__isnull=True,
+    notes = list(
+        Notice.objects.filter(
+            kind="pause_request",
+            link=_request_link(membership.group, membership),
+            until__isnull=True,
+            dismissed_at__isnull=True,
+        ).select_related("user")
     )
-    keepers = list(notes.values_list("user_id", flat=True))
-    if keepers:
-        notes.update(
-            until=timezone.now(), ended_title="Someone asked for a pause, and was answered"
-        )
-        events.alerts_changed(keepers)
+    if not notes:
+        return
+    # Each keeper reads the ended note in their own language: one update per language.
+    by_language: dict[str, list[int]] = {}
+    for notice in notes:
+        by_language.setdefault(language_of(notice.user), []).append(notice.pk)
+    now = timezone.now()
+    for language, ids in by_language.items():
+        with translation.override(language):
+            ended_title = _("Someone asked for a pause, and was answered")
+        Notice.objects.filter(pk__in=ids).update(until=now, ended_title=ended_title)
+    events.alerts_changed([notice.user_id for notice in notes])
 
 
 def _target(membership: Membership) -> Membership:
@@ -100,7 +125,7 @@ def _target(membership: Membership) -> Membership:
         Membership.objects.select_for_update().select_related("user", "group").get(pk=membership.pk)
     )
     if not group_permissions.is_member(locked):
-        raise Refused("not_member", "That person is no longer in the group.")
+        raise Refused("not_member", _("That person is no longer in the group."))
     return locked
 
 
@@ -113,15 +138,11 @@ def answer_pause(*, actor: Any, membership: Membership, text: str) -> None:
     """
     text = check_text(text, field="text", label="note", max_length=ANSWER_MAX, collapse=True)
     if not text:
-        raise Refused("empty", "Please write a few words to send.", field="text")
+        raise Refused("empty", _("Please write a few words to send."), field="text")
     target = _target(membership)
     require(permissions.can_moderate_group(actor, target.group) and target.user_id != actor.pk)
     audit.record("pause_answer", actor=actor, group=target.group, target_user=target.user)
     _end_request_notes(target)
-    tell(
-        target.user,
-        target.group,
-        kind="pause_answer",
-        title="A facilitator answered you",
-        text=text,
-    )
+    with speaking_to(target.user):
+        title = _("A facilitator answered you")
+    tell(target.user, target.group, kind="pause_answer", title=title, text=text)

@@ -5,6 +5,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community import ratelimit
 from community.cleaning import check_text
@@ -14,7 +16,7 @@ from groups import audit, events
 from groups import permissions as group_permissions
 from groups.models import Membership, Message
 from moderation import alerts, permissions
-from moderation.actions.common import clause_text, leave_note, require
+from moderation.actions.common import clause_text, leave_note, require, speaking_to
 from moderation.models import (
     SAFETY_CLAUSE,
     Report,
@@ -27,7 +29,10 @@ from moderation.models import (
 REPORT_RATE = 10 / 3600  # tokens per second: ten an hour
 REPORT_BURST = 5
 NOTE_MAX = 1000
-THANKS = "Thank you for speaking up. The facilitators will look at it soon; you won't be named."
+# Said to the person who reported, in their language: `_(THANKS)`.
+THANKS = gettext_noop(
+    "Thank you for speaking up. The facilitators will look at it soon; you won't be named."
+)
 
 
 def note_text(note: str) -> str:
@@ -40,8 +45,10 @@ def _limit(user: Any) -> None:
     if not verdict.allowed:
         raise Refused(
             "rate_limited",
-            "You have sent several reports in a short time. The facilitators have them; "
-            "please try again a little later.",
+            _(
+                "You have sent several reports in a short time. The facilitators have them; "
+                "please try again a little later."
+            ),
             retry_after=verdict.retry_after,
         )
 
@@ -49,7 +56,7 @@ def _limit(user: Any) -> None:
 def _reader(user: Any, group: Any) -> Membership:
     membership = group_permissions.membership_for(user, group)
     if not group_permissions.can_read(user, group, membership) or membership is None:
-        raise Refused("not_member", "Only members of this group can do that.")
+        raise Refused("not_member", _("Only members of this group can do that."))
     return membership
 
 
@@ -105,10 +112,10 @@ def report_message(*, reporter: Any, message_id: int, clause: str, note: str = "
     clause, note = clause_text(clause), note_text(note)
     message = Message.objects.select_related("group", "author").filter(pk=message_id).first()
     if message is None or message.held:
-        raise Refused("not_found", "That message can't be found.")
+        raise Refused("not_found", _("That message can't be found."))
     membership = _reader(reporter, message.group)
     if message.author_id == membership.pk:
-        raise Refused("own_message", "You can delete or edit your own message instead.")
+        raise Refused("own_message", _("You can delete or edit your own message instead."))
     _limit(reporter)
     return _file(
         kind=ReportKind.REPORT,
@@ -128,10 +135,10 @@ def report_member(*, reporter: Any, membership_id: int, clause: str, note: str =
     clause, note = clause_text(clause), note_text(note)
     target = Membership.objects.select_related("group").filter(pk=membership_id).first()
     if target is None or target.status != "active":
-        raise Refused("not_found", "That member can't be found.")
+        raise Refused("not_found", _("That member can't be found."))
     membership = _reader(reporter, target.group)
     if target.pk == membership.pk:
-        raise Refused("own_message", "You can't report yourself.")
+        raise Refused("own_message", _("You can't report yourself."))
     _limit(reporter)
     return _file(
         kind=ReportKind.REPORT,
@@ -178,19 +185,23 @@ def crisis_card(user: Any, group: Any, *, after: Message | None = None) -> None:
         }
         for line in crisis_card_lines(getattr(user, "region", ""))
     ]
-    text = (
-        "It sounds like things might be really hard right now. You don't have to carry it "
-        "alone: these lines are open, and the people here care about you."
-    )
-    leave_note(user, kind="crisis", title="You matter", text=text, link=reverse("crisis"))
+    # The card is for this person, whoever's words or report brought it: their language.
+    with speaking_to(user):
+        title = _("You matter")
+        text = _(
+            "It sounds like things might be really hard right now. You don't have to carry "
+            "it alone: these lines are open, and the people here care about you."
+        )
+        link_text = _("More ways to get help now")
+    leave_note(user, kind="crisis", title=title, text=text, link=reverse("crisis"))
     card: dict[str, Any] = {
         "type": "notice",
         "kind": "crisis",
-        "title": "You matter",
+        "title": title,
         "text": text,
         "lines": lines,
         "link": reverse("crisis"),
-        "link_text": "More ways to get help now",
+        "link_text": link_text,
     }
     if after is not None:
         card["after_message"] = after.pk
@@ -202,7 +213,7 @@ def worried_about(*, member: Any, message_id: int) -> Report:
     """ "I'm worried about this person": care for the author, an urgent item for facilitators."""
     message = Message.objects.select_related("group", "author__user").filter(pk=message_id).first()
     if message is None or message.held:
-        raise Refused("not_found", "That message can't be found.")
+        raise Refused("not_found", _("That message can't be found."))
     _reader(member, message.group)
     _limit(member)
     report = _file(
@@ -276,7 +287,7 @@ def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = ""
         else permissions.can_moderate_group(actor, report.group)
     )
     if report.status != ReportStatus.OPEN:
-        raise Refused("closed", "Someone has already closed this item.")
+        raise Refused("closed", _("Someone has already closed this item."))
     report.status = ReportStatus.DISMISSED if dismiss else ReportStatus.RESOLVED
     report.resolved_at, report.resolved_by = timezone.now(), actor
     report.resolution = note
@@ -294,11 +305,11 @@ def resolve(*, actor: Any, report: Report, dismiss: bool = False, note: str = ""
     )
     for reporter_note in report.notes.select_related("reporter"):
         if reporter_note.reporter is not None:
-            leave_note(
-                reporter_note.reporter,
-                kind="report_outcome",
-                title="Your report was reviewed",
-                text="A facilitator looked at something you reported and has closed it. "
-                "Thank you for helping keep the space safe.",
-            )
+            with speaking_to(reporter_note.reporter):
+                title = _("Your report was reviewed")
+                text = _(
+                    "A facilitator looked at something you reported and has closed it. "
+                    "Thank you for helping keep the space safe."
+                )
+            leave_note(reporter_note.reporter, kind="report_outcome", title=title, text=text)
     return report

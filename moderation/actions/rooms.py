@@ -5,6 +5,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from community.cleaning import check_text
 from community.errors import Refused
@@ -15,7 +17,9 @@ from moderation.actions.common import require
 
 PAUSE_MESSAGE_MAX = 300
 # What a pause says when the facilitator adds no words of their own (issue 17 item 5).
-GROUNDING_PROMPT = (
+# Stored as the room's pause message in the language of the facilitator who paused it,
+# and shown to everyone in the room alike.
+GROUNDING_PROMPT = gettext_noop(
     "Let's take a breath together. Feel your feet on the floor, let your shoulders drop, "
     "and notice three things you can see. We'll pick up again soon."
 )
@@ -31,7 +35,7 @@ def set_slow_mode(*, actor: Any, group: Group, seconds: int) -> Group:
     """Ask members to wait `seconds` between messages (0 turns it off)."""
     room = _room(actor, group)
     if not 0 <= seconds <= 3600:
-        raise Refused("invalid", "Slow mode can be between 0 seconds and an hour.")
+        raise Refused("invalid", _("Slow mode can be between 0 seconds and an hour."))
     room.slow_mode_seconds = seconds
     room.save(update_fields=["slow_mode_seconds"])
     audit.record("slow_mode", actor=actor, group=room, reason=f"{seconds} seconds")
@@ -45,10 +49,10 @@ def pause(*, actor: Any, group: Group, minutes: int | None, message: str = "") -
 
     A pause without words of the facilitator's own carries the grounding prompt."""
     message = check_text(message, field="message", max_length=PAUSE_MESSAGE_MAX, collapse=True)
-    message = message or GROUNDING_PROMPT
+    message = message or _(GROUNDING_PROMPT)
     room = _room(actor, group)
     if minutes is not None and not 1 <= minutes <= 24 * 60:
-        raise Refused("invalid", "A pause can last from a minute to a day, or until resumed.")
+        raise Refused("invalid", _("A pause can last from a minute to a day, or until resumed."))
     room.paused_until = timezone.now() + timedelta(minutes=minutes or 24 * 60 * 365)
     room.pause_message = message
     room.save(update_fields=["paused_until", "pause_message"])
@@ -77,7 +81,7 @@ def hold_first_messages(*, actor: Any, group: Group, count: int) -> Group:
     """Hold each new member's first `count` messages for a facilitator (0 turns it off)."""
     room = _room(actor, group)
     if not 0 <= count <= 20:
-        raise Refused("invalid", "Choose between 0 and 20 messages.")
+        raise Refused("invalid", _("Choose between 0 and 20 messages."))
     room.hold_first_messages = count
     room.save(update_fields=["hold_first_messages"])
     audit.record("hold_first", actor=actor, group=room, reason=f"{count} messages")
