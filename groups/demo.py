@@ -441,7 +441,7 @@ def _past_session(
 ) -> None:
     """Last week's session of the group, for its record: everyone came, a check-in, a
     talking piece and a check-out (asked with `prompts`, else the default ones)."""
-    prompts = {**DEFAULT_PROMPTS, **(prompts or {})}
+    prompts = {**{kind: str(words) for kind, words in DEFAULT_PROMPTS.items()}, **(prompts or {})}
     if group.sessions.exists():
         return
     started = timezone.now() - timedelta(days=7)

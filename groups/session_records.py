@@ -130,7 +130,7 @@ def rounds(session: LiveSession) -> list[RoundRecord]:
             records.append(
                 RoundRecord(
                     kind=round_.kind,
-                    kind_label=kind_label,
+                    kind_label=str(kind_label),
                     prompt=round_.prompt,
                     opened_at=round_.opened_at,
                     closed_at=round_.closed_at,
@@ -143,7 +143,7 @@ def rounds(session: LiveSession) -> list[RoundRecord]:
         records.append(
             RoundRecord(
                 kind=round_.kind,
-                kind_label=kind_label,
+                kind_label=str(kind_label),
                 prompt=round_.prompt,
                 opened_at=round_.opened_at,
                 closed_at=round_.closed_at,

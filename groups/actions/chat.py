@@ -459,7 +459,7 @@ def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Mess
     if body == message.body:
         return message
     MessageRevision.objects.create(message=message, body=message.body)
-    __, change = _next_numbers(group, new_message=False)
+    _seq, change = _next_numbers(group, new_message=False)
     message.body, message.body_html = body, render_chat(body)
     message.edited_at, message.change = timezone.now(), change
     message.save(update_fields=["body", "body_html", "edited_at", "change"])
@@ -480,7 +480,7 @@ def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
     if message.is_deleted:
         return message
     MessageRevision.objects.create(message=message, body=message.body)
-    __, change = _next_numbers(group, new_message=False)
+    _seq, change = _next_numbers(group, new_message=False)
     message.body = message.body_html = message.content_warning = ""
     message.deleted_at, message.change = timezone.now(), change
     message.save(update_fields=["body", "body_html", "content_warning", "deleted_at", "change"])

@@ -424,7 +424,7 @@ def tour(
         sign_in(page, ROLES[role], base_url)
         if language:
             cookie = {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}
-            page.context.add_cookies([cookie])  # type: ignore[list-item]
+            page.context.add_cookies([cookie])
         reports = []
         for stop in stops_for(role):
             before = len(guard)

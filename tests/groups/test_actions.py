@@ -347,7 +347,10 @@ def test_leaving_and_coming_back(organizer: Any, open_group: Group, facilitator:
     # The agreement changed while they were away; they come back to the new one.
     open_group.refresh_from_db()
     group_actions.publish_agreement(
-        actor=organizer, group=open_group, clauses=DEFAULT_CLAUSES[:4], note="Shorter."
+        actor=organizer,
+        group=open_group,
+        clauses=[(str(t), str(b)) for t, b in DEFAULT_CLAUSES[:4]],
+        note="Shorter.",
     )
     back = join_open(facilitator, open_group)
 

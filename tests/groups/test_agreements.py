@@ -162,7 +162,7 @@ def test_diff_covers_every_version_since_the_last_consent(circle: dict[str, Any]
 
 def test_diff_escapes_what_the_organizer_wrote(circle: dict[str, Any]) -> None:
     group = circle["group"]
-    clauses = [(t, b) for t, b in DEFAULT_CLAUSES]
+    clauses = [(str(t), str(b)) for t, b in DEFAULT_CLAUSES]
     clauses[0] = (clauses[0][0], clauses[0][1] + " <script>alert(1)</script>")
     group_actions.publish_agreement(actor=circle["organizer"], group=group, clauses=clauses)
     client = Client()
