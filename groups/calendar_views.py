@@ -8,8 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from community import languages
 from community.errors import Refused
 from community.middleware import private_page
 from groups import ics, permissions, selectors
@@ -103,12 +105,14 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         raise Http404("No calendar here.")
     group = feed.membership.group
-    body = ics.feed(
-        schedule_of(group),
-        token=token,
-        url=request.build_absolute_uri(group.get_absolute_url()),
-        now=timezone.now(),
-    )
+    # A calendar app asks in its own language, or none: the feed speaks the member's.
+    with translation.override(languages.for_recipient(feed.membership.user)):
+        body = ics.feed(
+            schedule_of(group),
+            token=token,
+            url=request.build_absolute_uri(group.get_absolute_url()),
+            now=timezone.now(),
+        )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="hearth.ics"'
     response["Cache-Control"] = "private, no-store"

@@ -460,7 +460,7 @@ def calendar_feed(token: str) -> CalendarFeed | None:
             membership__user__is_active=True,
             membership__group__archived=False,
         )
-        .select_related("membership__group__schedule")
+        .select_related("membership__group__schedule", "membership__user")
         .first()
     )
 

@@ -169,16 +169,17 @@ def unmarked(text: str, wrote: Iterable[str]) -> list[str]:
         if stripped == text:
             break
         text = stripped
-    written = [re.escape(w) for w in wrote if len(w) >= 3]
-    if written:
-        text = re.sub(r"(?<!\w)(?:" + "|".join(written) + r")(?!\w)", "\x1f", text)
-    # Addresses, links, and time zones by their IANA names ("Europe/Madrid"): names.
+    # Addresses, links, host names ("findahelpline.com", "gob.mx") and time zones by
+    # their IANA names ("Europe/Madrid", "Etc/UTC"): names, in no language.
     text = re.sub(
-        r"\S+@\S+|https?://\S+|\b\w+(?:[-/.]\w+)*\.(?:com|org|net|example|test)\b"
+        r"\S+@\S+|https?://\S+|\b(?:[A-Za-z0-9-]+\.)+[a-z]{2,}\b"
         r"|\b[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|\bUTC\b",
         " ",
         text,
     )
+    written = [re.escape(w) for w in wrote if len(w) >= 3]
+    if written:
+        text = re.sub(r"(?<!\w)(?:" + "|".join(written) + r")(?!\w)", "\x1f", text)
     return list(dict.fromkeys(_pieces(text)))
 
 

@@ -329,7 +329,14 @@ function nameMessage(m) {
 }
 
 // "Removed by a facilitator (agreement: 3)." Where the server had it removed.
+// The clause a facilitator names when a message touches safety rather than one of
+// the agreement's own clauses: stored in English (moderation/models.py), read translated.
+function clauseLabel(clause) {
+  return clause === "Safety concern" ? gettext("Safety concern") : clause;
+}
+
 function removedBy(clause) {
+  clause = clauseLabel(clause);
   // Translators: %(clause)s names the clause of the group's agreement, such as "3" or "Kindness".
   return clause ? interpolate(gettext("Removed by a facilitator (agreement: %(clause)s)."), { clause: clause }, true)
     : gettext("Removed by a facilitator.");
@@ -354,7 +361,7 @@ function renderBody(li, m) {
     li.appendChild(el("p", "msg-placeholder", gettext("Removed by its author.")));
     return;
   }
-  var clause = m.hidden && m.hidden.clause;
+  var clause = clauseLabel(m.hidden && m.hidden.clause);
   if (m.hidden && !m.html) {
     li.appendChild(el("p", "msg-placeholder", removedBy(clause)));
     return;

@@ -124,10 +124,15 @@ SHOWN_TEXT = """() => {
 reading = {"language": settings.LANGUAGE_CODE}
 
 
-def say(english: str) -> str:
-    """`english` as the tour's language writes it."""
+def say(english: str, *, client: bool = False, context: str = "") -> str:
+    """`english` as the tour's language writes it (`client`: as the chat client does,
+    from the JavaScript catalogue; `context`: the msgctxt it is marked with)."""
+    if client:
+        from django.views.i18n import DjangoTranslation
+
+        return DjangoTranslation(reading["language"], domain="djangojs").gettext(english)
     with translation.override(reading["language"]):
-        return translation.gettext(english)
+        return translation.pgettext(context, english) if context else translation.gettext(english)
 
 
 ALL = ("visitor", "member", "facilitator", "organizer")
@@ -139,17 +144,24 @@ FACILITATING = ("facilitator", "organizer")
 def live(page: Page) -> None:
     """Wait until the room's client is connected (and for keepers, their session controls
     are drawn), then open a content warning."""
-    expect(page.locator("#connection")).to_contain_text(say("Connected"))
+    expect(page.locator("#connection")).to_contain_text(say("Connected.", client=True))
     if page.locator("#room[data-facilitator='true']").count():
-        expect(page.get_by_role("region", name=say("Session"))).to_be_visible()
+        expect(
+            page.get_by_role("region", name=say("Session", context="a live meeting of the group"))
+        ).to_be_visible()
     warning = page.locator(".cw summary").first
     if warning.count():
         warning.click()
 
 
+# What the tour itself writes on a page (a resource it previews): people's words.
+TYPED = ["Square breathing", "Four counts in, hold, out, hold.", "Breathe in for four.", "hold"]
+TYPED += ["breathe out"]
+
+
 def preview_resource(page: Page) -> None:
-    page.get_by_label(say("Title")).fill("Square breathing")
-    page.get_by_label(say("Summary")).fill("Four counts in, hold, out, hold.")
+    page.get_by_label(say("Title")).fill(TYPED[0])
+    page.get_by_label(say("Summary")).fill(TYPED[1])
     page.locator("textarea[name=body]").fill("Breathe in for **four**.\n\n- hold\n- breathe out")
     page.get_by_role("button", name=say("Preview")).click()
     expect(page.get_by_role("heading", name=say("Preview"))).to_be_visible()

@@ -298,6 +298,18 @@ def test_the_feed_is_valid_icalendar_titled_hearth_session_and_never_names_the_g
     assert [str(e["UID"]) for e in again] == [str(e["UID"]) for e in events]
 
 
+@time_machine.travel(utc(2026, 12, 1, 9), tick=False)
+def test_the_feed_speaks_the_members_language_whatever_the_calendar_app_asks(circle):
+    set_weekly(circle)
+    circle["member"].language = "es"
+    circle["member"].save(update_fields=["language"])
+    url = feed_url(circle)
+    response = Client(headers={"accept-language": "en-US"}).get(url)
+    calendar = Calendar.from_ical(response.content)
+    assert str(calendar["X-WR-CALNAME"]) == "Reuniones de Hearth"
+    assert {str(e["SUMMARY"]) for e in calendar.walk("VEVENT")} == {"Reunión de Hearth"}
+
+
 def test_a_stopped_link_gives_404_and_a_new_one_works(circle):
     set_weekly(circle)
     old = feed_url(circle)
