@@ -5,6 +5,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from groups.audit import action_label as _action_label
 from moderation.models import clause_label as _clause_label
 
 register = template.Library()
@@ -14,6 +15,12 @@ register = template.Library()
 def clause_label(clause: str) -> str:
     """A stored clause as the reader reads it: the agreement's words, or ours translated."""
     return _clause_label(clause or "")
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """A logged action as the log's reader reads it, in their language."""
+    return _action_label(code or "")
 
 
 @register.simple_tag

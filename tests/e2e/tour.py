@@ -124,6 +124,12 @@ SHOWN_TEXT = """() => {
 reading = {"language": settings.LANGUAGE_CODE}
 
 
+def named(english: str) -> re.Pattern[str]:
+    """A name with someone's name in it (`%(name)s`), as the tour's language writes it."""
+    before, _, after = say(english).partition("%(name)s")
+    return re.compile(f"^{re.escape(before)}.+{re.escape(after)}$")
+
+
 def say(english: str, *, client: bool = False, context: str = "") -> str:
     """`english` as the tour's language writes it (`client`: as the chat client does,
     from the JavaScript catalogue; `context`: the msgctxt it is marked with)."""
@@ -169,8 +175,8 @@ def preview_resource(page: Page) -> None:
 
 def ask_to_remove(page: Page) -> None:
     """Press "Remove …": the page that asks first (nothing is removed until confirmed)."""
-    page.get_by_role("button", name=re.compile(r"^Remove .+…$")).click()
-    expect(page.get_by_role("button", name=re.compile(r"^Yes, remove"))).to_be_visible()
+    page.get_by_role("button", name=named("Remove %(name)s…")).click()
+    expect(page.get_by_role("button", name=named("Yes, remove %(name)s"))).to_be_visible()
 
 
 def make_calendar_link(page: Page) -> None:
