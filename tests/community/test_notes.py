@@ -103,7 +103,7 @@ def test_a_note_whose_moment_passed_is_history_not_current(user: Any) -> None:
         assert home_notes(client) == []
         assert nav_notes(client) == "Notes"
         page = client.get("/notes/").content.decode()
-        earlier = page[page.index("earlier-notes-heading") :]
+        earlier = page[page.index("earlier-notes-heading") : page.index("</main>")]
         assert "Note: your posting was paused for a while" in earlier
         assert "Note: posting paused for a while" not in page
         assert "This ended" in text_of(earlier) and "Until" not in text_of(page)
