@@ -13,8 +13,8 @@ from groups.models import AuditEntry, Group
 ACTION_LABELS = {
     "account_lookup": pgettext_lazy("moderation log", "account lookup"),
     "agreement_published": pgettext_lazy("moderation log", "agreement published"),
-    "appeal_overturned": pgettext_lazy("moderation log", "appeal overturned"),
-    "appeal_upheld": pgettext_lazy("moderation log", "appeal upheld"),
+    "appeal_overturned": pgettext_lazy("moderation log", "appeal: decision reversed"),
+    "appeal_upheld": pgettext_lazy("moderation log", "appeal: decision kept"),
     "approve_message": pgettext_lazy("moderation log", "approve message"),
     "ban": pgettext_lazy("moderation log", "ban"),
     "crisis_phrase_added": pgettext_lazy("moderation log", "crisis phrase added"),
