@@ -14,7 +14,7 @@ def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
 
 # How each logged decision reads to the person it was about (their "My record" page).
 RECORD_WORDS = {
-    "mute": _("A facilitator paused your posting for a while"),
+    "mute": _("A facilitator muted your posting for a while"),
     "unmute": _("The pause on your posting was lifted"),
     "nudge": _("A facilitator sent you a private note"),
     "pause_answer": _("A facilitator answered your request for a pause"),
