@@ -134,7 +134,7 @@ def say(english: str, *, client: bool = False, context: str = "") -> str:
     """`english` as the tour's language writes it (`client`: as the chat client does,
     from the JavaScript catalogue; `context`: the msgctxt it is marked with)."""
     if client:
-        from django.views.i18n import DjangoTranslation
+        from django.utils.translation.trans_real import DjangoTranslation
 
         return DjangoTranslation(reading["language"], domain="djangojs").gettext(english)
     with translation.override(reading["language"]):
