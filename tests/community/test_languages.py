@@ -114,3 +114,25 @@ def test_the_spanish_catalogue_is_whole_and_compiled(domain: str) -> None:
         or (compiled[(e.msgctxt, e.msgid)].msgstr or None) != (e.msgstr or None)
     ]
     assert stale == [], "run `make messages` to compile the catalogue"
+
+
+def test_choosing_spanish_in_settings_speaks_spanish_from_the_next_page() -> None:
+    person = make_user(display_name="Ana")
+    client = signed_in(person)
+    settings_page = client.get("/settings/profile/").content.decode()
+    assert '<option value="" selected>Same as my browser</option>' in settings_page
+    response = client.post(
+        "/settings/profile/",
+        {"display_name": "Ana", "region": "ES", "language": "es", "time_zone": ""},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert '<html lang="es"' in html
+    saved = spanish("Your profile is saved.")
+    assert saved != "Your profile is saved." and saved in html
+    person.refresh_from_db()
+    assert person.language == "es" and person.region == "ES"
+    # A code Hearth lacks is not kept.
+    client.post("/settings/profile/", {"display_name": "Ana", "region": "ES", "language": "xx"})
+    person.refresh_from_db()
+    assert person.language == "es"
