@@ -79,6 +79,15 @@ def service_pids(name: str) -> list[int]:
     return found
 
 
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds([pid]) for pid in pids}
+
+
+def cpu_since(before: dict[int, float], name: str) -> float:
+    """CPU of the processes named `name` since `before` (those that exited are not counted)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in cpu_by_pid(service_pids(name)).items())
+
+
 def rss_bytes(pids: list[int]) -> int:
     total = 0
     for pid in pids:
@@ -106,6 +115,29 @@ def raise_file_limit() -> None:
 
 
 # --- Clients -------------------------------------------------------------------------
+
+
+async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
+    """Open a room socket and wait until it is set up: Hearth's hello, the tutorial's accept."""
+    origin = url.replace("ws://", "http://", 1).split("/ws/", 1)[0]
+    headers = {"Origin": origin}
+    if cookie:
+        headers["Cookie"] = cookie
+    ws = await connect(
+        url,
+        additional_headers=headers,
+        compression=None,
+        proxy=None,
+        open_timeout=60,
+        max_queue=None,
+        ping_interval=None,
+    )
+    if protocol == "hearth":
+        while True:  # the hello frame: the socket is fully set up
+            text = await asyncio.wait_for(ws.recv(), 60)
+            if str(text).startswith('{"type":"hello"'):
+                break
+    return ws
 
 
 @dataclass
@@ -176,24 +208,7 @@ class Load:
 
         async def one(client: Client) -> None:
             async with gate:
-                origin = client.url.replace("ws://", "http://", 1).split("/ws/", 1)[0]
-                headers = {"Origin": origin}
-                if client.cookie:
-                    headers["Cookie"] = client.cookie
-                client.ws = await connect(
-                    client.url,
-                    additional_headers=headers,
-                    compression=None,
-                    proxy=None,
-                    open_timeout=60,
-                    max_queue=None,
-                    ping_interval=None,
-                )
-                if self.protocol == "hearth":
-                    while True:  # the hello frame: the socket is fully set up
-                        text = await asyncio.wait_for(client.ws.recv(), 60)
-                        if str(text).startswith('{"type":"hello"'):
-                            break
+                client.ws = await open_socket(client.url, client.cookie, self.protocol)
 
         await asyncio.gather(*(one(c) for c in self.clients))
 
@@ -251,10 +266,10 @@ class Load:
         total = int(rate * seconds)
         warm = int(rate * self.args.warmup)
         pids = self.server_pids()
-        # A database backend that starts mid-step is not counted.
-        postgres, redis = service_pids("postgres"), service_pids("redis-server")
+        # Per process: one that exits mid-step would otherwise count negative.
+        postgres0 = cpu_by_pid(service_pids("postgres"))
+        redis0 = cpu_by_pid(service_pids("redis-server"))
         cpu0, busy0, own0 = cpu_seconds(pids), machine_busy(), own_cpu()
-        postgres0, redis0 = cpu_seconds(postgres), cpu_seconds(redis)
         started = time.perf_counter()
         late = 0.0
         group_count = len(self.groups)
@@ -283,7 +298,8 @@ class Load:
                 await asyncio.wait_for(tally.done.wait(), self.args.drain)
         elapsed = time.perf_counter() - started
         cpu1, busy1, own1 = cpu_seconds(pids), machine_busy(), own_cpu()
-        postgres1, redis1 = cpu_seconds(postgres), cpu_seconds(redis)
+        postgres_cpu = cpu_since(postgres0, "postgres")
+        redis_cpu = cpu_since(redis0, "redis-server")
         lat = sorted(tally.latencies)
         lost = expected - tally.deliveries
         dup = sum(s.duplicates for s in tally.sent.values())
@@ -311,8 +327,8 @@ class Load:
                 round((cpu1 - cpu0) / tally.deliveries * 1e6, 1) if tally.deliveries else None
             ),
             "client_cpu_cores": round((own1 - own0) / elapsed, 3),
-            "postgres_cpu_cores": round((postgres1 - postgres0) / elapsed, 3),
-            "redis_cpu_cores": round((redis1 - redis0) / elapsed, 3),
+            "postgres_cpu_cores": round(postgres_cpu / elapsed, 3),
+            "redis_cpu_cores": round(redis_cpu / elapsed, 3),
             "machine_busy_pct": round(100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 1),
         }
         p99 = result["p99_ms"]

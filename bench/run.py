@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/run.py                 # the issue's load, then the knee
     .venv/bin/python bench/run.py --quick         # a small smoke run
-    .venv/bin/python bench/run.py --only hearth,baseline
+    .venv/bin/python bench/run.py --only hearth,baseline,baseline-pubsub
+    .venv/bin/python bench/run.py --quick --connect 200   # fewer sockets in the connect step
 
 It needs the machine's PostgreSQL and Redis (BENCH_PG_URL, default
 postgres://postgres@127.0.0.1:5432; BENCH_REDIS, default redis://127.0.0.1:6379).
@@ -16,6 +17,8 @@ bench/chat_load.py against it and stops it:
 - hearth:         Hearth under uvicorn --workers 2 (PostgreSQL, the pub/sub Redis layer)
 - baseline:       the Channels tutorial's chat (bench/baseline/, the default Redis
                   layer as the tutorial configures it) under uvicorn --workers 2
+- baseline-pubsub: the same tutorial chat and server command on channels-redis's
+                  pub/sub layer (RedisPubSubChannelLayer, the layer Hearth uses)
 - hearth-daphne:  Hearth under two daphne processes (daphne has no --workers; the
                   clients are spread over both, as a load balancer would)
 - storm:          Hearth under uvicorn --workers 2, 2,000 room sockets dropped at once
@@ -25,6 +28,15 @@ bench/chat_load.py against it and stops it:
 Each first runs the issue's load (1,000 clients in 100 groups of 10, 50 messages/s
 in total, --target-seconds long), then steps the rate up until a step fails
 (p99 > 100 ms, or anything lost or duplicated): the last passing rate is the knee.
+Then, with the same servers (bench/steps.py):
+
+- the connect step: --connect sockets opened, each timed to its first frame;
+- the HTTP step: the room page fetched over --http-connections connections for
+  --http-seconds (Hearth's signed in as a member of the first group, which
+  bench/setup_data.py gives --history messages; the tutorial's `chat/g0/`).
+
+The summary prints each figure per configuration and the ratios of each Hearth
+configuration to both baselines.
 """
 
 import argparse
@@ -50,6 +62,11 @@ DB_NAME = "hearth_bench"
 HEARTH_REDIS = f"{REDIS}/12"
 BASELINE_REDIS = f"{REDIS}/11"
 PREFIX = "hearth-bench"
+# Hearth serves its pages with DEBUG off, from collected static files (as the image
+# does); collected once per machine outside the worktree, refreshed by each run.
+STATIC_ROOT = Path(tempfile.gettempdir()) / "hearth-bench-static"
+CONNECT_CONCURRENCY = 20  # sockets opening at once, as bench/chat_load.py connects
+BASELINES = ("baseline", "baseline-pubsub")
 KNEE_RATES = [100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000]
 
 
@@ -72,6 +89,7 @@ def hearth_env() -> dict[str, str]:
         REDIS_URL=HEARTH_REDIS,
         CHANNEL_PREFIX=PREFIX,
         CACHE_PREFIX=PREFIX,
+        STATIC_ROOT=str(STATIC_ROOT),
         LOG_LEVEL="WARNING",
         # Each bench client sends far below the default limit at the issue's load;
         # at the knee's higher rates 1,000 clients would meet it, so it is raised
@@ -84,12 +102,13 @@ def hearth_env() -> dict[str, str]:
     return env
 
 
-def baseline_env() -> dict[str, str]:
+def baseline_env(layer: str = "default") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
     env.update(
         PYTHONPATH=str(ROOT),
         DJANGO_SETTINGS_MODULE="bench.baseline.settings",
         BENCH_REDIS_URL=BASELINE_REDIS,
+        BENCH_LAYER=layer,
     )
     return env
 
@@ -98,7 +117,7 @@ def run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
-def prepare_database(args: argparse.Namespace, sessions: Path) -> None:
+def prepare_database(args: argparse.Namespace, sessions: Path, history: int = 0) -> None:
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
@@ -106,9 +125,10 @@ def prepare_database(args: argparse.Namespace, sessions: Path) -> None:
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     env = hearth_env()
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
     run(
         [PYTHON, "bench/setup_data.py", "--groups", str(args.groups), "--size", str(args.size),
-         "--out", str(sessions)],
+         "--out", str(sessions), "--history", str(history)],
         env,
     )  # fmt: skip
 
@@ -181,12 +201,13 @@ def configurations(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         "servers": [(uvicorn_cmd("community.asgi:application", port, args.workers), port)],
         "env": hearth_env(),
     }
-    port = free_port()
-    configs["baseline"] = {
-        "protocol": "baseline",
-        "servers": [(uvicorn_cmd("bench.baseline.asgi:application", port, args.workers), port)],
-        "env": baseline_env(),
-    }
+    for name, layer in (("baseline", "default"), ("baseline-pubsub", "pubsub")):
+        port = free_port()
+        configs[name] = {
+            "protocol": "baseline",
+            "servers": [(uvicorn_cmd("bench.baseline.asgi:application", port, args.workers), port)],
+            "env": baseline_env(layer),
+        }
     ports = [free_port() for _ in range(args.workers)]
     configs["hearth-daphne"] = {
         "protocol": "hearth",
@@ -238,16 +259,46 @@ def run_config(
         if config["protocol"] == "hearth":
             cmd += ["--sessions", str(sessions)]
         subprocess.run(cmd, cwd=ROOT, check=True)
+        waiting = extra_steps(config["protocol"], servers, args, sessions)
     finally:
         for server in servers:
             server.stop()
     report: dict[str, Any] = json.loads((out / f"{name}.json").read_text())
+    report.update(waiting)
     report["background_cores_busy"] = background
     for server in servers:
         text = server.log_path.read_text(errors="replace")
         report.setdefault("server_log_errors", 0)
         report["server_log_errors"] += text.count("Traceback") + text.count(" ERROR ")
     return report
+
+
+def extra_steps(
+    protocol: str, servers: list[Server], args: argparse.Namespace, sessions: Path
+) -> dict[str, Any]:
+    """The connect step, then the room-page step, against the running servers."""
+    from bench import steps
+
+    roots = [s.process.pid for s in servers if s.process is not None]
+    pids = steps.server_pids(roots)
+    groups = json.loads(sessions.read_text())["groups"][: args.groups]
+    if protocol != "hearth":  # the tutorial has no sign-in: one empty cookie per member
+        groups = [{"slug": "", "members": [{"cookie": ""}] * args.size} for _ in groups]
+    urls = [f"ws://127.0.0.1:{s.port}" for s in servers]
+    targets = steps.socket_targets(protocol, urls, groups, args.connect)
+    connect = steps.run_async(steps.connect_step(targets, protocol, CONNECT_CONCURRENCY, pids))
+    print(f"connect step: {json.dumps(connect)}", flush=True)
+    time.sleep(5)  # the closed sockets' goodbyes are not the HTTP step's cost
+    first = groups[0]
+    path = f"/groups/{first['slug']}/" if protocol == "hearth" else "/chat/g0/"
+    http = steps.run_async(
+        steps.http_step(
+            [("127.0.0.1", s.port) for s in servers], path, first["members"][0]["cookie"],
+            args.http_connections, args.http_seconds, pids,
+        )
+    )  # fmt: skip
+    print(f"room page step: {json.dumps(http)}", flush=True)
+    return {"connect": connect, "http": http}
 
 
 def machine() -> dict[str, str]:
@@ -277,29 +328,14 @@ def machine() -> dict[str, str]:
 def summarize(reports: dict[str, dict[str, Any]], target_rate: float) -> None:
     print("\n== Figures ==")
     for name, report in reports.items():
-        target = report["steps"][0] if report["steps"] else {}
-        print(
-            f"{name:14} idle {report['idle_kb_per_connection']} KB/conn; at {target_rate:g} msg/s: "
-            f"p50 {target.get('p50_ms')} p95 {target.get('p95_ms')} p99 {target.get('p99_ms')} "
-            f"max {target.get('max_ms')} ms, lost {target.get('lost')}, "
-            f"dup {target.get('duplicated')}, server CPU {target.get('server_cpu_cores')} cores "
-            f"({target.get('server_cpu_us_per_delivery')} us/delivery); knee {report['knee']} msg/s"
-        )
-    base = reports.get("baseline")
-    if base:
-        b = base["steps"][0]
+        print_figures(name, report, target_rate)
+    for base_name in BASELINES:
+        base = reports.get(base_name)
+        if not base or not base["steps"]:
+            continue
         for name, report in reports.items():
-            if name == "baseline" or not report["steps"]:
-                continue
-            r = report["steps"][0]
-            cpu = "server_cpu_us_per_delivery"
-            print(
-                f"{name} / baseline: knee {ratio(report['knee'], base['knee'])}, "
-                f"p99 {ratio(r['p99_ms'], b['p99_ms'])}, "
-                f"CPU per delivery {ratio(r[cpu], b[cpu])}, "
-                f"idle memory per connection "
-                f"{ratio(report['idle_kb_per_connection'], base['idle_kb_per_connection'])}"
-            )
+            if name not in BASELINES and report["steps"]:
+                print_ratios(name, report, base_name, base)
     if "hearth" in reports and "hearth-daphne" in reports:
         u, d = reports["hearth"], reports["hearth-daphne"]
         cpu_u = u["steps"][0]["server_cpu_us_per_delivery"]
@@ -312,10 +348,70 @@ def summarize(reports: dict[str, dict[str, Any]], target_rate: float) -> None:
         )
 
 
+def print_figures(name: str, report: dict[str, Any], target_rate: float) -> None:
+    target = report["steps"][0] if report["steps"] else {}
+    print(
+        f"{name:15} idle {report['idle_kb_per_connection']} KB/conn; at {target_rate:g} msg/s: "
+        f"p50 {target.get('p50_ms')} p95 {target.get('p95_ms')} p99 {target.get('p99_ms')} "
+        f"max {target.get('max_ms')} ms, lost {target.get('lost')}, "
+        f"dup {target.get('duplicated')}, server CPU {target.get('server_cpu_cores')} cores "
+        f"({target.get('server_cpu_us_per_delivery')} us/delivery), PostgreSQL "
+        f"{target.get('postgres_cpu_cores')}, Redis {target.get('redis_cpu_cores')} cores; "
+        f"knee {report['knee']} msg/s"
+    )
+    c, h = report.get("connect"), report.get("http")
+    if c:
+        print(
+            f"{'':15} connect {c['opened']}/{c['sockets']} sockets in {c['total_s']} s "
+            f"(failures {c['failures']}): p50 {c['p50_ms']} p99 {c['p99_ms']} ms; CPU per "
+            f"connect: server {c['server_cpu_ms_per_connect']}, PostgreSQL "
+            f"{c['postgres_cpu_ms_per_connect']}, Redis {c['redis_cpu_ms_per_connect']} ms"
+        )
+    if h:
+        flag = "" if h["all_ok"] else "NOT ALL 200 (no ratios): "
+        print(
+            f"{'':15} {flag}room page {h['path']} ({h['page_bytes']} bytes, "
+            f"statuses {h['statuses']}): "
+            f"{h['requests_per_s']} req/s, p50 {h['p50_ms']} p99 {h['p99_ms']} ms; CPU per "
+            f"request: server {h['server_cpu_ms_per_request']}, PostgreSQL "
+            f"{h['postgres_cpu_ms_per_request']}, Redis {h['redis_cpu_ms_per_request']} ms"
+        )
+
+
+def print_ratios(name: str, report: dict[str, Any], base_name: str, base: dict[str, Any]) -> None:
+    r, b = report["steps"][0], base["steps"][0]
+    cpu = "server_cpu_us_per_delivery"
+    parts = [
+        f"knee {ratio(report['knee'], base['knee'])}",
+        f"p99 {ratio(r['p99_ms'], b['p99_ms'])}",
+        f"CPU per delivery {ratio(r[cpu], b[cpu])}",
+        "idle memory per connection "
+        + ratio(report["idle_kb_per_connection"], base["idle_kb_per_connection"]),
+    ]
+    rc, bc = report.get("connect"), base.get("connect")
+    if rc and bc:
+        parts += [
+            f"connect total {ratio(rc['total_s'], bc['total_s'])}",
+            f"connect p50 {ratio(rc['p50_ms'], bc['p50_ms'])}",
+            f"connect p99 {ratio(rc['p99_ms'], bc['p99_ms'])}",
+            "CPU per connect "
+            + ratio(rc["server_cpu_ms_per_connect"], bc["server_cpu_ms_per_connect"]),
+        ]
+    rh, bh = report.get("http"), base.get("http")
+    if rh and bh and rh["all_ok"] and bh["all_ok"]:
+        parts += [
+            f"room page req/s {ratio(rh['requests_per_s'], bh['requests_per_s'])}",
+            f"room page p99 {ratio(rh['p99_ms'], bh['p99_ms'])}",
+            "CPU per request "
+            + ratio(rh["server_cpu_ms_per_request"], bh["server_cpu_ms_per_request"]),
+        ]
+    print(f"{name} / {base_name}: " + ", ".join(parts))
+
+
 def ratio(a: float | None, b: float | None) -> str:
     if a is None or not b:
         return "n/a"
-    return f"{a / b:.2f}x"
+    return f"{a / b:.3g}x"  # significant figures: 0.0045x is not 0.00x
 
 
 def main() -> None:
@@ -327,8 +423,12 @@ def main() -> None:
     parser.add_argument("--target-seconds", type=float, default=30)
     parser.add_argument("--step-seconds", type=float, default=15)
     parser.add_argument("--knee-rates", default=",".join(map(str, KNEE_RATES)))
-    parser.add_argument("--only", default="hearth,baseline,hearth-daphne")
+    parser.add_argument("--only", default="hearth,baseline,baseline-pubsub,hearth-daphne")
     parser.add_argument("--quick", action="store_true", help="20 groups, short steps")
+    parser.add_argument("--connect", type=int, default=1000, help="sockets in the connect step")
+    parser.add_argument("--http-connections", type=int, default=20)
+    parser.add_argument("--http-seconds", type=float, default=15)
+    parser.add_argument("--history", type=int, default=50, help="messages on the room page")
     parser.add_argument("--out", type=Path)
     sys.path.insert(0, str(ROOT))
     from bench import storm  # it imports this module's helpers
@@ -339,6 +439,7 @@ def main() -> None:
     if args.quick:
         args.groups, args.target_seconds, args.step_seconds = 20, 10, 5
         args.knee_rates = args.knee_rates[:3]
+        args.http_seconds = 5
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
     out = args.out or Path(tempfile.mkdtemp(prefix="hearth-bench-"))
@@ -352,7 +453,7 @@ def main() -> None:
     prepared = argparse.Namespace(**vars(args))
     if "storm" in names:
         prepared.groups = max(args.groups, args.storm_groups)
-    prepare_database(prepared, sessions)
+    prepare_database(prepared, sessions, history=args.history)
     configs = configurations(args)
     reports: dict[str, Any] = {}
     for name in names:

@@ -7,7 +7,9 @@ An organizer opens `--groups` groups (`groups.actions.groups.create_group`); in
 each, `--size` verified people join and consent (`join_group`). Each person gets
 a signed-in session, stored where the servers read sessions (the shared cache
 under REDIS_URL). The output file lists, per group, its slug and each member's
-session cookie; load generators read it.
+session cookie; load generators read it. With `--history N`, the first group's
+members post N messages in turn (`groups.actions.chat.send_message`): the room
+page the benchmark's HTTP step opens has that much history.
 
 It refuses any database whose name does not contain "bench": it never touches a
 developer's data.
@@ -20,6 +22,7 @@ import sys
 import time
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,6 +34,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=100)
     parser.add_argument("--size", type=int, default=10)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--history", type=int, default=0, help="messages in the first group")
     args = parser.parse_args()
 
     import django
@@ -43,6 +47,7 @@ def main() -> None:
     from django.db import connection, transaction
 
     from community.models import User
+    from groups.actions import chat
     from groups.actions import groups as group_actions
     from groups.actions import membership as member_actions
 
@@ -88,11 +93,28 @@ def main() -> None:
                     }
                 )
             out.append({"slug": group.slug, "members": members})
+        if g == 0 and args.history:  # after the commit: a send is a transaction of its own
+            post_history(chat, group, args.history)
     args.out.write_text(json.dumps({"groups": out}))
     print(
         f"created {args.groups} groups of {args.size} in {name} "
         f"({time.monotonic() - started:.1f} s); sessions in {args.out}"
     )
+
+
+def post_history(chat: Any, group: Any, count: int) -> None:
+    """Members take turns, so each stays far below the per-member rate limit."""
+    from groups.models import Membership
+
+    users = [m.user for m in Membership.objects.filter(group=group).select_related("user")]
+    users = [u for u in users if not u.is_organizer] or users
+    for k in range(count):
+        chat.send_message(
+            user=users[k % len(users)],
+            group=group,
+            client_id=f"bench-history-{k}",
+            body=f"Bench history message {k + 1}: how the week went, and what helped.",
+        )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import run as runner  # the database, the environment, the server
 from bench.chat_load import (
+    cpu_by_pid,
     cpu_seconds,
+    cpu_since,
     machine_busy,
     own_cpu,
     pid_tree,
@@ -157,15 +159,6 @@ class Storm:
     async def sync(ws: Any, client: Client) -> None:
         frame = {"type": "sync", "after_seq": client.last_seq, "after_change": client.last_change}
         await ws.send(json.dumps(frame))
-
-
-def cpu_by_pid(pids: list[int]) -> dict[int, float]:
-    return {pid: cpu_seconds([pid]) for pid in pids}
-
-
-def cpu_since(before: dict[int, float], name: str) -> float:
-    """CPU of the processes named `name` since `before` (those that exited are not counted)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in cpu_by_pid(service_pids(name)).items())
 
 
 def wait_healthy(port: int, timeout: float = 60) -> None:

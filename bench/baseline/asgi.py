@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.urls import path, re_path  # noqa: E402
 
 from bench.baseline.consumers import ChatConsumer  # noqa: E402
+from bench.baseline.views import room  # noqa: E402
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -21,7 +22,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("healthz", healthz)]
+urlpatterns = [path("healthz", healthz), path("chat/<str:room_name>/", room)]
 
 websocket_urlpatterns = [
     re_path(r"ws/chat/(?P<room_name>\w+)/$", ChatConsumer.as_asgi()),
