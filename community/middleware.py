@@ -27,7 +27,8 @@ def _keep_private(response: HttpResponseBase) -> HttpResponseBase:
 
 def _apply(response: HttpResponseBase, user: Any) -> HttpResponseBase:
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    if user is not None and user.is_authenticated:
+    # A response that names no one (the chat client's words) may be kept by the browser.
+    if user is not None and user.is_authenticated and not getattr(response, "shared", False):
         # Signed-in pages may show who belongs to which group: never cache or index.
         _keep_private(response)
     return response

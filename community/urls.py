@@ -2,7 +2,6 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
 
 from community import language_views, metrics, views
 from community.permissions import may_use_admin
@@ -42,7 +41,11 @@ urlpatterns = [
     path("notes/put-down/", views.dismiss_notes, name="dismiss_notes"),
     path("notes/<int:pk>/put-down/", views.dismiss_note, name="dismiss_note"),
     # The chat client's words in the reader's language (gettext, ngettext, interpolate).
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path(
+        "jsi18n/<str:language>/<str:version>.js",
+        language_views.javascript_catalog,
+        name="javascript-catalog",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("metrics", metrics.metrics_view, name="metrics"),
     path("accounts/", include("allauth.urls")),

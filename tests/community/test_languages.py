@@ -2,6 +2,7 @@
 else English; the footer's switcher; sockets that answer in the person's language;
 and a Spanish catalogue that is whole."""
 
+import re
 from pathlib import Path
 
 import polib
@@ -91,12 +92,28 @@ def test_every_page_offers_the_switcher_with_each_language_in_its_own_name() -> 
     assert '<option value="es" lang="es"' in html and ">Español<" in html
 
 
-def test_the_javascript_catalogue_speaks_the_readers_language() -> None:
-    body = Client(headers={"accept-language": "es"}).get("/jsi18n/").content.decode()
-    assert "django.gettext" in body or "gettext" in body
+def catalogue_address(client: Client, **headers: str) -> str:
+    html = client.get("/", headers=headers).content.decode()
+    (address,) = re.findall(r'<script src="(/jsi18n/[^"]+)"', html)
+    return address
+
+
+def test_the_javascript_catalogue_speaks_the_readers_language_and_is_kept_a_year() -> None:
+    person = make_user()
+    client = signed_in(person)  # signed-in pages are never stored; the words may be
+    english = catalogue_address(client, **{"accept-language": "en"})
+    address = catalogue_address(client, **{"accept-language": "es"})
+    assert address.startswith("/jsi18n/es/") and english.startswith("/jsi18n/en/")
+    response = client.get(address)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    body = response.content.decode()
     catalogue = polib.pofile(str(LOCALE / "djangojs.po"))
     entry = next(e for e in catalogue if e.msgstr and " " in e.msgid and not e.msgid_plural)
     assert entry.msgstr.replace('"', '\\"') in body
+    # The address names the language, so a switch fetches the other catalogue.
+    assert entry.msgstr.replace('"', '\\"') not in client.get(english).content.decode()
+    assert client.get(address.replace("/es/", "/xx/")).status_code == 404
 
 
 @pytest.mark.parametrize("domain", ["django", "djangojs"])

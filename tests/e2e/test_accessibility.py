@@ -40,11 +40,13 @@ db_open = db_open_fixture()
 # until live messages on a theme the reader keeps folded said so (issue 16 item 2); 50
 # until a member could ask the facilitators privately for a pause, and they could answer
 # or pause the room from its card (issue 17 item 5).
-SCRIPT_BUDGET = 56 * 1024
+# 56 until every word of the client went through the JavaScript catalogue (issue 19:
+# room.js grew 6.2 KB, and the page loads the catalogue, 3.3 KB in English).
+SCRIPT_BUDGET = 68 * 1024
 STYLE_BUDGET = 24 * 1024
 # The session's own script and styles (issue 17 items 2 to 4), which the room loads only
 # while a session runs or for its keepers, have budgets of their own.
-SESSION_SCRIPT_BUDGET = 16 * 1024
+SESSION_SCRIPT_BUDGET = 20 * 1024  # 16 until its words went through gettext (issue 19)
 SESSION_STYLE_BUDGET = 4 * 1024
 
 ROLES = ["visitor", "member", "facilitator", "organizer"]

@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from community.language_views import catalogue_url
 from groups.models import (
     Attendance,
     Boundary,
@@ -147,6 +148,11 @@ ROWS: dict[str, list[Row]] = {
     # with one, 401: tests/community/test_metrics.py).
     "metrics": [Row(lambda w: "/metrics", frozenset(), visitor=404)],
     "profile": [Row(lambda w: "/settings/profile/", SIGNED_IN)],
+    # The chat client's words, for anyone, in a language Hearth is written in.
+    "javascript-catalog": [
+        Row(lambda w: catalogue_url(), EVERYONE, visitor=200),
+        Row(lambda w: "/jsi18n/xx/1.js", frozenset(), visitor=404),
+    ],
     # Anyone may choose the language they read in (a visitor's is kept in a cookie).
     "set_language": [
         Row(
