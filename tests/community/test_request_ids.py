@@ -130,13 +130,23 @@ def site(_module_site: dict[str, Any], db: None) -> dict[str, Any]:
 def address(route: str, name: str, site: dict[str, Any], number: str) -> str:
     """The pattern's address for the site's group, with `number` in every number slot."""
     kwargs: dict[str, Any] = {}
-    for slot, kind in (("slug", "slug"), ("token", "token"), ("action", "action"), ("pk", "int")):
+    slots = (
+        ("slug", "slug"),
+        ("token", "token"),
+        ("action", "action"),
+        ("pk", "int"),
+        ("language", "language"),
+        ("version", "version"),
+    )
+    for slot, kind in slots:
         if f":{slot}>" in route:
             kwargs[slot] = {
                 "slug": site["group"].slug,
                 "token": site["invite"].token,
                 "action": "mute",
                 "int": PLACEHOLDER,
+                "language": "es",  # the chat client's words
+                "version": "1",
             }[kind]
     return reverse(name, kwargs=kwargs).replace(str(PLACEHOLDER), number)
 
