@@ -8,6 +8,7 @@ Django and allauth ship (their own words are theirs to translate, and are).
 
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,6 +17,7 @@ import polib
 from django.apps import apps
 from django.conf import settings
 from django.db import models
+from django.test import override_settings
 from django.utils.html import strip_tags
 
 CODE = "en-xa"
@@ -55,6 +57,17 @@ def build(directory: Path) -> Path:
     for domain in ("django", "djangojs"):
         _catalogue(domain).save(str(target / f"{domain}.mo"))
     return target
+
+
+@contextmanager
+def installed(directory: Path) -> Iterator[Path]:
+    """The pseudo-locale built under `directory` and offered as a language meanwhile."""
+    build(directory)
+    with override_settings(
+        LOCALE_PATHS=[directory, *settings.LOCALE_PATHS],
+        LANGUAGES=[*settings.LANGUAGES, (CODE, "Pseudo")],
+    ):
+        yield directory
 
 
 def _catalogue(domain: str) -> polib.MOFile:

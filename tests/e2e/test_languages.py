@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import override_settings
 
 from tests import pseudo
 from tests.e2e import tour
@@ -48,12 +46,7 @@ def test_every_page_in_spanish_says_so_and_is_accessible(
 
 @pytest.fixture(scope="module")
 def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    directory = tmp_path_factory.mktemp("pseudo")
-    pseudo.build(directory)
-    with override_settings(
-        LOCALE_PATHS=[directory, *settings.LOCALE_PATHS],
-        LANGUAGES=[*settings.LANGUAGES, (pseudo.CODE, "Pseudo")],
-    ):
+    with pseudo.installed(tmp_path_factory.mktemp("pseudo")) as directory:
         yield directory
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import Client, override_settings
+from django.test import Client
 
 from tests import pseudo
 from tests.security.roles import Roles
@@ -26,12 +26,7 @@ GETS = [
 
 @pytest.fixture(scope="module")
 def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    directory = tmp_path_factory.mktemp("pseudo")
-    pseudo.build(directory)
-    with override_settings(
-        LOCALE_PATHS=[directory, *settings.LOCALE_PATHS],
-        LANGUAGES=[*settings.LANGUAGES, (pseudo.CODE, "Pseudo")],
-    ):
+    with pseudo.installed(tmp_path_factory.mktemp("pseudo")) as directory:
         yield directory
 
 
