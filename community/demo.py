@@ -139,24 +139,45 @@ def person(email: str) -> User:
     return User.objects.get(email=email)
 
 
+def make_person(
+    email: str,
+    name: str,
+    *,
+    pronouns: str = "",
+    role: str = "member",
+    region: str = Region.US,
+    language: str = "",
+    greeting: str = "Hello, I am {name}. Glad you are here.",
+) -> User:
+    """A demo person with the demo password and a verified address, made once: a
+    second run keeps their bio and password and sets only their site role again."""
+    user, created = User.objects.get_or_create(
+        email=email,
+        defaults={
+            "display_name": name,
+            "pronouns": pronouns,
+            "region": Region(region),
+            "language": language,  # they read Hearth in it wherever they sign in
+        },
+    )
+    user.is_organizer = role in {"organizer", "superuser"}
+    user.is_staff = role in {"organizer", "superuser"}
+    user.is_superuser = role == "superuser"
+    if created:
+        user.bio = greeting.format(name=name)
+        user.bio_html = render_markdown(user.bio)
+        user.set_password(DEMO_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
 def seed(out: TextIO) -> None:
     actions.add_default_themes()
     for email, name, pronouns, role in PEOPLE:
-        user, created = User.objects.get_or_create(
-            email=email,
-            defaults={"display_name": name, "pronouns": pronouns, "region": Region.US},
-        )
-        user.is_organizer = role in {"organizer", "superuser"}
-        user.is_staff = role in {"organizer", "superuser"}
-        user.is_superuser = role == "superuser"
-        if created:
-            user.bio = f"Hello, I am {name}. Glad you are here."
-            user.bio_html = render_markdown(user.bio)
-            user.set_password(DEMO_PASSWORD)
-        user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
+        make_person(email, name, pronouns=pronouns, role=role)
     for name, region, phone, text, website, description, order, *hours in CRISIS_LINES:
         CrisisLine.objects.update_or_create(
             name=name,

@@ -1,14 +1,13 @@
 """Demo groups, agreements and memberships for `manage.py seed_demo`."""
 
+from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Any, TextIO
 
-from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from community.demo import DEMO_PASSWORD, person
-from community.models import Region, Theme, User
-from community.text import render_markdown
+from community.demo import make_person, person
+from community.models import Theme
 from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -24,70 +23,89 @@ from groups.models import (
     PieceOrder,
     Repeat,
     Resource,
+    Role,
     RoundKind,
     Schedule,
 )
 
-GROUPS: list[dict[str, Any]] = [
-    {
-        "name": "Carrying Grief",
-        "description": "For anyone living with the loss of someone they love, recent or long ago. "
+
+@dataclass(frozen=True)
+class DemoGroup:
+    """One demo group: who keeps it, who is in it, when it meets, in what words."""
+
+    name: str
+    description: str
+    topics: list[str]
+    join_policy: str
+    facilitator: str  # the email of the demo person who keeps it
+    members: list[tuple[str, str]]  # (email, pseudonym or "")
+    meets: tuple[str, str, int, str] | None = None  # (repeat, weekday, hour, time zone)
+    agreement: list[tuple[str, str]] | None = None  # its own clauses, else the default
+    agreement_note: str = ""
+    prompts: dict[str, str] | None = None  # its past session's rounds, else the defaults
+    check_in_word: str = "steady"
+
+
+GROUPS = [
+    DemoGroup(
+        name="Carrying Grief",
+        description="For anyone living with the loss of someone they love, recent or long ago. "
         "We meet to remember, to say the hard things out loud, and to sit with each other.",
-        "topics": ["Grief", "Loss"],
-        "join_policy": JoinPolicy.OPEN,
-        "facilitator": "farah@hearth.example",
-        "meets": (Repeat.WEEKLY, "3", 19, "Europe/London"),
-        "members": [
+        topics=["Grief", "Loss"],
+        join_policy=JoinPolicy.OPEN,
+        facilitator="farah@hearth.example",
+        meets=(Repeat.WEEKLY, "3", 19, "Europe/London"),
+        members=[
             ("mara@hearth.example", "Willow"),
             ("sam@hearth.example", ""),
             ("jun@hearth.example", ""),
         ],
-    },
-    {
-        "name": "Quiet Minds: Living with Anxiety",
-        "description": "A gentle space for people who live with anxiety or panic. Share what "
+    ),
+    DemoGroup(
+        name="Quiet Minds: Living with Anxiety",
+        description="A gentle space for people who live with anxiety or panic. Share what "
         "today was like, or just read along. *No advice unless someone asks for it.*",
-        "topics": ["Anxiety"],
-        "join_policy": JoinPolicy.REQUEST,
-        "facilitator": "felix@hearth.example",
-        "meets": (Repeat.FORTNIGHTLY, "0", 20, "America/New_York"),
-        "members": [("priya@hearth.example", ""), ("leo@hearth.example", "River")],
-    },
-    {
-        "name": "Caregivers' Circle",
-        "description": "For people caring for a parent, partner or child through illness or "
+        topics=["Anxiety"],
+        join_policy=JoinPolicy.REQUEST,
+        facilitator="felix@hearth.example",
+        meets=(Repeat.FORTNIGHTLY, "0", 20, "America/New_York"),
+        members=[("priya@hearth.example", ""), ("leo@hearth.example", "River")],
+    ),
+    DemoGroup(
+        name="Caregivers' Circle",
+        description="For people caring for a parent, partner or child through illness or "
         "disability. Bring the tiredness, the love and everything between.",
-        "topics": ["Caregiving", "Family"],
-        "join_policy": JoinPolicy.OPEN,
-        "facilitator": "farah@hearth.example",
-        "members": [("nia@hearth.example", ""), ("mara@hearth.example", "")],
-    },
-    {
-        "name": "Steady Ground: Recovery Together",
-        "description": "Peer support for people in recovery from alcohol or other substances, "
+        topics=["Caregiving", "Family"],
+        join_policy=JoinPolicy.OPEN,
+        facilitator="farah@hearth.example",
+        members=[("nia@hearth.example", ""), ("mara@hearth.example", "")],
+    ),
+    DemoGroup(
+        name="Steady Ground: Recovery Together",
+        description="Peer support for people in recovery from alcohol or other substances, "
         "whatever path you are on. Invitation only, to keep the circle steady.",
-        "topics": ["Recovery"],
-        "join_policy": JoinPolicy.INVITE,
-        "facilitator": "felix@hearth.example",
-        "members": [("jun@hearth.example", "")],
-    },
-    {
+        topics=["Recovery"],
+        join_policy=JoinPolicy.INVITE,
+        facilitator="felix@hearth.example",
+        members=[("jun@hearth.example", "")],
+    ),
+    DemoGroup(
         # A group that meets in Spanish: its agreement is its own, written in Spanish.
-        "name": "Cuidar a quien cuida",
-        "description": "Para quienes cuidan de su madre o su padre, de su pareja, de un hijo "
+        name="Cuidar a quien cuida",
+        description="Para quienes cuidan de su madre o su padre, de su pareja, de un hijo "
         "o una hija, o de cualquier persona querida que vive con una enfermedad o una "
         "discapacidad. Aquí caben el cansancio, el cariño y todo lo que hay en medio. "
         "*Hablamos en español, y nadie necesita tener las palabras perfectas.*",
-        "topics": ["Cuidados", "Familia"],
-        "join_policy": JoinPolicy.OPEN,
-        "facilitator": "lucia@hearth.example",
-        "meets": (Repeat.WEEKLY, "1", 19, "America/Mexico_City"),
-        "members": [
+        topics=["Cuidados", "Familia"],
+        join_policy=JoinPolicy.OPEN,
+        facilitator="lucia@hearth.example",
+        meets=(Repeat.WEEKLY, "1", 19, "America/Mexico_City"),
+        members=[
             ("mateo@hearth.example", ""),
             ("carmen@hearth.example", "Girasol"),
             ("andres@hearth.example", ""),
         ],
-        "agreement": [
+        agreement=[
             (
                 "Escuchar sin juzgar",
                 "Cuando alguien comparte, escuchamos con atención y sin veredictos. "
@@ -133,17 +151,17 @@ GROUPS: list[dict[str, Any]] = [
                 "están aquí para ayudar con eso.",
             ),
         ],
-        "agreement_note": "Nuestro acuerdo, escrito en español para este grupo.",
+        agreement_note="Nuestro acuerdo, escrito en español para este grupo.",
         # The rounds of its past session, asked in the group's own language.
-        "prompts": {
+        prompts={
             RoundKind.CHECK_IN: "¿Qué tiempo hace hoy dentro de ti, del 1 al 5, y en una palabra?",
             RoundKind.TALKING_PIECE: "Cuando te llegue el objeto de la palabra, comparte lo "
             "que quieras que el grupo escuche, o pasa. Quienes escuchan: sin intentar "
             "arreglar nada.",
             RoundKind.CHECK_OUT: "¿Qué te llevas de hoy, del 1 al 5, y en una o dos palabras?",
         },
-        "check_in_word": "en calma",
-    },
+        check_in_word="en calma",
+    ),
 ]
 
 # People who take part in Spanish: email, display name, pronouns, region. Made here
@@ -160,23 +178,13 @@ SPANISH_SPEAKERS = [
 def _spanish_speakers(out: TextIO) -> None:
     """Each Spanish-speaking demo person, once; a second run changes nothing."""
     for email, name, pronouns, region in SPANISH_SPEAKERS:
-        user, created = User.objects.get_or_create(
-            email=email,
-            # They read Hearth in Spanish wherever they sign in (Settings, "Language").
-            defaults={
-                "display_name": name,
-                "pronouns": pronouns,
-                "region": Region(region),
-                "language": "es",
-            },
-        )
-        if created:
-            user.bio = f"Hola, soy {name}. Me alegra que estés aquí."
-            user.bio_html = render_markdown(user.bio)
-            user.set_password(DEMO_PASSWORD)
-            user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
+        make_person(
+            email,
+            name,
+            pronouns=pronouns,
+            region=region,
+            language="es",
+            greeting="Hola, soy {name}. Me alegra que estés aquí.",
         )
     out.write("Demo people who take part in Spanish (same password):")
     for email, name, *_rest in SPANISH_SPEAKERS:
@@ -410,7 +418,7 @@ def _resources(organizer: Any) -> None:
         resource_actions.create(actor=organizer, group=None, **spec)
     for name, specs in GROUP_RESOURCES.items():
         group = Group.objects.get(name=name)
-        facilitator = group.memberships.filter(role="facilitator").first()
+        facilitator = group.memberships.filter(role=Role.FACILITATOR).first()
         for spec in map(dict, specs):  # a copy: the module's list may seed again
             themes = Theme.objects.filter(name__in=spec.pop("themes", []))
             if facilitator is not None:
@@ -492,35 +500,27 @@ def seed(out: TextIO) -> None:
     organizer = person("olive@hearth.example")
     _spanish_speakers(out)
     for spec in GROUPS:
-        group = Group.objects.filter(name=spec["name"]).first()
+        group = Group.objects.filter(name=spec.name).first()
         if group is None:
             group = group_actions.create_group(
                 actor=organizer,
-                name=spec["name"],
-                description=spec["description"],
-                topics=spec["topics"],
-                join_policy=spec["join_policy"],
+                name=spec.name,
+                description=spec.description,
+                topics=spec.topics,
+                join_policy=spec.join_policy,
             )
-            if "agreement" in spec:  # its own words, before anyone joins and reads them
+            if spec.agreement:  # its own words, before anyone joins and reads them
                 group_actions.publish_agreement(
-                    actor=organizer,
-                    group=group,
-                    clauses=spec["agreement"],
-                    note=spec["agreement_note"],
+                    actor=organizer, group=group, clauses=spec.agreement, note=spec.agreement_note
                 )
-        _ensure_member(group, spec["facilitator"], "")
+        _ensure_member(group, spec.facilitator, "")
         member_actions.set_facilitator(
-            actor=organizer, group=group, user=person(spec["facilitator"]), facilitator=True
+            actor=organizer, group=group, user=person(spec.facilitator), facilitator=True
         )
-        for email, pseudonym in spec["members"]:
+        for email, pseudonym in spec.members:
             _ensure_member(group, email, pseudonym)
-        _converse(group, spec["facilitator"])
-        _meets(group, spec.get("meets"))
-        _past_session(
-            group,
-            spec["facilitator"],
-            spec.get("prompts"),
-            spec.get("check_in_word", "steady"),
-        )
+        _converse(group, spec.facilitator)
+        _meets(group, spec.meets)
+        _past_session(group, spec.facilitator, spec.prompts, spec.check_in_word)
     _resources(organizer)
     out.write(f"Demo groups: {Group.objects.count()}, resources: {Resource.objects.count()}")
