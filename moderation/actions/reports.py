@@ -14,7 +14,7 @@ from community.errors import Refused
 from community.selectors import crisis_card_lines
 from groups import audit, events
 from groups import permissions as group_permissions
-from groups.models import Membership, Message
+from groups.models import Group, Membership, Message
 from moderation import alerts, permissions
 from moderation.actions.common import clause_text, leave_note, require, speaking_to
 from moderation.models import (
@@ -116,17 +116,7 @@ def report_message(*, reporter: Any, message_id: int, clause: str, note: str = "
     membership = _reader(reporter, message.group)
     if message.author_id == membership.pk:
         raise Refused("own_message", _("You can delete or edit your own message instead."))
-    _limit(reporter)
-    return _file(
-        kind=ReportKind.REPORT,
-        group=message.group,
-        message=message,
-        member=None,
-        reporter=reporter,
-        clause=clause,
-        note=note,
-        urgent=clause == SAFETY_CLAUSE,
-    )
+    return _reported(reporter, message.group, clause, note, message=message)
 
 
 @transaction.atomic
@@ -139,12 +129,26 @@ def report_member(*, reporter: Any, membership_id: int, clause: str, note: str =
     membership = _reader(reporter, target.group)
     if target.pk == membership.pk:
         raise Refused("own_message", _("You can't report yourself."))
+    return _reported(reporter, target.group, clause, note, member=target)
+
+
+def _reported(
+    reporter: Any,
+    group: Group,
+    clause: str,
+    note: str,
+    *,
+    message: Message | None = None,
+    member: Membership | None = None,
+) -> Report:
+    """A member's report of a message or a member, within their daily limit; a safety
+    concern is urgent."""
     _limit(reporter)
     return _file(
         kind=ReportKind.REPORT,
-        group=target.group,
-        message=None,
-        member=target,
+        group=group,
+        message=message,
+        member=member,
         reporter=reporter,
         clause=clause,
         note=note,
