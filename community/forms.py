@@ -14,6 +14,18 @@ from community.models import Region, Theme, User
 from community.names import MAX_NAME_LENGTH, validate_name
 
 
+def _time_zone_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Your time zone"),
+        required=False,
+        choices=lambda: [("", _("This device's time zone")), *((z, z) for z in time_zones())],
+        help_text=_(
+            "Every time on Hearth is shown in it. Leave it on “This device's time "
+            "zone” and we take the one your browser uses the next time you open a page."
+        ),
+    )
+
+
 class SignupDetailsForm(forms.Form):
     """The fields allauth's sign-up form gains: how you would like to be called."""
 
@@ -26,15 +38,7 @@ class SignupDetailsForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
-    time_zone = forms.ChoiceField(
-        label=_("Your time zone"),
-        required=False,
-        choices=lambda: [("", _("This device's time zone")), *((z, z) for z in time_zones())],
-        help_text=_(
-            "Every time on Hearth is shown in it. Leave it on “This device's time "
-            "zone” and we take the one your browser uses the next time you open a page."
-        ),
-    )
+    time_zone = _time_zone_field()
 
     def clean_display_name(self) -> str:
         return validate_name(self.cleaned_data["display_name"])
@@ -101,15 +105,7 @@ class ProfileForm(forms.Form):
         widget=LanguageSelect,
         help_text=_("The language Hearth speaks to you in, on every device you sign in on."),
     )
-    time_zone = forms.ChoiceField(
-        label=_("Your time zone"),
-        required=False,
-        choices=lambda: [("", _("This device's time zone")), *((z, z) for z in time_zones())],
-        help_text=_(
-            "Every time on Hearth is shown in it. Leave it on “This device's time "
-            "zone” and we take the one your browser uses the next time you open a page."
-        ),
-    )
+    time_zone = _time_zone_field()
     email_reminders = forms.BooleanField(
         label=_("Email me before my groups' sessions"),
         required=False,

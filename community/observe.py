@@ -11,7 +11,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from inspect import iscoroutinefunction
 from typing import Any
 
@@ -71,28 +72,32 @@ def ObserveRequests(get_response: Callable) -> Callable:
     if iscoroutinefunction(get_response):
 
         async def amiddleware(request: HttpRequest) -> HttpResponseBase:
-            started, rid = time.perf_counter(), _request_id(request)
-            token = logs.request_id.set(rid)
-            try:
-                response = await get_response(request)
-                _finish(request, response, started, rid)
-                return response
-            finally:
-                logs.request_id.reset(token)
+            with _observed(request) as finish:
+                return finish(await get_response(request))
 
         return amiddleware
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
-        started, rid = time.perf_counter(), _request_id(request)
-        token = logs.request_id.set(rid)
-        try:
-            response = get_response(request)
-            _finish(request, response, started, rid)
-            return response
-        finally:
-            logs.request_id.reset(token)
+        with _observed(request) as finish:
+            return finish(get_response(request))
 
     return middleware
+
+
+@contextmanager
+def _observed(request: HttpRequest) -> Iterator[Callable[[HttpResponseBase], HttpResponseBase]]:
+    """The request's id in every log line it writes; `finish` counts its response."""
+    started, rid = time.perf_counter(), _request_id(request)
+    token = logs.request_id.set(rid)
+
+    def finish(response: HttpResponseBase) -> HttpResponseBase:
+        _finish(request, response, started, rid)
+        return response
+
+    try:
+        yield finish
+    finally:
+        logs.request_id.reset(token)
 
 
 def _socket_kind(path: str) -> str:

@@ -16,12 +16,10 @@ PSEUDONYM_HELP = _(
 )
 
 
-class JoinForm(forms.Form):
-    agreement_version = forms.IntegerField(widget=forms.HiddenInput)
-    consent = forms.BooleanField(
-        label=_("I have read this agreement and I will keep it."),
-        error_messages={"required": _("Please tick the box to say you will keep the agreement.")},
-    )
+class _MayChooseAName(forms.Form):
+    """A form that asks for a name in the group only where the group lets members
+    choose one; the name comes last."""
+
     pseudonym = forms.CharField(
         label=_("Name in this group"), max_length=80, required=False, help_text=PSEUDONYM_HELP
     )
@@ -30,6 +28,16 @@ class JoinForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not allow_pseudonym:
             del self.fields["pseudonym"]
+        else:
+            self.order_fields([*(name for name in self.fields if name != "pseudonym")])
+
+
+class JoinForm(_MayChooseAName):
+    agreement_version = forms.IntegerField(widget=forms.HiddenInput)
+    consent = forms.BooleanField(
+        label=_("I have read this agreement and I will keep it."),
+        error_messages={"required": _("Please tick the box to say you will keep the agreement.")},
+    )
 
 
 class RenameForm(forms.Form):
@@ -45,7 +53,7 @@ class RenameForm(forms.Form):
     )
 
 
-class RequestForm(forms.Form):
+class RequestForm(_MayChooseAName):
     note = forms.CharField(
         label=_("A short note to the facilitators"),
         max_length=500,
@@ -53,14 +61,6 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Optional. Only the facilitators see it. Share only what feels comfortable."),
     )
-    pseudonym = forms.CharField(
-        label=_("Name in this group"), max_length=80, required=False, help_text=PSEUDONYM_HELP
-    )
-
-    def __init__(self, *args, allow_pseudonym: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not allow_pseudonym:
-            del self.fields["pseudonym"]
 
 
 class InviteForm(forms.Form):

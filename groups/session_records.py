@@ -122,31 +122,26 @@ def rounds(session: LiveSession) -> list[RoundRecord]:
     records = []
     for round_ in found:
         kind_label = RoundKind(round_.kind).label if round_.kind in RoundKind.values else ""
+        when: dict[str, Any] = {
+            "kind": round_.kind,
+            "kind_label": str(kind_label),
+            "prompt": round_.prompt,
+            "opened_at": round_.opened_at,
+            "closed_at": round_.closed_at,
+        }
         if round_.kind == RoundKind.TALKING_PIECE:
             order = [m for m in round_.order if isinstance(m, int)]
             # Everyone up to the holder's place has held the piece (a skip takes a
             # person out of the order still to come, never out of what happened).
             reached = order[: min(round_.position + 1, len(order))]
             records.append(
-                RoundRecord(
-                    kind=round_.kind,
-                    kind_label=str(kind_label),
-                    prompt=round_.prompt,
-                    opened_at=round_.opened_at,
-                    closed_at=round_.closed_at,
-                    had_turn=len(set(reached)),
-                    in_order=len(set(order)),
-                )
+                RoundRecord(**when, had_turn=len(set(reached)), in_order=len(set(order)))
             )
             continue
         summed = round_.scored >= MIN_SCORES
         records.append(
             RoundRecord(
-                kind=round_.kind,
-                kind_label=str(kind_label),
-                prompt=round_.prompt,
-                opened_at=round_.opened_at,
-                closed_at=round_.closed_at,
+                **when,
                 answered=round_.answered,
                 passed=round_.passed_count,
                 scored=round_.scored,
