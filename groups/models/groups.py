@@ -48,15 +48,22 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Topic(models.Model):
+class Tag(models.Model):
+    """A short name and its slug, typed freely (groups.tagging): topics and resource tags."""
+
     name = models.CharField(max_length=40, unique=True)
     slug = models.SlugField(max_length=40, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Topic(Tag):
+    pass
 
 
 class Group(models.Model):

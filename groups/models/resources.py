@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from groups.models.groups import Group
+from groups.models.groups import Group, Tag
 
 
 class ResourceKind(models.TextChoices):
@@ -23,15 +23,8 @@ class ResourceStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
-class ResourceTag(models.Model):
-    name = models.CharField(max_length=40, unique=True)
-    slug = models.SlugField(max_length=40, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
+class ResourceTag(Tag):
+    pass
 
 
 class Resource(models.Model):
