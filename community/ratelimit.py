@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.cache import cache
 
+from community.errors import Refused
+
 # KEYS[1]: the bucket; ARGV: burst, rate, cost, now, ttl. Returns {allowed, tokens}.
 TAKE = """
 local burst, rate, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -36,6 +38,13 @@ _script: Any = None
 class Verdict:
     allowed: bool
     retry_after: float = 0.0
+
+
+def require(key: str, *, rate: float, burst: int, refusal: str) -> None:
+    """Take a token from `key`, or refuse with `refusal` and when to try again."""
+    verdict = take(key, rate=rate, burst=burst)
+    if not verdict.allowed:
+        raise Refused("rate_limited", refusal, retry_after=verdict.retry_after)
 
 
 def take(key: str, *, rate: float, burst: int, cost: float = 1.0) -> Verdict:

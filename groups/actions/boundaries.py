@@ -36,13 +36,12 @@ def set_boundary(*, user: Any, group: Group, target_id: int, kind: str) -> Membe
     person = membership.user if membership is not None else user
     permissions.check_can_set_boundary(person, group, membership, target)
     assert membership is not None and target is not None  # checked just above
-    verdict = ratelimit.take(f"boundary:{membership.user_id}", rate=RATE, burst=BURST)
-    if not verdict.allowed:
-        raise Refused(
-            "rate_limited",
-            _("That's a lot of changes in a short while. Please wait a moment and try again."),
-            retry_after=verdict.retry_after,
-        )
+    ratelimit.require(
+        f"boundary:{membership.user_id}",
+        rate=RATE,
+        burst=BURST,
+        refusal=_("That's a lot of changes in a short while. Please wait a moment and try again."),
+    )
     if kind == "none":
         Boundary.objects.filter(owner=membership, target=target).delete()
     else:

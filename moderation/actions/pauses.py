@@ -36,16 +36,14 @@ REQUESTED = gettext_noop(
 
 
 def _limit(user: Any, group: Group) -> None:
-    verdict = ratelimit.take(f"pause:{group.pk}:{user.pk}", rate=PAUSE_RATE, burst=PAUSE_BURST)
-    if not verdict.allowed:
-        raise Refused(
-            "rate_limited",
-            _(
-                "The facilitators already have your request for a pause. You can ask again "
-                "in a minute."
-            ),
-            retry_after=verdict.retry_after,
-        )
+    ratelimit.require(
+        f"pause:{group.pk}:{user.pk}",
+        rate=PAUSE_RATE,
+        burst=PAUSE_BURST,
+        refusal=_(
+            "The facilitators already have your request for a pause. You can ask again in a minute."
+        ),
+    )
 
 
 @transaction.atomic

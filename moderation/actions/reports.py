@@ -41,16 +41,15 @@ def note_text(note: str) -> str:
 
 
 def _limit(user: Any) -> None:
-    verdict = ratelimit.take(f"report:{user.pk}", rate=REPORT_RATE, burst=REPORT_BURST)
-    if not verdict.allowed:
-        raise Refused(
-            "rate_limited",
-            _(
-                "You have sent several reports in a short time. The facilitators have them; "
-                "please try again a little later."
-            ),
-            retry_after=verdict.retry_after,
-        )
+    ratelimit.require(
+        f"report:{user.pk}",
+        rate=REPORT_RATE,
+        burst=REPORT_BURST,
+        refusal=_(
+            "You have sent several reports in a short time. The facilitators have them; "
+            "please try again a little later."
+        ),
+    )
 
 
 def _reader(user: Any, group: Any) -> Membership:
