@@ -50,29 +50,20 @@ def seed(out: TextIO) -> None:
     grief = Group.objects.get(name="Carrying Grief")
     anxiety = Group.objects.get(name="Quiet Minds: Living with Anxiety")
     # An open report: advice given where listening was asked for.
-    advice = chat.send_message(
-        user=person("jun@hearth.example"),
-        group=grief,
-        client_id="demo-advice",
-        body="You should really just stay busy, that's what worked for me.",
-    ).message
-    reports.report_message(
-        reporter=person("mara@hearth.example"),
-        message_id=advice.pk,
-        clause="No fixing unless asked",
-        note="I asked for listening.",
+    _reported_message(
+        grief,
+        (
+            "jun@hearth.example",
+            "demo-advice",
+            "You should really just stay busy, that's what worked for me.",
+        ),
+        ("mara@hearth.example", "No fixing unless asked", "I asked for listening."),
     )
     # A resolved one, with a nudge and a short mute in the log.
-    sharp = chat.send_message(
-        user=person("leo@hearth.example"),
-        group=anxiety,
-        client_id="demo-sharp",
-        body="Honestly that sounds like overthinking.",
-    ).message
-    report = reports.report_message(
-        reporter=person("priya@hearth.example"),
-        message_id=sharp.pk,
-        clause="Listen without judgment",
+    report = _reported_message(
+        anxiety,
+        ("leo@hearth.example", "demo-sharp", "Honestly that sounds like overthinking."),
+        ("priya@hearth.example", "Listen without judgment", ""),
     )
     facilitator = person("felix@hearth.example")
     leo = Membership.objects.get(group=anxiety, user=person("leo@hearth.example"))
@@ -89,3 +80,18 @@ def seed(out: TextIO) -> None:
     members.unmute(actor=facilitator, membership=leo, reason="Talked it through.")
     reports.resolve(actor=facilitator, report=report, note="Nudged; repaired in the room.")
     out.write("Demo moderation: crisis phrases, nudge templates, one open and one resolved report")
+
+
+def _reported_message(
+    group: Group, said: tuple[str, str, str], reported: tuple[str, str, str]
+) -> Report:
+    """A demo message (author, client id, words) and one member's report of it
+    (reporter, clause, note)."""
+    author, client_id, body = said
+    message = chat.send_message(
+        user=person(author), group=group, client_id=client_id, body=body
+    ).message
+    reporter, clause, note = reported
+    return reports.report_message(
+        reporter=person(reporter), message_id=message.pk, clause=clause, note=note
+    )
