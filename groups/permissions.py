@@ -5,6 +5,7 @@ helpers answer "missing" and "forbidden" the same way (404) so that probing a
 member-only page never reveals whether a group exists.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -29,6 +30,15 @@ from groups.models import (
     Resource,
     Role,
 )
+
+
+def passes(check: Callable[..., object], *args: Any) -> bool:
+    """A predicate from its raising check: whether `check(*args)` does not refuse."""
+    try:
+        check(*args)
+    except Refused:
+        return False
+    return True
 
 
 class NotFound(Http404):
@@ -119,11 +129,7 @@ def is_exempt_from_room_limits(membership: Membership) -> bool:
 
 def can_post(user: Any, group: Group, membership: Membership | None) -> bool:
     """May write in the room: reading, plus the current agreement and an open room."""
-    try:
-        check_can_post(user, group, membership)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_post, user, group, membership)
 
 
 def check_can_post(user: Any, group: Group, membership: Membership | None) -> Membership:
@@ -133,13 +139,7 @@ def check_can_post(user: Any, group: Group, membership: Membership | None) -> Me
     the database, never as a socket saw them at connect).
     """
     membership = require_reader(user, group, membership)
-    if group.archived:
-        raise Refused("archived", _("This group has closed; its conversation is read-only."))
-    if needs_consent(group, membership):
-        raise Refused(
-            "consent_required",
-            _("The group's agreement changed. Please read it and agree again to post."),
-        )
+    _check_room_open(group, membership, posting=True)
     if membership.is_muted and membership.muted_until:  # facilitators too (by an organizer)
         raise Refused(
             "muted",
@@ -151,15 +151,25 @@ def check_can_post(user: Any, group: Group, membership: Membership | None) -> Me
     return membership
 
 
+def _check_room_open(group: Group, membership: Membership, *, posting: bool) -> None:
+    """What being heard in the room asks beyond reading it: an open group, and consent to
+    its current agreement (the sentence says what agreeing again is for)."""
+    if group.archived:
+        raise Refused("archived", _("This group has closed; its conversation is read-only."))
+    if needs_consent(group, membership):
+        raise Refused(
+            "consent_required",
+            _("The group's agreement changed. Please read it and agree again to post.")
+            if posting
+            else _("The group's agreement changed. Please read it and agree again first."),
+        )
+
+
 def can_edit(
     user: Any, group: Group, membership: Membership | None, message: Message | None
 ) -> bool:
     """May change the text of `message` now: a writer, and the message their own and there."""
-    try:
-        check_can_edit(user, group, membership, message)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_edit, user, group, membership, message)
 
 
 def check_can_edit(
@@ -179,11 +189,7 @@ def check_can_edit(
 
 def can_react(user: Any, group: Group, membership: Membership | None, author_id: int) -> bool:
     """May give a reaction to a message of `author_id`: a writer, and reactions left open."""
-    try:
-        check_can_react(user, group, membership, author_id)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_react, user, group, membership, author_id)
 
 
 def check_can_react(
@@ -331,11 +337,7 @@ def can_publish_resource(
 def can_suggest_resource(user: Any, group: Group, membership: Membership | None) -> bool:
     """A suggestion is writing to the group: members who agreed to the current version
     and whose posting is not paused."""
-    try:
-        check_can_suggest_resource(user, group, membership)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_suggest_resource, user, group, membership)
 
 
 def check_can_suggest_resource(
@@ -425,11 +427,7 @@ def can_view_resource(user: Any, resource: Any, membership: Membership | None = 
 
 def can_rename(user: Any, group: Group, membership: Membership | None) -> bool:
     """Choose another name in this group: a reader who may speak there now."""
-    try:
-        check_can_rename(user, group, membership)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_rename, user, group, membership)
 
 
 def check_can_rename(user: Any, group: Group, membership: Membership | None) -> None:
@@ -438,13 +436,7 @@ def check_can_rename(user: Any, group: Group, membership: Membership | None) -> 
     membership = require_reader(user, group, membership)
     if not group.pseudonyms_allowed:
         raise Refused("names_fixed", _("In this group everyone goes by the name on their account."))
-    if group.archived:
-        raise Refused("archived", _("This group has closed; its conversation is read-only."))
-    if needs_consent(group, membership):
-        raise Refused(
-            "consent_required",
-            _("The group's agreement changed. Please read it and agree again first."),
-        )
+    _check_room_open(group, membership, posting=False)
     if membership.is_muted:
         raise Refused(
             "muted",
@@ -463,11 +455,7 @@ def can_set_boundary(
     Open to a stale consent and a paused member too, as reporting is: setting a
     boundary writes nothing anyone else reads.
     """
-    try:
-        check_can_set_boundary(user, group, membership, target)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_set_boundary, user, group, membership, target)
 
 
 def check_can_set_boundary(
@@ -482,11 +470,7 @@ def check_can_set_boundary(
 
 def can_react_to(membership: Membership, author_id: int) -> bool:
     """Whether the author of a message has left reactions open to this member."""
-    try:
-        check_can_react_to(membership, author_id)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_react_to, membership, author_id)
 
 
 def check_can_react_to(membership: Membership, author_id: int) -> None:
