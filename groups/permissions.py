@@ -28,6 +28,7 @@ from groups.models import (
     MembershipStatus,
     Message,
     Resource,
+    ResourceStatus,
     Role,
 )
 
@@ -415,9 +416,9 @@ def can_view_resource(user: Any, resource: Any, membership: Membership | None = 
         membership = membership or membership_for(user, group)
         if not can_read(user, group, membership):
             return False
-    if resource.status == "published":
+    if resource.status == ResourceStatus.PUBLISHED:
         return True
-    if resource.status == "suggested" and resource.author_id == user.pk:
+    if resource.status == ResourceStatus.SUGGESTED and resource.author_id == user.pk:
         return True
     return can_publish_resource(user, group, membership)
 

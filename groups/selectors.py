@@ -441,7 +441,7 @@ def fold_for[R: Resource](items: Iterable[R]) -> list[R]:
 def resource_tags(group: Group | None) -> QuerySet[ResourceTag]:
     """Tags on this library's published resources (one join: same resource for both)."""
     scope = Q(resources__group__isnull=True) if group is None else Q(resources__group=group)
-    return ResourceTag.objects.filter(scope, resources__status="published").distinct()
+    return ResourceTag.objects.filter(scope, resources__status=ResourceStatus.PUBLISHED).distinct()
 
 
 def helped_by(user: Any, resource_ids: list[int]) -> set[int]:

@@ -29,7 +29,7 @@ from groups.forms import (
     RenameForm,
     RequestForm,
 )
-from groups.models import Invite, JoinPolicy, JoinRequest, Topic
+from groups.models import Invite, JoinPolicy, JoinRequest, RequestStatus, Topic
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -87,7 +87,9 @@ def _landing(
         or (invite is not None and permissions.can_accept_invite(request.user, group, membership)),
         "can_request": permissions.can_request(request.user, group, membership),
         "pending": request.user.is_authenticated
-        and JoinRequest.objects.filter(group=group, user=request.user, status="pending").first(),
+        and JoinRequest.objects.filter(
+            group=group, user=request.user, status=RequestStatus.PENDING
+        ).first(),
         "is_full": sized is not None and getattr(sized, "member_count", 0) >= group.capacity,
         "join_form": form
         or JoinForm(
