@@ -315,3 +315,28 @@ def test_access_resource_editor(world: World) -> None:
     for role in ("outsider", "unconsented", "organizer"):
         with pytest.raises(permissions.NotFound):
             editor(role, None)
+
+
+# --- Fetch and authorize ----------------------------------------------------------------
+
+ACCESS = {
+    # helper: the roles it lets in (everyone else gets 404, as for a missing group)
+    "access_group_for_member": {"welcomed", "unconsented", "member", "facilitator"},
+    "access_group_for_room_keeper": {"facilitator"},
+    "access_group_for_publisher": {"facilitator"},
+}
+
+
+@pytest.mark.parametrize("helper", sorted(ACCESS))
+def test_access_helpers_let_in_their_roles_and_404_everyone_else(world: World, helper: str) -> None:
+    access = getattr(permissions, helper)
+    for role in ROLES:
+        user = person(world, role)
+        if role in ACCESS[helper]:
+            room, membership = access(user, world.group.slug)
+            assert room == world.group and membership == world.membership(role), role
+        else:
+            with pytest.raises(permissions.NotFound):
+                access(user, world.group.slug)
+        with pytest.raises(permissions.NotFound):
+            access(user, "no-such-group")
