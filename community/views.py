@@ -26,6 +26,7 @@ from community.forms import AvoidedThemesForm, ProfileForm
 from community.models import Region
 from community.permissions import can_delete_account
 from community.redirects import back
+from community.refusals import shown_to
 
 
 def crisis(request: HttpRequest) -> HttpResponse:
@@ -77,7 +78,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def data_export(request: HttpRequest) -> HttpResponse:
     """Settings: ask for a copy of one's own data, and download the ones that are ready."""
     if request.method == "POST":
-        try:
+        try:  # not `shown_to`: a refusal here (one is on its way) is news, not an error
             exports.request_export(user=request.user)  # type: ignore[arg-type]
         except Refused as refusal:
             messages.info(request, refusal.message)
@@ -110,15 +111,13 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     """Settings: what deleting the account does, and the button (after signing in again)."""
     user = request.user
     if request.method == "POST":
-        try:
+        with shown_to(request):
             asked = erasure.request_deletion(user=user)  # type: ignore[arg-type]
-        except Refused as refusal:
-            messages.error(request, refusal.message)
-            return redirect("delete_account")
-        logout(request)  # this session's own sign-out, so its sockets hear it at once
-        return render(
-            request, "community/deletion_requested.html", {"erase_after": asked.erase_after}
-        )
+            logout(request)  # this session's own sign-out, so its sockets hear it at once
+            return render(
+                request, "community/deletion_requested.html", {"erase_after": asked.erase_after}
+            )
+        return redirect("delete_account")
     return render(
         request,
         "community/delete_account.html",

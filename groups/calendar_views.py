@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community import languages
-from community.errors import Refused
 from community.middleware import private_page
+from community.refusals import shown_in
 from groups import ics, permissions, selectors
 from groups.actions import schedules as actions
 from groups.forms import ScheduleForm
@@ -47,7 +47,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("groups:schedule", slug=slug)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with shown_in(form):
             actions.set_schedule(
                 actor=request.user,
                 group=group,
@@ -60,9 +60,6 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
                 time_zone=data["time_zone"],
                 reminder_minutes=data["reminder_minutes"],
             )
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, _("The meeting times are saved."))
             return redirect("groups:schedule", slug=slug)
     return render(

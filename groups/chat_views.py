@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from community import params
-from community.errors import Refused
+from community.refusals import shown_in, shown_to
 from community.selectors import avoided_names, crisis_card_lines, themes_for, touches
 from groups import permissions, selectors
 from groups.actions import chat
@@ -133,9 +133,7 @@ def held(request: HttpRequest, slug: str) -> HttpResponse:
     For those who keep the room from inside it, as the room shows the bar: an organizer
     outside the group reads held messages through the queue's items instead.
     """
-    group, membership = permissions.access_group_for_reader(request.user, slug)
-    if not permissions.keeps_room(request.user, group, membership):
-        raise permissions.NotFound("No group here.")
+    group, membership = permissions.access_group_for_room_keeper(request.user, slug)
     return render(
         request,
         "groups/_held_bar.html",
@@ -150,11 +148,8 @@ def post_message(request: HttpRequest, slug: str) -> HttpResponse:
     group, membership = permissions.access_group_for_reader(request.user, slug)
     form = MessageForm(request.POST)
     if form.is_valid():
-        try:
+        with shown_in(form):
             chat.send_message(user=request.user, group=group, **form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             return redirect(f"{reverse('groups:group', args=[slug])}#composer")
     return room(request, group, membership, form=form, status=400)
 
@@ -163,12 +158,10 @@ def post_message(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     group, _membership = permissions.access_group_for_reader(request.user, slug)
-    try:
+    with shown_to(request):
         chat.toggle_reaction(
             user=request.user, group=group, message_id=pk, kind=request.POST.get("reaction", "")
         )
-    except Refused as refusal:
-        messages.error(request, refusal.message)
     return redirect(f"{reverse('groups:group', args=[slug])}#m-{pk}")
 
 
@@ -176,10 +169,7 @@ def react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     group, _membership = permissions.access_group_for_reader(request.user, slug)
-    try:
+    with shown_to(request):
         chat.delete_message(user=request.user, group=group, message_id=pk)
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
         messages.success(request, _("Your message is removed."))
     return redirect(f"{reverse('groups:group', args=[slug])}#m-{pk}")

@@ -5,10 +5,11 @@ helpers answer "missing" and "forbidden" the same way (404) so that probing a
 member-only page never reveals whether a group exists.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,20 @@ from groups.models import (
     JoinPolicy,
     Membership,
     MembershipStatus,
+    Message,
+    Resource,
+    ResourceStatus,
     Role,
 )
+
+
+def passes(check: Callable[..., object], *args: Any) -> bool:
+    """A predicate from its raising check: whether `check(*args)` does not refuse."""
+    try:
+        check(*args)
+    except Refused:
+        return False
+    return True
 
 
 class NotFound(Http404):
@@ -87,15 +100,109 @@ def needs_consent(group: Group, membership: Membership | None) -> bool:
     )
 
 
+def not_member(code: str = "not_member") -> Refused:
+    """The refusal for someone who is not (or no longer) a member of the group."""
+    return Refused(code, _("Only members of this group can do that."))
+
+
+def require_member(membership: Membership | None, *, code: str = "not_member") -> Membership:
+    """Return the membership if it is an active member's, else refuse (`not_member`)."""
+    if not is_member(membership) or membership is None:
+        raise not_member(code)
+    return membership
+
+
+def require_reader(user: Any, group: Group, membership: Membership | None) -> Membership:
+    """Return the membership if its person may read the room (`can_read`), else refuse.
+
+    `user` None judges the membership's own person, as `membership_with_person` read them.
+    """
+    person = membership.user if user is None and membership is not None else user
+    if membership is not None and not can_read(person, group, membership):
+        membership = None
+    return require_member(membership)
+
+
+def is_exempt_from_room_limits(membership: Membership) -> bool:
+    """Facilitators post through a room pause, slow mode and the hold on first messages."""
+    return membership.role == Role.FACILITATOR
+
+
 def can_post(user: Any, group: Group, membership: Membership | None) -> bool:
     """May write in the room: reading, plus the current agreement and an open room."""
-    if not can_read(user, group, membership) or membership is None:
-        return False
-    if group.archived or needs_consent(group, membership) or membership.is_muted:
-        return False  # an organizer may mute a facilitator too
-    if membership.role == Role.FACILITATOR:
-        return True
-    return not group.is_paused
+    return passes(check_can_post, user, group, membership)
+
+
+def check_can_post(user: Any, group: Group, membership: Membership | None) -> Membership:
+    """Return the membership if its person may write in the room now, else refuse.
+
+    `user` None judges the membership's own person (a send reads it fresh from
+    the database, never as a socket saw them at connect).
+    """
+    membership = require_reader(user, group, membership)
+    _check_room_open(group, membership, posting=True)
+    if membership.is_muted and membership.muted_until:  # facilitators too (by an organizer)
+        raise Refused(
+            "muted",
+            _("You are paused from posting for now.") + " " + (membership.mute_reason or ""),
+            until=membership.muted_until.isoformat(),
+        )
+    if not is_exempt_from_room_limits(membership) and group.is_paused:
+        raise Refused("paused", _("The room is paused for a moment. Only facilitators can post."))
+    return membership
+
+
+def _check_room_open(group: Group, membership: Membership, *, posting: bool) -> None:
+    """What being heard in the room asks beyond reading it: an open group, and consent to
+    its current agreement (the sentence says what agreeing again is for)."""
+    if group.archived:
+        raise Refused("archived", _("This group has closed; its conversation is read-only."))
+    if needs_consent(group, membership):
+        raise Refused(
+            "consent_required",
+            _("The group's agreement changed. Please read it and agree again to post.")
+            if posting
+            else _("The group's agreement changed. Please read it and agree again first."),
+        )
+
+
+def can_edit(
+    user: Any, group: Group, membership: Membership | None, message: Message | None
+) -> bool:
+    """May change the text of `message` now: a writer, and the message their own and there."""
+    return passes(check_can_edit, user, group, membership, message)
+
+
+def check_can_edit(
+    user: Any, group: Group, membership: Membership | None, message: Message | None
+) -> tuple[Membership, Message]:
+    """Refuse unless the person may write now and `message` (None: not found) is theirs.
+
+    The writer is judged first: a paused member hears of the pause, not of the message.
+    """
+    membership = check_can_post(user, group, membership)
+    if message is None or message.author_id != membership.pk:
+        raise Refused("not_found", _("That message can't be found, or it isn't yours."))
+    if message.is_deleted or message.is_hidden:
+        raise Refused("gone", _("That message has been removed."))
+    return membership, message
+
+
+def can_react(user: Any, group: Group, membership: Membership | None, author_id: int) -> bool:
+    """May give a reaction to a message of `author_id`: a writer, and reactions left open."""
+    return passes(check_can_react, user, group, membership, author_id)
+
+
+def check_can_react(
+    user: Any, group: Group, membership: Membership | None, author_id: int
+) -> Membership:
+    """Refuse unless the person may write now and the author left reactions open to them.
+
+    Taking a reaction back asks only `check_can_post`.
+    """
+    membership = check_can_post(user, group, membership)
+    check_can_react_to(membership, author_id)
+    return membership
 
 
 def can_facilitate(user: Any, group: Group, membership: Membership | None) -> bool:
@@ -183,6 +290,23 @@ def access_group_for_reader(user: Any, slug: str) -> tuple[Group, Membership]:
     return group, membership
 
 
+def access_group_for_member(user: Any, slug: str) -> tuple[Group, Membership]:
+    """Fetch a group the person is an active member of (read or not yet), or 404."""
+    group = get_group(slug)
+    membership = membership_for(user, group)
+    if not is_member(membership) or membership is None:
+        raise NotFound("No group here.")
+    return group, membership
+
+
+def access_group_for_room_keeper(user: Any, slug: str) -> tuple[Group, Membership]:
+    """Fetch a group whose room the person keeps from inside it (`keeps_room`), or 404."""
+    group, membership = access_group_for_reader(user, slug)
+    if not keeps_room(user, group, membership):
+        raise NotFound("No group here.")
+    return group, membership
+
+
 def access_group_for_facilitator(user: Any, slug: str) -> tuple[Group, Membership | None]:
     """Fetch a group its facilitator (or an organizer) may moderate, or 404."""
     group = get_group(slug)
@@ -214,13 +338,72 @@ def can_publish_resource(
 def can_suggest_resource(user: Any, group: Group, membership: Membership | None) -> bool:
     """A suggestion is writing to the group: members who agreed to the current version
     and whose posting is not paused."""
-    return (
-        not group.archived
-        and can_read(user, group, membership)
-        and not needs_consent(group, membership)
-        and membership is not None
-        and not membership.is_muted
-    )
+    return passes(check_can_suggest_resource, user, group, membership)
+
+
+def check_can_suggest_resource(
+    user: Any, group: Group | None, membership: Membership | None
+) -> None:
+    """Refuse unless the person may suggest a resource to `group` (None: the community's
+    library, where nobody suggests)."""
+    # A paused member hears of the pause, whatever else stands in the way.
+    if membership is not None and membership.is_muted:
+        raise Refused(
+            "muted", _("Your posting is paused for now, and that includes suggesting resources.")
+        )
+    if (
+        group is None
+        or group.archived
+        or not can_read(user, group, membership)
+        or needs_consent(group, membership)
+    ):
+        raise Refused("forbidden", _("You can't add resources here."))
+
+
+def access_library(user: Any, slug: str | None) -> tuple[Group | None, Membership | None]:
+    """The library's group (None: the community's), or 404 for anyone who can't see it."""
+    if slug is None:
+        if not is_in_good_standing(user):
+            raise NotFound("No page here.")
+        return None, None
+    return access_group_for_reader(user, slug)
+
+
+def access_resource[R: Resource](
+    user: Any, slug: str | None, pk: int, *, among: QuerySet[R]
+) -> tuple[R, Membership | None]:
+    """Fetch a resource of that library (from `among`) the person may see, or 404 for
+    a missing one and a hidden one alike."""
+    group, membership = access_library(user, slug)
+    resource = among.filter(pk=pk, group=group).first()
+    if resource is None or not can_view_resource(user, resource, membership):
+        raise NotFound("No page here.")
+    return resource, membership
+
+
+def access_resource_editor[R: Resource](
+    user: Any, slug: str | None, pk: int | None, *, among: QuerySet[R]
+) -> tuple[Group | None, Membership | None, R | None]:
+    """The library, and the resource (None: a new one) the person may write there, or 404.
+
+    Editing a resource is for those who may publish in its library; writing a new one,
+    for them and (in a group) for the members who may suggest.
+    """
+    group, membership = access_library(user, slug)
+    resource = access_resource(user, slug, pk, among=among)[0] if pk is not None else None
+    if can_publish_resource(user, group, membership):
+        return group, membership, resource
+    if resource is None and group is not None and can_suggest_resource(user, group, membership):
+        return group, membership, resource
+    raise NotFound("No page here.")
+
+
+def access_group_for_publisher(user: Any, slug: str) -> tuple[Group, Membership]:
+    """Fetch a group whose resources the person may publish (and review), or 404."""
+    group, membership = access_group_for_reader(user, slug)
+    if not can_publish_resource(user, group, membership):
+        raise NotFound("No page here.")
+    return group, membership
 
 
 def can_view_resource(user: Any, resource: Any, membership: Membership | None = None) -> bool:
@@ -233,9 +416,9 @@ def can_view_resource(user: Any, resource: Any, membership: Membership | None = 
         membership = membership or membership_for(user, group)
         if not can_read(user, group, membership):
             return False
-    if resource.status == "published":
+    if resource.status == ResourceStatus.PUBLISHED:
         return True
-    if resource.status == "suggested" and resource.author_id == user.pk:
+    if resource.status == ResourceStatus.SUGGESTED and resource.author_id == user.pk:
         return True
     return can_publish_resource(user, group, membership)
 
@@ -245,27 +428,16 @@ def can_view_resource(user: Any, resource: Any, membership: Membership | None = 
 
 def can_rename(user: Any, group: Group, membership: Membership | None) -> bool:
     """Choose another name in this group: a reader who may speak there now."""
-    try:
-        check_can_rename(user, group, membership)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_rename, user, group, membership)
 
 
 def check_can_rename(user: Any, group: Group, membership: Membership | None) -> None:
     # A new name is seen by everyone in the room: the same conditions as speaking
     # (but not a room pause, which is a breath, not a judgment).
-    if not can_read(user, group, membership) or membership is None:
-        raise Refused("not_member", _("Only members of this group can do that."))
+    membership = require_reader(user, group, membership)
     if not group.pseudonyms_allowed:
         raise Refused("names_fixed", _("In this group everyone goes by the name on their account."))
-    if group.archived:
-        raise Refused("archived", _("This group has closed; its conversation is read-only."))
-    if needs_consent(group, membership):
-        raise Refused(
-            "consent_required",
-            _("The group's agreement changed. Please read it and agree again first."),
-        )
+    _check_room_open(group, membership, posting=False)
     if membership.is_muted:
         raise Refused(
             "muted",
@@ -284,18 +456,13 @@ def can_set_boundary(
     Open to a stale consent and a paused member too, as reporting is: setting a
     boundary writes nothing anyone else reads.
     """
-    try:
-        check_can_set_boundary(user, group, membership, target)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_set_boundary, user, group, membership, target)
 
 
 def check_can_set_boundary(
     user: Any, group: Group, membership: Membership | None, target: Membership | None
 ) -> None:
-    if not can_read(user, group, membership) or membership is None:
-        raise Refused("not_member", _("Only members of this group can do that."))
+    membership = require_reader(user, group, membership)
     if target is None or target.group_id != group.pk:
         raise Refused("not_found", _("That person can't be found in this group."))
     if target.pk == membership.pk:
@@ -304,11 +471,7 @@ def check_can_set_boundary(
 
 def can_react_to(membership: Membership, author_id: int) -> bool:
     """Whether the author of a message has left reactions open to this member."""
-    try:
-        check_can_react_to(membership, author_id)
-    except Refused:
-        return False
-    return True
+    return passes(check_can_react_to, membership, author_id)
 
 
 def check_can_react_to(membership: Membership, author_id: int) -> None:

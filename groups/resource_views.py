@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.errors import Refused
 from community.redirects import back
+from community.refusals import shown_in, shown_to
 from community.text import render_markdown
 from groups import permissions, selectors
 from groups.actions import chat
@@ -26,41 +26,20 @@ from groups.models import Group, Membership, Resource, ResourceStatus
 from groups.permissions import NotFound
 
 
-def _library_group(
-    request: HttpRequest, slug: str | None
-) -> tuple[Group | None, Membership | None]:
-    """The library's group (None: the community), or 404 for anyone who can't see it."""
-    if slug is None:
-        if not permissions.is_in_good_standing(request.user):
-            raise NotFound("No page here.")
-        return None, None
-    return permissions.access_group_for_reader(request.user, slug)
-
-
 def _resource(
     request: HttpRequest, slug: str | None, pk: int
 ) -> tuple[Resource, Membership | None]:
-    group, membership = _library_group(request, slug)
-    resource = get_object_or_404(
-        selectors.with_author_names(
-            Resource.objects.select_related("group", "author").prefetch_related(
-                "tags", selectors.themes_seen_by(request.user)
-            )
-        ),
-        pk=pk,
-        group=group,
+    return permissions.access_resource(
+        request.user, slug, pk, among=selectors.resource_pages(request.user)
     )
-    if not permissions.can_view_resource(request.user, resource, membership):
-        raise NotFound("No page here.")
-    return resource, membership
 
 
 @login_required
 def library(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    group, membership = _library_group(request, slug)
+    group, membership = permissions.access_library(request.user, slug)
     query, tag = request.GET.get("q", ""), request.GET.get("tag", "")
     items = selectors.fold_for(
-        selectors.resources(group=group, viewer=request.user, query=query, tag=tag)
+        selectors.resources_visible_to(request.user, group, membership, query=query, tag=tag)
     )
     return render(
         request,
@@ -77,7 +56,9 @@ def library(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "can_suggest": group is not None
             and permissions.can_suggest_resource(request.user, group, membership),
             "suggestions": (
-                selectors.resources(group=group, viewer=request.user, status="suggested").count()
+                selectors.resources_visible_to(
+                    request.user, group, membership, status=ResourceStatus.SUGGESTED
+                ).count()
                 if group is not None
                 and permissions.can_publish_resource(request.user, group, membership)
                 else 0
@@ -95,21 +76,10 @@ def _form_data(form: ResourceForm) -> dict[str, Any]:
 @login_required
 def write(request: HttpRequest, slug: str | None = None, pk: int | None = None) -> HttpResponse:
     """Create (or suggest) and edit, with a preview rendered by the same pipeline."""
-    group, membership = _library_group(request, slug)
-    resource = _resource(request, slug, pk)[0] if pk is not None else None
-    if resource is not None and not permissions.can_publish_resource(
-        request.user, group, membership
-    ):
-        raise NotFound("No page here.")
+    group, membership, resource = permissions.access_resource_editor(
+        request.user, slug, pk, among=selectors.resource_pages(request.user)
+    )
     publishing = permissions.can_publish_resource(request.user, group, membership)
-    if (
-        resource is None
-        and not publishing
-        and not (
-            group is not None and permissions.can_suggest_resource(request.user, group, membership)
-        )
-    ):
-        raise NotFound("No page here.")
     initial = {}
     if resource is not None:
         initial = {
@@ -131,14 +101,11 @@ def write(request: HttpRequest, slug: str | None = None, pk: int | None = None) 
                 "html": render_markdown(form.cleaned_data["body"]),
             }
         else:
-            try:
+            with shown_in(form):
                 if resource is None:
                     saved = actions.create(actor=request.user, group=group, **_form_data(form))
                 else:
                     saved = actions.edit(actor=request.user, resource=resource, **_form_data(form))
-            except Refused as refusal:
-                form.add_error(None, refusal.message)
-            else:
                 if saved.status == ResourceStatus.SUGGESTED:
                     messages.success(
                         request, _("Thank you. A facilitator will look at your suggestion.")
@@ -235,11 +202,8 @@ def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
     if what not in steps:
         raise NotFound("No page here.")
     run, success = steps[what]
-    try:
+    with shown_to(request):
         run()
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
         messages.success(request, success)
     return back(request, resource)
 
@@ -249,13 +213,10 @@ def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
 def helped(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """Set "this helped me" to what the form says: `helped=off` takes it back."""
     resource, _membership = _resource(request, slug, pk)
-    try:
+    with shown_to(request):
         now = actions.set_helped(
             user=request.user, resource=resource, helped=request.POST.get("helped") != "off"
         )
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
         messages.success(request, _("Glad it helped.") if now else _("Taken back."))
     return redirect(resource)
 
@@ -272,7 +233,7 @@ def share(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespons
     group, _membership = permissions.access_group_for_reader(
         request.user, form.cleaned_data["group"]
     )
-    try:
+    with shown_to(request):
         chat.send_message(
             user=request.user,
             group=group,
@@ -280,24 +241,22 @@ def share(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespons
             body=form.cleaned_data["body"],
             resource_id=resource.pk,
         )
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-        return redirect(resource)
-    messages.success(request, _("Shared into the conversation."))
-    return redirect(f"{reverse('groups:group', args=[group.slug])}#composer")
+        messages.success(request, _("Shared into the conversation."))
+        return redirect(f"{reverse('groups:group', args=[group.slug])}#composer")
+    return redirect(resource)
 
 
 @login_required
 def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
-    group, membership = permissions.access_group_for_reader(request.user, slug)
-    if not permissions.can_publish_resource(request.user, group, membership):
-        raise NotFound("No page here.")
+    group, membership = permissions.access_group_for_publisher(request.user, slug)
     return render(
         request,
         "resources/suggestions.html",
         {
             "group": group,
             "membership": membership,
-            "items": selectors.fold_for(selectors.suggestions(group, viewer=request.user)),
+            "items": selectors.fold_for(
+                selectors.suggestions_visible_to(request.user, group, membership)
+            ),
         },
     )

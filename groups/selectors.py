@@ -85,7 +85,7 @@ def group_with_size(slug: str) -> Group | None:
     )
 
 
-def members(group: Group) -> QuerySet[Membership]:
+def _members(group: Group) -> QuerySet[Membership]:
     """Active members, facilitators first, with the person each one is."""
     return (
         Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
@@ -94,8 +94,26 @@ def members(group: Group) -> QuerySet[Membership]:
     )
 
 
-def facilitators(group: Group) -> QuerySet[Membership]:
-    return members(group).filter(role=Role.FACILITATOR)
+def members_visible_to(
+    user: Any, group: Group, membership: Membership | None = None
+) -> QuerySet[Membership]:
+    """The group's active members, for someone who may read the room; none for anyone else.
+
+    `membership` is the person's in `group` when the caller has it already (no query then).
+    """
+    membership = membership or permissions.membership_for(user, group)
+    found = _members(group)
+    return found if permissions.can_read(user, group, membership) else found.none()
+
+
+def facilitators_visible_to(
+    user: Any, group: Group, membership: Membership | None = None
+) -> QuerySet[Membership]:
+    """The group's facilitators, for its readers and for the organizers who appoint them."""
+    found = _members(group).filter(role=Role.FACILITATOR)
+    if permissions.can_manage_group(user):
+        return found
+    return members_visible_to(user, group, membership).filter(role=Role.FACILITATOR)
 
 
 def my_memberships(user: Any) -> QuerySet[Membership]:
@@ -274,7 +292,7 @@ def my_reactions(viewer: Membership, message_ids: list[int]) -> dict[int, set[st
 
 def roster(group: Group) -> dict[int, dict[str, Any]]:
     """Active members by membership id, for naming who is here and who is typing."""
-    return {m.pk: {"id": m.pk, "name": m.display_name, "role": m.role} for m in members(group)}
+    return {m.pk: {"id": m.pk, "name": m.display_name, "role": m.role} for m in _members(group)}
 
 
 # --- Resources -------------------------------------------------------------------------
@@ -302,8 +320,47 @@ def with_author_names(items: QuerySet[Resource]) -> QuerySet[Resource]:
     )
 
 
-def resources(
-    *, group: Group | None, viewer: Any, query: str = "", tag: str = "", status: str = "published"
+def resource_pages(reader: Any) -> QuerySet[Resource]:
+    """Resources as their own page shows them: group, author and their name, tags, themes.
+
+    Unfiltered: `permissions.access_resource` picks the one a person may see.
+    """
+    return with_author_names(
+        Resource.objects.select_related("group", "author").prefetch_related(
+            "tags", themes_seen_by(reader)
+        )
+    )
+
+
+def resources_visible_to(
+    user: Any,
+    group: Group | None,
+    membership: Membership | None = None,
+    *,
+    query: str = "",
+    tag: str = "",
+    status: str = ResourceStatus.PUBLISHED,
+) -> QuerySet[Resource]:
+    """A library's resources (`group` None: the community's) as this person may see them.
+
+    None at all of a library they can't see (a group they can't read; the community's
+    when not in good standing), and suggested or archived ones only to those who may
+    publish there. `membership` is the person's in `group` when the caller has it
+    already (no query then).
+    """
+    if group is None:
+        allowed = permissions.is_in_good_standing(user)
+    else:
+        membership = membership or permissions.membership_for(user, group)
+        allowed = permissions.can_read(user, group, membership)
+    if allowed and status != ResourceStatus.PUBLISHED:
+        allowed = permissions.can_publish_resource(user, group, membership)
+    found = _library(group=group, viewer=user, query=query, tag=tag, status=status)
+    return found if allowed else found.none()
+
+
+def _library(
+    *, group: Group | None, viewer: Any, query: str, tag: str, status: str
 ) -> QuerySet[Resource]:
     """A library's resources, pinned first, filtered by tag and searched.
 
@@ -346,18 +403,22 @@ def resources(
     return items.filter(text).distinct().order_by("-pinned", "-created_at")
 
 
-def suggestions(group: Group, *, viewer: Any) -> QuerySet[Resource]:
-    """A group's suggestions waiting for review, newest first, with who suggested each.
+def suggestions_visible_to(
+    user: Any, group: Group, membership: Membership | None = None
+) -> QuerySet[Resource]:
+    """A group's suggestions waiting for review, newest first, with who suggested each;
+    none for anyone who may not publish (and so review) there.
 
     The page shows no tags, so none are fetched (the library's selector prefetches them),
     but it names the hard themes a reviewer should know of.
     """
-    return with_author_names(
+    found = with_author_names(
         Resource.objects.filter(group=group, status=ResourceStatus.SUGGESTED)
         .select_related("group")
-        .prefetch_related(themes_seen_by(viewer))
+        .prefetch_related(themes_seen_by(user))
         .order_by("-created_at")
     )
+    return found if permissions.can_publish_resource(user, group, membership) else found.none()
 
 
 def themes_seen_by(reader: Any) -> Prefetch:
@@ -380,7 +441,7 @@ def fold_for[R: Resource](items: Iterable[R]) -> list[R]:
 def resource_tags(group: Group | None) -> QuerySet[ResourceTag]:
     """Tags on this library's published resources (one join: same resource for both)."""
     scope = Q(resources__group__isnull=True) if group is None else Q(resources__group=group)
-    return ResourceTag.objects.filter(scope, resources__status="published").distinct()
+    return ResourceTag.objects.filter(scope, resources__status=ResourceStatus.PUBLISHED).distinct()
 
 
 def helped_by(user: Any, resource_ids: list[int]) -> set[int]:

@@ -15,6 +15,7 @@ from community import params
 from community import selectors as community_selectors
 from community.errors import Refused
 from community.middleware import private_page
+from community.refusals import shown_in, shown_to
 from groups import chat_views, permissions, selectors
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -28,7 +29,7 @@ from groups.forms import (
     RenameForm,
     RequestForm,
 )
-from groups.models import Invite, JoinPolicy, JoinRequest, Topic
+from groups.models import Invite, JoinPolicy, JoinRequest, RequestStatus, Topic
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -86,7 +87,9 @@ def _landing(
         or (invite is not None and permissions.can_accept_invite(request.user, group, membership)),
         "can_request": permissions.can_request(request.user, group, membership),
         "pending": request.user.is_authenticated
-        and JoinRequest.objects.filter(group=group, user=request.user, status="pending").first(),
+        and JoinRequest.objects.filter(
+            group=group, user=request.user, status=RequestStatus.PENDING
+        ).first(),
         "is_full": sized is not None and getattr(sized, "member_count", 0) >= group.capacity,
         "join_form": form
         or JoinForm(
@@ -166,11 +169,8 @@ def request_join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def withdraw_request(request: HttpRequest, pk: int) -> HttpResponse:
     join_request = get_object_or_404(JoinRequest, pk=pk, user=request.user)
-    try:
+    with shown_to(request):
         member_actions.withdraw_request(user=request.user, join_request=join_request)
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
         messages.success(request, _("Your request is withdrawn."))
     return redirect("home")
 
@@ -190,7 +190,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(f"{reverse('account_login')}?next={request.path}")
     form = JoinForm(request.POST, allow_pseudonym=group.pseudonyms_allowed)
     if form.is_valid():
-        try:
+        with shown_in(form):
             member_actions.join_group(
                 user=request.user,
                 group=group,
@@ -198,9 +198,6 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
                 agreement_version=form.cleaned_data["agreement_version"],
                 pseudonym=form.cleaned_data.get("pseudonym", ""),
             )
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, _("Welcome. You are part of this group now."))
             return redirect(group)
     return _landing(request, group, form=form, invite=invite, status=400)
@@ -209,10 +206,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def agreement(request: HttpRequest, slug: str) -> HttpResponse:
     """Members read the agreement; when it changed, they see how and consent again."""
-    group = permissions.get_group(slug)
-    membership = permissions.membership_for(request.user, group)
-    if not permissions.is_member(membership) or membership is None:
-        raise permissions.NotFound("No group here.")
+    group, membership = permissions.access_group_for_member(request.user, slug)
     first_time = membership.consented_version == 0
     form = JoinForm(
         request.POST or None,
@@ -220,16 +214,13 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
         allow_pseudonym=first_time and group.pseudonyms_allowed,
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_in(form):
             member_actions.consent(
                 user=request.user,
                 group=group,
                 agreement_version=form.cleaned_data["agreement_version"],
                 pseudonym=form.cleaned_data.get("pseudonym", ""),
             )
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, _("Thank you. You can take part in the conversation again."))
             return redirect(group)
     changes = (
@@ -255,10 +246,7 @@ def agreement(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
-    group = permissions.get_group(slug)
-    membership = permissions.membership_for(request.user, group)
-    if not permissions.is_member(membership):
-        raise permissions.NotFound("No group here.")
+    group, _membership = permissions.access_group_for_member(request.user, slug)
     if request.method == "POST":
         member_actions.leave_group(user=request.user, group=group)
         messages.success(request, _("You have left the group. You are welcome back any time."))
@@ -275,7 +263,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "group": group,
             "membership": membership,
-            "members": selectors.members(group),
+            "members": selectors.members_visible_to(request.user, group, membership),
             "boundaries": selectors.room_boundaries(membership).mine,
         },
     )
@@ -287,13 +275,10 @@ def rename(request: HttpRequest, slug: str) -> HttpResponse:
     group, membership = permissions.access_group_for_reader(request.user, slug)
     form = RenameForm(request.POST or None, initial={"pseudonym": membership.pseudonym})
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_in(form, "pseudonym"):
             member_actions.rename(
                 user=request.user, group=group, pseudonym=form.cleaned_data["pseudonym"]
             )
-        except Refused as refusal:
-            form.add_error("pseudonym", refusal.message)
-        else:
             messages.success(request, _("Done. This group now knows you by your new name."))
             return redirect("groups:members", slug=group.slug)
     return render(
@@ -325,13 +310,10 @@ def requests(request: HttpRequest, slug: str) -> HttpResponse:
             JoinRequest, pk=params.posted_id(request, "request"), group=group
         )
         approve = request.POST.get("decision") == "approve"
-        try:
+        with shown_to(request):
             member_actions.decide_request(
                 actor=request.user, join_request=join_request, approve=approve
             )
-        except Refused as refusal:
-            messages.error(request, refusal.message)
-        else:
             messages.success(
                 request,
                 _("Welcomed. They will be asked to read the agreement on their first visit.")
@@ -351,11 +333,8 @@ def invites(request: HttpRequest, slug: str) -> HttpResponse:
     group, _membership = permissions.access_group_for_facilitator(request.user, slug)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_in(form):
             new = member_actions.create_invite(actor=request.user, group=group, **form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, _("A new invitation link is ready below."))
             return redirect(f"{reverse('groups:invites', args=[slug])}#invite-{new.pk}")
     return render(
@@ -371,11 +350,8 @@ def invites(request: HttpRequest, slug: str) -> HttpResponse:
 def revoke_invite(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     group, _membership = permissions.access_group_for_facilitator(request.user, slug)
     invite = get_object_or_404(Invite, pk=pk, group=group)
-    try:
+    with shown_to(request):
         member_actions.revoke_invite(actor=request.user, invite=invite)
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
         messages.success(request, _("That link no longer works."))
     return redirect("groups:invites", slug=slug)
 
@@ -401,11 +377,8 @@ def new_group(request: HttpRequest) -> HttpResponse:
         raise permissions.NotFound("No page here.")
     form = GroupForm(request.POST or None, initial={"join_policy": JoinPolicy.OPEN})
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_in(form):
             created = group_actions.create_group(actor=request.user, **form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, _("The group is open. Next, appoint its facilitators."))
             return redirect("groups:manage", slug=created.slug)
     return render(
@@ -422,11 +395,8 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.access_group_for_organizer(request.user, slug)
     form = GroupForm(request.POST or None, initial=_group_initial(group))
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_in(form):
             group_actions.edit_group(actor=request.user, group=group, **form.cleaned_data)
-        except Refused as refusal:
-            form.add_error(None, refusal.message)
-        else:
             messages.success(request, _("The group's details are saved."))
             return redirect("groups:manage", slug=slug)
     return render(
@@ -435,7 +405,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "group": group,
             "form": form,
-            "facilitators": selectors.facilitators(group),
+            "facilitators": selectors.facilitators_visible_to(request.user, group),
             "facilitator_form": FacilitatorForm(),
         },
         status=400 if request.method == "POST" else 200,
@@ -469,15 +439,12 @@ def facilitators(request: HttpRequest, slug: str) -> HttpResponse:
         )
     else:
         person = User.objects.filter(pk=params.posted_id(request, "user")).first()
-    try:
+    with shown_to(request):
         if person is None:
             raise Refused("not_member", _("That person needs to be a member of the group first."))
         member_actions.set_facilitator(
             actor=request.user, group=group, user=person, facilitator=appoint
         )
-    except Refused as refusal:
-        messages.error(request, refusal.message)
-    else:
         messages.success(
             request, _("Facilitator appointed.") if appoint else _("They are a member again.")
         )

@@ -30,7 +30,6 @@ from groups.models import (
     ReactionKind,
     Resource,
     ResourceStatus,
-    Role,
 )
 from groups.payloads import message_payload
 
@@ -70,26 +69,9 @@ def check_writer(group: Group, membership: Membership | None) -> Membership:
     """Return the membership if its person may write in the room now, else refuse.
 
     The person is judged as read with the membership (`membership.user`, fresh from
-    the database), never as a socket saw them at connect.
+    the database), never as a socket saw them at connect: `permissions.check_can_post`.
     """
-    if membership is None or not permissions.can_read(membership.user, group, membership):
-        raise Refused("not_member", _("Only members of this group can do that."))
-    if group.archived:
-        raise Refused("archived", _("This group has closed; its conversation is read-only."))
-    if permissions.needs_consent(group, membership):
-        raise Refused(
-            "consent_required",
-            _("The group's agreement changed. Please read it and agree again to post."),
-        )
-    if membership.is_muted and membership.muted_until:  # facilitators too (by an organizer)
-        raise Refused(
-            "muted",
-            _("You are paused from posting for now.") + " " + (membership.mute_reason or ""),
-            until=membership.muted_until.isoformat(),
-        )
-    if membership.role != Role.FACILITATOR and group.is_paused:
-        raise Refused("paused", _("The room is paused for a moment. Only facilitators can post."))
-    return membership
+    return permissions.check_can_post(None, group, membership)
 
 
 # The send's one read: the membership, the group and the user, in one joined row.
@@ -193,7 +175,7 @@ def _existing(membership_user: Any, group: Group, client_id: str) -> Message | N
 
 
 def _check_pace(group: Group, membership: Membership, draft: Draft) -> None:
-    if membership.role != Role.FACILITATOR and group.slow_mode_seconds:
+    if not permissions.is_exempt_from_room_limits(membership) and group.slow_mode_seconds:
         last = (
             Message.objects.filter(author=membership)
             .order_by("-created_at")
@@ -350,7 +332,7 @@ def _send(draft: Draft) -> Sent:
     membership = _numbered_membership(draft.group.pk, draft.user.pk)
     if membership is None:
         _give_back(draft.group, seq=1, change=1)
-        raise Refused("not_member", _("Only members of this group can do that."))
+        raise permissions.not_member()
     group = membership.group
     try:
         message, verdict = _checked(draft, group, membership)
@@ -399,7 +381,7 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
             )
         raise Refused("blocked", refusal)
     newcomer = (
-        membership.role != Role.FACILITATOR
+        not permissions.is_exempt_from_room_limits(membership)
         and membership.published_count < group.hold_first_messages
     )
     held = verdict.action == "hold" or newcomer or turn is not None
@@ -431,14 +413,11 @@ def _checked(draft: Draft, group: Group, membership: Membership) -> tuple[Messag
 
 
 def _own_message(user: Any, group: Group, message_id: int) -> tuple[Membership, Message]:
-    membership = check_writer(group, permissions.membership_with_person(group, user))
+    membership = permissions.membership_with_person(group, user)
     message = (
         Message.objects.select_for_update().filter(pk=message_id, group=group, held=False).first()
     )
-    if message is None or message.author_id != membership.pk:
-        raise Refused("not_found", _("That message can't be found, or it isn't yours."))
-    if message.is_deleted or message.is_hidden:
-        raise Refused("gone", _("That message has been removed."))
+    membership, message = permissions.check_can_edit(None, group, membership, message)
     message.author = membership
     return membership, message
 
@@ -471,9 +450,9 @@ def edit_message(*, user: Any, group: Group, message_id: int, body: str) -> Mess
 def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
     """Withdraw one's own message, leaving a quiet placeholder."""
     group = Group.objects.select_for_update().get(pk=group.pk)
-    membership = permissions.membership_with_person(group, user)
-    if membership is None or not permissions.can_read(membership.user, group, membership):
-        raise Refused("not_member", _("Only members of this group can do that."))
+    membership = permissions.require_reader(
+        None, group, permissions.membership_with_person(group, user)
+    )
     message = Message.objects.select_for_update().filter(pk=message_id, group=group).first()
     if message is None or message.author_id != membership.pk:
         raise Refused("not_found", _("That message can't be found, or it isn't yours."))
@@ -517,7 +496,7 @@ def toggle_reaction(*, user: Any, group: Group, message_id: int, kind: str) -> b
     removed, __ = Reaction.objects.filter(message=message, member=membership, kind=kind).delete()
     if not removed:
         # Taking a reaction back stays open to everyone; giving one asks the author.
-        permissions.check_can_react_to(membership, message.author_id)
+        permissions.check_can_react(None, group, membership, message.author_id)
         Reaction.objects.create(message=message, member=membership, kind=kind)
     recount_reactions(group, message)
     return not removed

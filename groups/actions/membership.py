@@ -322,8 +322,7 @@ def consent(*, user: Any, group: Group, agreement_version: int, pseudonym: str =
     """Record consent to the current agreement (and, on a first visit, a chosen name)."""
     _check_standing(user)
     membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
-    if not permissions.is_member(membership) or membership is None:
-        raise Refused("not_member", _("Only members of this group can do that."))
+    membership = permissions.require_member(membership)
     agreement = _check_agreement(group, agreement_version)
     if membership.consented_version == 0 and pseudonym:
         membership.pseudonym, membership.name_key = _pseudonym(group, user, pseudonym)

@@ -53,14 +53,9 @@ def create(
     membership = permissions.membership_for(actor, group) if group is not None else None
     if permissions.can_publish_resource(actor, group, membership):
         status = ResourceStatus.PUBLISHED
-    elif group is not None and permissions.can_suggest_resource(actor, group, membership):
-        status = ResourceStatus.SUGGESTED
-    elif membership is not None and membership.is_muted:
-        raise Refused(
-            "muted", _("Your posting is paused for now, and that includes suggesting resources.")
-        )
     else:
-        raise Refused("forbidden", _("You can't add resources here."))
+        permissions.check_can_suggest_resource(actor, group, membership)
+        status = ResourceStatus.SUGGESTED
     resource = Resource(group=group, author=actor, status=status)
     _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
     resource.save()

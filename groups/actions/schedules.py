@@ -92,23 +92,17 @@ def clear_schedule(*, actor: Any, group: Group) -> None:
         audit.record("schedule_cleared", actor=actor, group=group)
 
 
-def _require_member(membership: Membership | None) -> Membership:
-    if not permissions.is_member(membership) or membership is None:
-        raise Refused("forbidden", _("Only members of this group can do that."))
-    return membership
-
-
 @transaction.atomic
 def open_feed(*, membership: Membership | None) -> CalendarFeed:
     """The member's calendar link: the one they have, else a new one."""
-    membership = _require_member(membership)
+    membership = permissions.require_member(membership, code="forbidden")
     return selectors.calendar_link(membership) or CalendarFeed.objects.create(membership=membership)
 
 
 @transaction.atomic
 def revoke_feeds(*, membership: Membership | None) -> int:
     """Stop every calendar link of this member here; a calendar app gets 404 after."""
-    membership = _require_member(membership)
+    membership = permissions.require_member(membership, code="forbidden")
     return CalendarFeed.objects.filter(membership=membership, revoked_at=None).update(
         revoked_at=timezone.now()
     )

@@ -82,9 +82,7 @@ def _member(person: Any, group: Group) -> tuple[Group, Membership]:
     """The group, locked, and the person's membership, if they may read the room."""
     locked = Group.objects.select_for_update().get(pk=group.pk)
     membership = permissions.membership_with_person(locked, person)
-    if membership is None or not permissions.can_read(membership.user, locked, membership):
-        raise Refused("not_member", _("Only members of this group can do that."))
-    return locked, membership
+    return locked, permissions.require_reader(None, locked, membership)
 
 
 def _session(group: Group) -> LiveSession:

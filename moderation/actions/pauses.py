@@ -58,8 +58,7 @@ def request_pause(*, member: Any, group: Group, note: str = "") -> Membership:
     note = check_text(note, field="note", max_length=NOTE_MAX, collapse=True)
     group = Group.objects.get(pk=group.pk)
     membership = group_permissions.membership_for(member, group)
-    if not group_permissions.can_read(member, group, membership) or membership is None:
-        raise Refused("not_member", _("Only members of this group can do that."))
+    membership = group_permissions.require_reader(member, group, membership)
     _limit(member, group)
     payload = {
         "type": "pause.requested",

@@ -54,9 +54,7 @@ def _limit(user: Any) -> None:
 
 def _reader(user: Any, group: Any) -> Membership:
     membership = group_permissions.membership_for(user, group)
-    if not group_permissions.can_read(user, group, membership) or membership is None:
-        raise Refused("not_member", _("Only members of this group can do that."))
-    return membership
+    return group_permissions.require_reader(user, group, membership)
 
 
 def _file(
