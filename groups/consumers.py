@@ -32,7 +32,7 @@ from community.errors import Refused
 from community.offloop import db_call
 from community.transport import CLIENT_GONE
 from community.wsauth import session_holds, session_tag
-from groups import events, frames, permissions, selectors, sending, session_state
+from groups import events, frame_handlers, frames, permissions, selectors, sending, session_state
 from groups.actions import chat
 from groups.actions.sessions import turn_of
 from groups.heartbeat import get_heartbeat
@@ -668,17 +668,8 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
-    HANDLERS = {
-        "message.send": on_send,
-        "message.edit": on_edit,
-        "message.delete": on_delete,
-        "reaction.toggle": on_react,
-        "typing": on_typing,
-        "sync": on_sync,
-        "read": on_read,
-        "ping": on_ping,
-        **SessionFrames.HANDLERS,
-    }
+    # Every frame type handled, this class's and other apps' (groups/frame_handlers.py).
+    HANDLERS = frame_handlers.HANDLERS
 
     # --- Events from the channel layer --------------------------------------------
 
@@ -743,3 +734,18 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         """A session of this person ended: close this socket if it was opened by it."""
         if self.can_read and event.get("session") == session_tag(self.session):
             await self.shut(CLOSE_NOT_SIGNED_IN)
+
+
+frame_handlers.register(
+    {
+        "message.send": RoomConsumer.on_send,
+        "message.edit": RoomConsumer.on_edit,
+        "message.delete": RoomConsumer.on_delete,
+        "reaction.toggle": RoomConsumer.on_react,
+        "typing": RoomConsumer.on_typing,
+        "sync": RoomConsumer.on_sync,
+        "read": RoomConsumer.on_read,
+        "ping": RoomConsumer.on_ping,
+        **SessionFrames.HANDLERS,
+    }
+)

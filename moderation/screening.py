@@ -19,11 +19,12 @@ import re
 import time
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from groups.models import Message
+from groups.models import Group
+from groups.screening import Verdict
 from moderation.models import CrisisPhrase, FilterAction, WordFilter
 
 _LEET = str.maketrans(
@@ -83,26 +84,6 @@ class Rule:
     action: str
     clause: str
     filter_id: int | None = None
-
-
-@dataclass
-class Verdict:
-    action: str = "allow"  # allow, block, hold or flag
-    clause: str = ""
-    crisis: bool = False
-    filter_ids: list[int] = field(default_factory=list)
-
-    def record(self, message: "Message") -> None:
-        """Open the queue items this verdict calls for, once `message` is stored."""
-        from moderation.actions.reports import after_screening
-
-        after_screening(
-            message,
-            flagged=self.action == "flag",
-            held=message.held,
-            crisis=self.crisis,
-            clause=self.clause,
-        )
 
 
 _SEVERITY = {"allow": 0, "flag": 1, "hold": 2, "block": 3}
@@ -179,4 +160,17 @@ def screen(text: str, *, group_id: int) -> Verdict:
     return verdict
 
 
-__all__ = ["FilterAction", "Verdict", "fold", "forget_rules", "rules_changed", "screen"]
+def screen_in(text: str, group: Group) -> Verdict:
+    """`screen()` as groups asks for it (groups/screening.py): by the group itself."""
+    return screen(text, group_id=group.pk)
+
+
+__all__ = [
+    "FilterAction",
+    "Verdict",
+    "fold",
+    "forget_rules",
+    "rules_changed",
+    "screen",
+    "screen_in",
+]
