@@ -26,12 +26,13 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from groups.closes import CLOSE_TRY_AGAIN
+
 log = logging.getLogger(__name__)
 SHARE = 0.25  # of the excess, closed at most per beat
 LIVE_BEATS = 3  # a process not heard from in this many beats is gone
 RETRY = 1  # seconds a client is asked to wait (the close's reason)
 REASON = f"rebalance; retry after {RETRY}"
-CLOSE_TRY_AGAIN = 4503  # the room's "come back soon" (groups/consumers.py)
 
 
 class Closable(Protocol):

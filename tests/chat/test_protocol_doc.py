@@ -19,8 +19,8 @@ from channels.security.websocket import WebsocketDenier
 
 from community import navigation
 from community.routing import websocket_urlpatterns
+from groups import closes, personal
 from groups import consumers as chat
-from groups import personal
 from moderation import room_frames as moderation
 from tests.chat.text_frames import NAMES, TEXT_FRAMES
 
@@ -139,8 +139,8 @@ def error_codes() -> set[str]:
 
 
 def close_codes() -> set[int]:
-    """The consumer's CLOSE_* constants, and any number closed with directly."""
-    codes = {value for name, value in vars(chat).items() if name.startswith("CLOSE_")}
+    """The sockets' CLOSE_* constants, and any number closed with directly."""
+    codes = {value for name, value in vars(closes).items() if name.startswith("CLOSE_")}
     for _path, tree in sources():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and called(node) in {"close", "shut"}:
