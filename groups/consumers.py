@@ -252,15 +252,7 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         if here - roster.keys():
             roster = ROSTERS[self.group.pk] = await load_roster(self.group)
         people = [roster[m] for m in sorted(here) if m in roster]
-        await self.hub.publish(
-            self.room,
-            {
-                "type": "room.event",
-                "text": events.dumps({"type": "presence", "here": people}),
-                "sent_at": time.time(),
-                "here": [p["id"] for p in people],  # for sockets that leave someone out
-            },
-        )
+        await self.hub.publish(self.room, events.presence(people))
 
     # --- Boundaries (mute, block) ---------------------------------------------------
 
@@ -419,18 +411,8 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         if not self.can_post or now - self.last_typing < TYPING_EVERY:
             return
         self.last_typing = now
-        payload = {
-            "type": "typing",
-            "member": {"id": self.membership.pk, "name": self.membership.display_name},
-        }
         await self.hub.publish(
-            self.room,
-            {
-                "type": "room.event",
-                "text": events.dumps(payload),
-                "sent_at": time.time(),
-                "from": self.membership.pk,  # for sockets that leave this member out
-            },
+            self.room, events.typing(self.membership.pk, self.membership.display_name)
         )
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
