@@ -1,10 +1,13 @@
 """Screening chat text against word filters and crisis phrases.
 
-The chat write path asks `screen()` for a verdict; this is the one place that
-knows how text is matched. Matching folds case, accents, look-alike digits and
-symbols and repeated letters, joins letters spelled out with spaces or dots,
-and respects word boundaries, so "k i l l e d" matches "killed" while
-"skilled" does not.
+The chat write path asks `screen()` for a verdict (through groups/screening.py,
+where moderation/apps.py registers it); this is the one place that knows how text
+is matched. It only matches: what a verdict then does (queue items, a crisis
+card) is moderation.actions.reports.after_store, registered beside it.
+
+Matching folds case, accents, look-alike digits and symbols and repeated letters,
+joins letters spelled out with spaces or dots, and respects word boundaries, so
+"k i l l e d" matches "killed" while "skilled" does not.
 
 Each process keeps the compiled rules. Any save or delete of a filter or phrase
 (the actions, the admin, a cascade) bumps a version in the shared cache once it
