@@ -15,7 +15,6 @@ A process counts itself from its first request (`start_counting`), so a worker
 that comes back empty is part of the mean before its first socket arrives.
 """
 
-import asyncio
 import logging
 import math
 import random
@@ -26,12 +25,14 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
+from community.perloop import per_loop
+from groups.closes import CLOSE_TRY_AGAIN
+
 log = logging.getLogger(__name__)
 SHARE = 0.25  # of the excess, closed at most per beat
 LIVE_BEATS = 3  # a process not heard from in this many beats is gone
 RETRY = 1  # seconds a client is asked to wait (the close's reason)
 REASON = f"rebalance; retry after {RETRY}"
-CLOSE_TRY_AGAIN = 4503  # the room's "come back soon" (groups/consumers.py)
 
 
 class Closable(Protocol):
@@ -96,12 +97,13 @@ App = Callable[[Scope, Any, Any], Awaitable[None]]
 
 def start_counting(app: App, start: Callable[[], None]) -> App:
     """`app`, calling `start()` on its first request in each event loop (when balancing)."""
-    started: set[int] = set()
+    # Whether this event loop has started it (community/perloop.py).
+    started = per_loop(lambda: [False])
 
     async def counted(scope: Scope, receive: Any, send: Any) -> None:
-        loop = id(asyncio.get_running_loop())
-        if loop not in started and enabled():
-            started.add(loop)
+        mark = started()
+        if not mark[0] and enabled():
+            mark[0] = True
             start()
         await app(scope, receive, send)
 

@@ -15,50 +15,40 @@ import json
 import logging
 import time
 from collections import deque
-from datetime import datetime
 from typing import Any
 
 import redis.exceptions
-from channels.consumer import get_handler_name
-from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community import metrics
 from community.errors import Refused
 from community.offloop import db_call
-from community.transport import CLIENT_GONE
-from community.wsauth import session_holds, session_tag
-from groups import events, frames, permissions, selectors, sending, session_state
+from community.wsauth import session_tag
+from groups import events, frame_handlers, frames, permissions, selectors, sending, session_state
 from groups.actions import chat
 from groups.actions.sessions import turn_of
+from groups.closes import (
+    CLOSE_NOT_SIGNED_IN,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    CLOSE_TRY_AGAIN,
+)
 from groups.heartbeat import get_heartbeat
-from groups.hub import get_hub
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, message_payload
 from groups.presence import get_presence
 from groups.session_frames import SessionFrames, load_session
-from groups.standing import get_sweeper, recheck_interval
+from groups.socket_base import HubSocket
+from groups.standing import Standing, get_sweeper, load_standing, recheck_interval
 
 log = logging.getLogger(__name__)
 LIMITS: dict[str, Any] = settings.HEARTH_CHAT
 TYPING_EVERY = 3.0
-SESSION_GRACE = 0.5
 SYNC_FRESH = 0.5  # seconds a standing read at connect still counts for a `sync`
 RESYNC_EVERY = 2.0  # at most one `sync.needed` a socket in this long
 READ_EVERY = 2.0
-
-# Application closes are 4000 + the nearest HTTP status: daphne refuses to send any
-# code but 1000 and 3000-4999, so 1008, 1009, 1011 and 1013 would fail under it.
-CLOSE_NOT_SIGNED_IN = 4401
-CLOSE_NOT_ALLOWED = 4403
-CLOSE_TOO_BIG = 4413
-CLOSE_POLICY = 4429
-CLOSE_TRY_AGAIN = 4503
-CLOSE_SERVER_ERROR = 4500
 
 # Failures of the services a frame needs, not of the frame or of our code: the
 # client sends again by itself (docs/protocol.md, `unavailable`).
@@ -74,33 +64,6 @@ SOCKET_NUMBERS = itertools.count(1)
 
 
 # --- Database work: one thing per call --------------------------------------------
-
-
-Standing = tuple[Group, Membership, bool, bool]
-
-
-@db_call
-def load_standing(user: Any, slug: str, session: str | None = None) -> Standing | int:
-    """The group, the person's membership and whether they may read and post; or the
-    close code that says why this socket may not stay.
-
-    With `session` (a re-check), the socket's session must still sign the person in:
-    not signed out, not expired, not from before a password change.
-    """
-    # The long texts a room never shows are left in the database: each socket keeps
-    # its own copies of these rows for as long as it is open.
-    group = Group.objects.filter(slug=slug).defer("description", "description_html").first()
-    if group is None:
-        return CLOSE_NOT_ALLOWED
-    membership = permissions.membership_with_person(group, user)
-    # Judge the person as the database has them now (read with the membership), not
-    # as the socket saw them at connect: a suspension or an unverified address counts.
-    person = membership.user if membership is not None else user
-    if session is not None and not session_holds(session, person):
-        return CLOSE_NOT_SIGNED_IN
-    if not permissions.can_read(person, group, membership) or membership is None:
-        return CLOSE_NOT_ALLOWED
-    return group, membership, True, permissions.can_post(person, group, membership)
 
 
 @db_call
@@ -153,112 +116,43 @@ toggle_reaction = db_call(chat.toggle_reaction)
 mark_read = db_call(chat.mark_read)
 
 
-class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
-    """One member's socket on one room.
+class RoomConsumer(SessionFrames, Standing, HubSocket):
+    """One member's socket on one room: frames mapped to actions, events forwarded.
 
-    Frames and layer events are handled one at a time, in arrival order, as
-    Channels would; but events come from the process's hub (groups/hub.py) into
-    an outbox, instead of through a layer channel of the socket's own.
+    The plumbing (the hub's outbox, one thing at a time) is groups/socket_base.py's;
+    whether the socket may stay, groups/standing.py's; the session frames and timers,
+    groups/session_frames.py's; other apps' frames are registered in
+    groups/frame_handlers.py.
     """
 
-    # Slots, not an instance dict: a socket's state stays small while it idles.
+    # Slots, not an instance dict: a socket's state stays small while it idles. The
+    # mixins' attributes are slotted here (a class takes slots from one line of bases).
     __slots__ = (
-        "base_send",
         "boundaries",
         "can_post",
-        "can_read",
         "channel_name",
         "checked_at",
-        "draining",
         "expiry",
-        "following",
         "frames_allowance",
         "frames_stamp",
         "group",
-        "handling",
-        "hub",
+        "keeps",
         "last_read",
         "last_typing",
         "membership",
-        "outbox",
         "private",
         "recheck_every",
         "refusals",
         "resync_asked",
         "room",
-        "scope",
         "session",
+        "start_timer",
+        "turn_timer",
         "unseen",
         "user",
     )
     group: Group
     membership: Membership
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        self.scope = scope
-        self.base_send = send
-        self.hub = get_hub()
-        self.following: list[str] = []
-        self.outbox: deque[dict[str, Any]] | None = None  # made at the first event
-        self.draining: asyncio.Task | None = None
-        self.can_read = False
-        self.handling = False  # a frame is being handled: events wait for it
-        try:
-            while True:
-                message = await receive()
-                # One thing at a time, in arrival order: events already waiting go
-                # first, and events that arrive meanwhile wait for this frame (so the
-                # sender's ack always goes out before its own message comes back).
-                while self.draining is not None:
-                    await self.draining
-                self.handling = True
-                try:
-                    await self.dispatch(message)
-                finally:
-                    self.handling = False
-                self.drain_soon()
-        except StopConsumer:
-            pass
-        finally:
-            await self.unfollow()
-
-    async def follow(self, *groups: str) -> None:
-        for group in groups:
-            self.following.append(group)
-            await self.hub.join(group, self)
-
-    async def unfollow(self) -> None:
-        while self.following:
-            await self.hub.leave(self.following.pop(), self)
-
-    def deliver(self, event: dict[str, Any]) -> None:
-        """Called by the hub for each event of a followed group; never waits."""
-        if self.outbox is None:
-            self.outbox = deque()
-        if len(self.outbox) >= LIMITS["MAX_OUTBOX"]:
-            # The client stopped reading: keep no more, let it resync when it returns.
-            self.outbox.clear()
-            self.outbox.append({"type": "room.overflow"})
-        self.outbox.append(event)
-        self.drain_soon()
-
-    def drain_soon(self) -> None:
-        """Start sending waiting events, unless they already are or a frame is handled."""
-        if self.outbox and self.draining is None and not self.handling:
-            self.draining = asyncio.create_task(self.drain())
-
-    async def drain(self) -> None:
-        try:
-            while self.outbox:
-                await self.dispatch(self.outbox.popleft())
-            self.outbox = None  # an idle socket keeps no empty queue
-        except Exception:
-            log.exception("room event failed")
-            self.can_read = False
-            with contextlib.suppress(*CLIENT_GONE):  # the client may be gone already
-                await self.close(code=CLOSE_SERVER_ERROR)
-        finally:
-            self.draining = None
 
     async def connect(self) -> None:
         self.user = self.scope["user"]
@@ -350,38 +244,6 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         except Exception as error:  # Redis away: the entry expires by itself
             log.warning("presence update on disconnect failed (%s)", type(error).__name__)
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels closes stale database connections before every handler: a hop to
-        # the database thread for each delivered event. This consumer touches the
-        # database only through `db_call`, which gives its connection back after
-        # each call, so the hop is pure cost and is skipped.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-    # --- Sending ------------------------------------------------------------------
-
-    async def send(
-        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
-    ) -> None:
-        try:
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
-        except CLIENT_GONE:  # the client left while an event was on its way
-            self.can_read = False
-
-    async def send_json(self, payload: dict[str, Any]) -> None:
-        await self.send(text_data=events.dumps(payload))
-
-    async def send_error(self, refusal: Refused, **extra: Any) -> None:
-        await self.send_json({**refusal.as_event(), **extra})
-
-    async def shut(self, code: int, reason: str = "") -> None:
-        """Close for good: frames already on their way and room events are then ignored."""
-        self.can_read = False
-        with contextlib.suppress(*CLIENT_GONE):
-            await self.close(code=code, reason=reason or None)
-
     # --- Presence -----------------------------------------------------------------
 
     async def announce_presence(self) -> None:
@@ -390,15 +252,7 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         if here - roster.keys():
             roster = ROSTERS[self.group.pk] = await load_roster(self.group)
         people = [roster[m] for m in sorted(here) if m in roster]
-        await self.hub.publish(
-            self.room,
-            {
-                "type": "room.event",
-                "text": events.dumps({"type": "presence", "here": people}),
-                "sent_at": time.time(),
-                "here": [p["id"] for p in people],  # for sockets that leave someone out
-            },
-        )
+        await self.hub.publish(self.room, events.presence(people))
 
     # --- Boundaries (mute, block) ---------------------------------------------------
 
@@ -423,83 +277,9 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
     def visible(self, people: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [p for p in people if p["id"] not in self.unseen]
 
-    # --- Standing -----------------------------------------------------------------
-
-    async def refresh_standing(self) -> bool:
-        """Re-read whether this socket may stay; close it if not. Returns True to go on."""
-        standing = await load_standing(self.user, self.group.slug, self.session or "")
-        if standing == CLOSE_NOT_SIGNED_IN:
-            # A password changed in this very session is saved a moment after the
-            # account (whose save told us to re-check): look once more before closing.
-            await asyncio.sleep(SESSION_GRACE)
-            standing = await load_standing(self.user, self.group.slug, self.session or "")
-        self.checked_at = time.monotonic()
-        if isinstance(standing, int):
-            await self.shut(standing)
-            return False
-        was = me_payload(self.group, self.membership, can_post=self.can_post)
-        self.group, self.membership, self.can_read, self.can_post = standing
-        self.user = self.membership.user  # as the database has the person now
-        self.keeps = permissions.keeps_room(self.user, self.group, self.membership)
-        now = me_payload(self.group, self.membership, can_post=self.can_post)
-        if now != was:  # a mute, a role, a consent, a name: whatever changed, say it
-            await self.send_json({"type": "me", "me": now})
-        if now["name"] != was["name"]:  # a new name here: the room's list shows it
-            ROSTERS[self.group.pk] = await load_roster(self.group)
-            await self.announce_presence_quietly()
-        # Boundaries too, in case their signal was lost (and a role changes `unseen`).
-        await self.reload_boundaries()
-        self.schedule_expiry()
-        return True
-
-    def schedule_expiry(self) -> None:
-        """Wake when a mute or a pause ends by itself, so the composer opens again live."""
-        if self.expiry is not None:
-            self.expiry.cancel()
-            self.expiry = None
-        now = timezone.now()
-        moments = [
-            moment
-            for moment in (self.membership.muted_until, self.group.paused_until)
-            if moment is not None and moment > now
-        ]
-        if moments:
-            delay = (min(moments) - now).total_seconds() + 0.5
-            self.expiry = asyncio.create_task(self.expire_after(delay))
-
-    async def expire_after(self, delay: float) -> None:
-        # Whether the room was paused is read now: after the sleep the pause has ended.
-        paused = self.group.is_paused
-        await asyncio.sleep(delay)
-        self.expiry = None
-        if await self.refresh_standing() and paused and not self.group.is_paused:
-            await self.send_json(events.room_state(self.group))
-
-    async def apply_room_state(self, state: dict[str, Any]) -> None:
-        """Take the room's new state from the event itself (no query) and re-derive posting."""
-        until = state.get("paused_until")
-        self.group.paused_until = datetime.fromisoformat(until) if until else None
-        self.group.pause_message = state.get("pause_message", "")
-        self.group.slow_mode_seconds = state.get("slow_mode", 0)
-        self.group.agreement_version = state.get("agreement_version", 0)
-        self.group.archived = state.get("archived", False)
-        can_post = permissions.can_post(self.user, self.group, self.membership)
-        if can_post != self.can_post:
-            self.can_post = can_post
-            await self.send_json(
-                {"type": "me", "me": me_payload(self.group, self.membership, can_post=can_post)}
-            )
-        self.schedule_expiry()
-
-    def due_for_recheck(self) -> bool:
-        return time.monotonic() - self.checked_at > self.recheck_every
-
-    async def still_allowed(self) -> bool:
-        if not self.can_read:
-            return False
-        if self.due_for_recheck():
-            return await self.refresh_standing()
-        return True
+    async def renamed(self) -> None:
+        ROSTERS[self.group.pk] = await load_roster(self.group)
+        await self.announce_presence_quietly()
 
     # --- Incoming frames ----------------------------------------------------------
 
@@ -631,18 +411,8 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         if not self.can_post or now - self.last_typing < TYPING_EVERY:
             return
         self.last_typing = now
-        payload = {
-            "type": "typing",
-            "member": {"id": self.membership.pk, "name": self.membership.display_name},
-        }
         await self.hub.publish(
-            self.room,
-            {
-                "type": "room.event",
-                "text": events.dumps(payload),
-                "sent_at": time.time(),
-                "from": self.membership.pk,  # for sockets that leave this member out
-            },
+            self.room, events.typing(self.membership.pk, self.membership.display_name)
         )
 
     async def on_sync(self, frame: dict[str, Any]) -> None:
@@ -668,17 +438,8 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_json({"type": "pong"})
 
-    HANDLERS = {
-        "message.send": on_send,
-        "message.edit": on_edit,
-        "message.delete": on_delete,
-        "reaction.toggle": on_react,
-        "typing": on_typing,
-        "sync": on_sync,
-        "read": on_read,
-        "ping": on_ping,
-        **SessionFrames.HANDLERS,
-    }
+    # Every frame type handled, this class's and other apps' (groups/frame_handlers.py).
+    HANDLERS = frame_handlers.HANDLERS
 
     # --- Events from the channel layer --------------------------------------------
 
@@ -743,3 +504,18 @@ class RoomConsumer(SessionFrames, AsyncWebsocketConsumer):
         """A session of this person ended: close this socket if it was opened by it."""
         if self.can_read and event.get("session") == session_tag(self.session):
             await self.shut(CLOSE_NOT_SIGNED_IN)
+
+
+frame_handlers.register(
+    {
+        "message.send": RoomConsumer.on_send,
+        "message.edit": RoomConsumer.on_edit,
+        "message.delete": RoomConsumer.on_delete,
+        "reaction.toggle": RoomConsumer.on_react,
+        "typing": RoomConsumer.on_typing,
+        "sync": RoomConsumer.on_sync,
+        "read": RoomConsumer.on_read,
+        "ping": RoomConsumer.on_ping,
+        **SessionFrames.HANDLERS,
+    }
+)

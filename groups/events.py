@@ -1,7 +1,14 @@
-"""Real-time events, sent through the channel layer only after the write commits.
+"""Real-time events: every payload built here, every one sent through `publish`.
 
 Each event's JSON is built once here and handed as text to every socket, so the
-broadcast handler does no database work and no per-member serialization.
+broadcast handler does no database work and no per-member serialization. The
+actions' events go out only after their write commits (`to_group`, `to_user`...);
+the chat writers send the events their batch's commit released (groups/sending.py),
+and sockets send their own passing events (typing, presence) through the hub; all
+of them reach the channel layer through `publish`.
+
+An event names its group in `"to"` (the layer does not say which group a message
+came through, and the hub, groups/hub.py, fans it out by that name).
 """
 
 import functools
@@ -17,8 +24,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils.functional import Promise
 
-from groups.hub import addressed
-from groups.models import Group
+from groups.models import Group, Message
 
 
 def group_channel(group_id: int) -> str:
@@ -45,6 +51,19 @@ def dumps(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_lazy_text)
 
 
+def addressed(group: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {**message, "to": group}
+
+
+async def publish(group: str, message: dict[str, Any], *, layer: Any = None) -> None:
+    """Send `message` to the layer group `group`, addressed for the hubs: the one way
+    onto the channel layer (`layer`: the hub's own; by default the configured one)."""
+    layer = layer if layer is not None else get_channel_layer()
+    if layer is None:  # no layer configured: nobody to tell
+        return
+    await layer.group_send(group, addressed(group, message))
+
+
 _held = threading.local()
 
 
@@ -55,9 +74,7 @@ def _send(channel_group: str, message: dict[str, Any]) -> None:
     if held is not None:
         held.append((channel_group, addressed(channel_group, message)))
         return
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(channel_group, addressed(channel_group, message))
+    async_to_sync(publish)(channel_group, message)
 
 
 @contextmanager
@@ -138,6 +155,42 @@ def alerts_changed(user_ids: Iterable[int]) -> None:
     for user_id in set(user_ids):
         send = functools.partial(_send, alerts_channel(user_id), message)
         transaction.on_commit(send, robust=True)
+
+
+def message_removed(message: Message, *, reason: str, clause: str | None = None) -> dict[str, Any]:
+    """A message no longer shown: deleted by its author (or their erasure), or hidden by a
+    facilitator, who may cite a clause."""
+    payload: dict[str, Any] = {
+        "type": "message.removed",
+        "id": message.pk,
+        "seq": message.seq,
+        "reason": reason,
+    }
+    if clause is not None:
+        payload["clause"] = clause
+    payload["change"] = message.change
+    return payload
+
+
+def typing(membership_id: int, name: str) -> dict[str, Any]:
+    """Someone is writing: for the room's hub, never stored (the socket sends it)."""
+    payload = {"type": "typing", "member": {"id": membership_id, "name": name}}
+    return {
+        "type": "room.event",
+        "text": dumps(payload),
+        "sent_at": time.time(),
+        "from": membership_id,  # for sockets that leave this member out
+    }
+
+
+def presence(people: list[dict[str, Any]]) -> dict[str, Any]:
+    """Who is in the room now, for the room's hub (the socket that saw it change sends it)."""
+    return {
+        "type": "room.event",
+        "text": dumps({"type": "presence", "here": people}),
+        "sent_at": time.time(),
+        "here": [p["id"] for p in people],  # for sockets that leave someone out
+    }
 
 
 def room_state(group: Group) -> dict[str, Any]:

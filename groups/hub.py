@@ -8,7 +8,7 @@ hub channel joins each layer group that at least one of its sockets follows,
 decodes each event once and hands it to those sockets.
 
 An event names its group in `"to"` (the layer does not say which group a message
-came through), so every group event is sent with `publish` or `addressed`.
+came through), so every group event is sent with groups.events.publish.
 """
 
 import asyncio
@@ -19,6 +19,8 @@ from channels.layers import get_channel_layer
 
 from community import metrics
 from community.perloop import per_loop
+from groups import events
+from groups.events import addressed as addressed
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,6 @@ log = logging.getLogger(__name__)
 class Listener(Protocol):
     def deliver(self, event: dict[str, Any]) -> None:
         """Take an event without waiting: the hub must never wait for one socket."""
-
-
-def addressed(group: str, message: dict[str, Any]) -> dict[str, Any]:
-    return {**message, "to": group}
 
 
 class Hub:
@@ -83,7 +81,7 @@ class Hub:
                 listener.deliver(event)
 
     async def publish(self, group: str, message: dict[str, Any]) -> None:
-        await self.layer.group_send(group, addressed(group, message))
+        await events.publish(group, message, layer=self.layer)
 
 
 # One hub per event loop (community/perloop.py).

@@ -19,6 +19,8 @@ from community.errors import Refused
 from community.permissions import is_in_good_standing as is_in_good_standing
 from community.permissions import is_organizer as is_organizer
 from community.permissions import is_verified as is_verified
+from community.wsauth import session_holds
+from groups.closes import CLOSE_NOT_ALLOWED, CLOSE_NOT_SIGNED_IN
 from groups.models import (
     Boundary,
     BoundaryKind,
@@ -487,3 +489,31 @@ def check_can_react_to(membership: Membership, author_id: int) -> None:
                 "You're still welcome to read along and write in the room."
             ),
         )
+
+
+# --- The room's socket ------------------------------------------------------------
+
+RoomAccess = tuple[Group, Membership, bool, bool]
+
+
+def access_room(user: Any, slug: str, session: str | None = None) -> RoomAccess | int:
+    """The group, the person's membership and whether they may read and post; or the
+    close code that says why this socket may not stay (groups/closes.py).
+
+    With `session` (a re-check), the socket's session must still sign the person in:
+    not signed out, not expired, not from before a password change.
+    """
+    # The long texts a room never shows are left in the database: each socket keeps
+    # its own copies of these rows for as long as it is open.
+    group = Group.objects.filter(slug=slug).defer("description", "description_html").first()
+    if group is None:
+        return CLOSE_NOT_ALLOWED
+    membership = membership_with_person(group, user)
+    # Judge the person as the database has them now (read with the membership), not
+    # as the socket saw them at connect: a suspension or an unverified address counts.
+    person = membership.user if membership is not None else user
+    if session is not None and not session_holds(session, person):
+        return CLOSE_NOT_SIGNED_IN
+    if not can_read(person, group, membership) or membership is None:
+        return CLOSE_NOT_ALLOWED
+    return group, membership, True, can_post(person, group, membership)

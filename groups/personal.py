@@ -44,7 +44,7 @@ from community.offloop import db_call
 from community.transport import CLIENT_GONE
 from community.wsauth import account_if_signed_in, session_key, session_tag
 from groups import events
-from groups.consumers import CLOSE_NOT_SIGNED_IN, CLOSE_POLICY, CLOSE_SERVER_ERROR
+from groups.closes import CLOSE_NOT_SIGNED_IN, CLOSE_POLICY, CLOSE_SERVER_ERROR
 from groups.hub import get_hub
 from groups.standing import recheck_interval
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.conf import settings
 
+from community.perloop import per_loop
+
 log = logging.getLogger(__name__)
 TTL = 70.0  # seconds an entry lives without a refresh
 REFRESH = 25.0  # how often each process refreshes its entries
@@ -22,30 +24,35 @@ REFRESH = 25.0  # how often each process refreshes its entries
 MAX_CONNECTIONS = 16
 
 
+class _OnLoop:
+    """What presence keeps for one event loop: its sockets' entries and their refresher."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[int, int]] = {}  # channel -> (group, member)
+        self.refresher: asyncio.Task | None = None
+
+
 class Presence:
     """Entries of this process's sockets, refreshed together by one task per loop."""
 
     def __init__(self) -> None:
-        # Per event loop (tests and servers may run several): channel -> (group, member).
-        self._local: dict[int, dict[str, tuple[int, int]]] = {}
-        self._refreshers: dict[int, asyncio.Task] = {}
+        # Per event loop (tests and servers may run several): community/perloop.py.
+        self._on_loop = per_loop(_OnLoop)
 
     async def enter(self, group_id: int, member_id: int, channel: str) -> None:
-        loop = asyncio.get_running_loop()
-        self._local.setdefault(id(loop), {})[channel] = (group_id, member_id)
-        refresher = self._refreshers.get(id(loop))
-        if refresher is None or refresher.done():
-            self._refreshers[id(loop)] = loop.create_task(self._keep_fresh(id(loop)))
+        here = self._on_loop()
+        here.entries[channel] = (group_id, member_id)
+        if here.refresher is None or here.refresher.done():
+            here.refresher = asyncio.get_running_loop().create_task(self._keep_fresh(here.entries))
         await self._store([(group_id, member_id, channel)])
 
     async def leave(self, group_id: int, member_id: int, channel: str) -> None:
-        self._local.get(id(asyncio.get_running_loop()), {}).pop(channel, None)
+        self._on_loop().entries.pop(channel, None)
         await self._remove(group_id, member_id, channel)
 
-    async def _keep_fresh(self, loop_id: int) -> None:
+    async def _keep_fresh(self, entries: dict[str, tuple[int, int]]) -> None:
         while True:
             await asyncio.sleep(REFRESH)
-            entries = self._local.get(loop_id, {})
             if not entries:
                 continue
             try:
@@ -91,27 +98,23 @@ class RedisPresence(Presence):
         super().__init__()
         self._url = url
         self._prefix = prefix
-        self._clients: dict[int, Any] = {}
-
-    def _client(self) -> Any:
         # One client per event loop: a redis.asyncio connection belongs to its loop.
+        self._client = per_loop(self._connect)
+
+    def _connect(self) -> Any:
         import redis.asyncio as redis
 
-        loop_id = id(asyncio.get_running_loop())
-        client = self._clients.get(loop_id)
-        if client is None:
-            # Healing as the cache's connections do (settings.REDIS_HEALING): after a
-            # Redis restart a stale connection is checked or retried once, not failed.
-            pool = redis.BlockingConnectionPool.from_url(
-                self._url,
-                max_connections=MAX_CONNECTIONS,
-                timeout=10,
-                socket_timeout=5,
-                health_check_interval=15,
-                retry_on_error=[redis.ConnectionError, redis.TimeoutError],
-            )
-            client = self._clients[loop_id] = redis.Redis(connection_pool=pool)
-        return client
+        # Healing as the cache's connections do (settings.REDIS_HEALING): after a
+        # Redis restart a stale connection is checked or retried once, not failed.
+        pool = redis.BlockingConnectionPool.from_url(
+            self._url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=10,
+            socket_timeout=5,
+            health_check_interval=15,
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError],
+        )
+        return redis.Redis(connection_pool=pool)
 
     def _key(self, group_id: int) -> str:
         return f"{self._prefix}:presence:{group_id}"

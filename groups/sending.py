@@ -19,7 +19,6 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
@@ -50,12 +49,9 @@ def _send_messages(drafts: list[chat.Draft]) -> tuple[list[chat.Outcome], list[A
 async def _publish(released: list[tuple[str, dict[str, Any]]]) -> None:
     """Tell the rooms, in commit order. A failure loses only the broadcast: the
     messages are stored, and clients catch up with `sync` (docs/protocol.md)."""
-    layer = get_channel_layer()
-    if layer is None:  # as events._send: no layer configured, nobody to tell
-        return
     for channel_group, message in released:
         try:
-            await layer.group_send(channel_group, message)
+            await events.publish(channel_group, message)
         except Exception:
             metrics.outage(service="channel_layer")
             log.exception("broadcast after commit failed (%s)", channel_group)
@@ -76,7 +72,9 @@ def _take(waiting: list[Waiting]) -> tuple[list[Waiting], list[Waiting]]:
     return batch, rest
 
 
-class Writer:
+class SendBatcher:
+    """A loop's line of chat sends, and the writers that store them in batches."""
+
     def __init__(self) -> None:
         self.waiting: list[Waiting] = []
         self.writing = 0
@@ -125,10 +123,10 @@ class Writer:
                 future.cancel()
 
 
-# One writer per event loop (community/perloop.py).
-_writer = per_loop(Writer)
+# One batcher per event loop (community/perloop.py).
+_batcher = per_loop(SendBatcher)
 
 
 async def send_message(**fields: Any) -> chat.Sent:
     """`chat.send_message`, for sockets: awaited, and sharing its transaction with others."""
-    return await _writer().send(chat.Draft(**fields))
+    return await _batcher().send(chat.Draft(**fields))

@@ -1,10 +1,13 @@
 """Screening chat text against word filters and crisis phrases.
 
-The chat write path asks `screen()` for a verdict; this is the one place that
-knows how text is matched. Matching folds case, accents, look-alike digits and
-symbols and repeated letters, joins letters spelled out with spaces or dots,
-and respects word boundaries, so "k i l l e d" matches "killed" while
-"skilled" does not.
+The chat write path asks `screen()` for a verdict (through groups/screening.py,
+where moderation/apps.py registers it); this is the one place that knows how text
+is matched. It only matches: what a verdict then does (queue items, a crisis
+card) is moderation.actions.reports.after_store, registered beside it.
+
+Matching folds case, accents, look-alike digits and symbols and repeated letters,
+joins letters spelled out with spaces or dots, and respects word boundaries, so
+"k i l l e d" matches "killed" while "skilled" does not.
 
 Each process keeps the compiled rules. Any save or delete of a filter or phrase
 (the actions, the admin, a cascade) bumps a version in the shared cache once it
@@ -19,11 +22,12 @@ import re
 import time
 import unicodedata
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from groups.models import Message
+from groups.models import Group
+from groups.screening import Verdict
 from moderation.models import CrisisPhrase, FilterAction, WordFilter
 
 _LEET = str.maketrans(
@@ -83,26 +87,6 @@ class Rule:
     action: str
     clause: str
     filter_id: int | None = None
-
-
-@dataclass
-class Verdict:
-    action: str = "allow"  # allow, block, hold or flag
-    clause: str = ""
-    crisis: bool = False
-    filter_ids: list[int] = field(default_factory=list)
-
-    def record(self, message: "Message") -> None:
-        """Open the queue items this verdict calls for, once `message` is stored."""
-        from moderation.actions.reports import after_screening
-
-        after_screening(
-            message,
-            flagged=self.action == "flag",
-            held=message.held,
-            crisis=self.crisis,
-            clause=self.clause,
-        )
 
 
 _SEVERITY = {"allow": 0, "flag": 1, "hold": 2, "block": 3}
@@ -179,4 +163,17 @@ def screen(text: str, *, group_id: int) -> Verdict:
     return verdict
 
 
-__all__ = ["FilterAction", "Verdict", "fold", "forget_rules", "rules_changed", "screen"]
+def screen_in(text: str, group: Group) -> Verdict:
+    """`screen()` as groups asks for it (groups/screening.py): by the group itself."""
+    return screen(text, group_id=group.pk)
+
+
+__all__ = [
+    "FilterAction",
+    "Verdict",
+    "fold",
+    "forget_rules",
+    "rules_changed",
+    "screen",
+    "screen_in",
+]

@@ -18,7 +18,7 @@ from community import ratelimit, rows
 from community.cleaning import check_text
 from community.errors import Refused
 from community.text import render_chat
-from groups import events, permissions, turns
+from groups import events, permissions, screening, turns
 from groups.models import (
     Group,
     HeldReason,
@@ -159,11 +159,9 @@ def _counted(membership: Membership, seq: int) -> tuple[str, list[Any]]:
     )
 
 
-def _screen(text: str, group: Group) -> Any:
-    """Ask moderation for a verdict on this text: the chat path's one call into it."""
-    from moderation.screening import screen  # moderation depends on groups, not back
-
-    return screen(text, group_id=group.pk)
+def _screen(text: str, group: Group) -> screening.Verdict:
+    """The verdict on this text, from the screening moderation registers (groups/screening.py)."""
+    return screening.screen(text, group)
 
 
 def _existing(membership_user: Any, group: Group, client_id: str) -> Message | None:
@@ -350,7 +348,7 @@ def _send(draft: Draft) -> Sent:
         events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
     # After the broadcast is registered, so a crisis card reaches the author after
     # their own message (on-commit callbacks run in the order they were added).
-    verdict.record(message)
+    screening.after_store(message, verdict)
     return Sent(message, created=True)
 
 
@@ -464,16 +462,7 @@ def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
     message.deleted_at, message.change = timezone.now(), change
     message.save(update_fields=["body", "body_html", "content_warning", "deleted_at", "change"])
     if message.seq is not None:
-        events.to_group(
-            group.pk,
-            {
-                "type": "message.removed",
-                "id": message.pk,
-                "seq": message.seq,
-                "reason": "author",
-                "change": change,
-            },
-        )
+        events.to_group(group.pk, events.message_removed(message, reason="author"))
     return message
 
 

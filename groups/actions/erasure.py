@@ -81,16 +81,7 @@ def _withdraw_messages(group: Group, membership: Membership, now: Any) -> None:
             ]
         )
         if message.seq is not None:
-            events.to_group(
-                group.pk,
-                {
-                    "type": "message.removed",
-                    "id": message.pk,
-                    "seq": message.seq,
-                    "reason": "author",
-                    "change": message.change,
-                },
-            )
+            events.to_group(group.pk, events.message_removed(message, reason="author"))
 
 
 def last_facilitator_of(user: Any) -> list[str]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from community.cleaning import check_text
 from community.errors import Refused
-from groups import audit, events, permissions, session_state
+from groups import audit, events, permissions, screening, session_state
 from groups.actions.chat import check_writer
 from groups.models import (
     Attendance,
@@ -324,9 +324,7 @@ def _screened(words: str, group: Group) -> bool:
     """
     if not words:
         return False
-    from moderation.screening import screen  # moderation depends on groups, not back
-
-    verdict = screen(words, group_id=group.pk)
+    verdict = screening.screen(words, group)
     if verdict.action in ("block", "hold"):
         if verdict.clause:
             refusal = _(
@@ -371,9 +369,7 @@ def answer_round(
     except IntegrityError:
         raise Refused("already_answered", _("You've answered this round already.")) from None
     if crisis:
-        from moderation.actions.reports import crisis_in_words  # moderation depends on groups
-
-        crisis_in_words(membership)
+        screening.crisis_in_words(membership)
     _attend(round_.session, group, [membership.pk])
     _changed(group, {"type": "round.answered"})
     return answer

@@ -61,15 +61,7 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
     )
     if message.seq is not None:
         events.to_group(
-            group.pk,
-            {
-                "type": "message.removed",
-                "id": message.pk,
-                "seq": message.seq,
-                "reason": "facilitator",
-                "clause": clause,
-                "change": message.change,
-            },
+            group.pk, events.message_removed(message, reason="facilitator", clause=clause)
         )
         _tell_facilitators(group, message)
     with speaking_to(message.author.user):

@@ -15,6 +15,7 @@ from community.selectors import crisis_card_lines
 from groups import audit, events
 from groups import permissions as group_permissions
 from groups.models import Group, Membership, Message
+from groups.screening import Verdict
 from moderation import alerts, permissions
 from moderation.actions.common import clause_text, leave_note, require, speaking_to
 from moderation.models import (
@@ -271,6 +272,18 @@ def after_screening(
             note="",
             urgent=False,
         )
+
+
+def after_store(message: Message, verdict: Verdict) -> None:
+    """What a verdict calls for once `message` is stored (the write path's call,
+    through groups/screening.py)."""
+    after_screening(
+        message,
+        flagged=verdict.action == "flag",
+        held=message.held,
+        crisis=verdict.crisis,
+        clause=verdict.clause,
+    )
 
 
 @transaction.atomic

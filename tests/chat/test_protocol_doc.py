@@ -19,9 +19,9 @@ from channels.security.websocket import WebsocketDenier
 
 from community import navigation
 from community.routing import websocket_urlpatterns
+from groups import closes, personal
 from groups import consumers as chat
-from groups import personal
-from moderation import consumers as moderation
+from moderation import room_frames as moderation
 from tests.chat.text_frames import NAMES, TEXT_FRAMES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,20 +102,20 @@ def client_frame_types() -> set[str]:
     """The `type`s the routed room consumer handles."""
     # The last route turns away every path the room's and the personal socket's do not serve.
     assert routed() == {
-        "ws/groups/<slug:slug>/": moderation.RoomConsumer,
+        "ws/groups/<slug:slug>/": chat.RoomConsumer,
         "ws/me/": personal.PersonalConsumer,
         "^": WebsocketDenier,
     }
-    assert issubclass(moderation.RoomConsumer, chat.RoomConsumer)
-    assert set(chat.RoomConsumer.HANDLERS) <= set(moderation.RoomConsumer.HANDLERS)
-    return set(moderation.RoomConsumer.HANDLERS)
+    # The routed consumer handles moderation's frames too (registered with it).
+    assert set(moderation.HANDLERS) <= set(chat.RoomConsumer.HANDLERS)
+    return set(chat.RoomConsumer.HANDLERS)
 
 
 def server_frame_types() -> set[str]:
     found = literal_values("type")
     for envelope in ENVELOPES:
         assert envelope in found, f"{envelope} is no longer sent: drop it from ENVELOPES"
-        assert callable(getattr(moderation.RoomConsumer, envelope.replace(".", "_"), None))
+        assert callable(getattr(chat.RoomConsumer, envelope.replace(".", "_"), None))
     for kind, path in {**NOT_ROOM, **PERSONAL_ENVELOPES, **PERSONAL_FRAMES}.items():
         assert found.get(kind) == {path}, f"update the test: {kind} is sent from {found.get(kind)}"
     return set(found) - ENVELOPES - set(NOT_ROOM) - set(PERSONAL_ENVELOPES) - set(PERSONAL_FRAMES)
@@ -139,8 +139,8 @@ def error_codes() -> set[str]:
 
 
 def close_codes() -> set[int]:
-    """The consumer's CLOSE_* constants, and any number closed with directly."""
-    codes = {value for name, value in vars(chat).items() if name.startswith("CLOSE_")}
+    """The sockets' CLOSE_* constants, and any number closed with directly."""
+    codes = {value for name, value in vars(closes).items() if name.startswith("CLOSE_")}
     for _path, tree in sources():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and called(node) in {"close", "shut"}:
@@ -154,7 +154,7 @@ def handler_text_fields() -> dict[str, set[str]]:
     """The text fields each frame's handler reads, by `frames.text(frame, "x")` or
     `frames.texts(frame, form, "x", "y")`."""
     found: dict[str, set[str]] = {}
-    for kind, handler in moderation.RoomConsumer.HANDLERS.items():
+    for kind, handler in chat.RoomConsumer.HANDLERS.items():
         tree = ast.parse(textwrap.dedent(inspect.getsource(handler)))
         names: set[str] = set()
         for node in ast.walk(tree):
@@ -324,4 +324,4 @@ def test_the_personal_socket_is_documented_with_every_value_it_sends() -> None:
         assert str(code) in text
     # The layer event that pokes it is handled by it (and never reaches a room's handlers).
     assert "alerts.changed" in inspect.getsource(personal.PersonalConsumer.deliver)
-    assert not hasattr(moderation.RoomConsumer, "alerts_changed")
+    assert not hasattr(chat.RoomConsumer, "alerts_changed")

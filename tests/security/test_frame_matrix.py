@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from asgiref.sync import sync_to_async
 
-from groups.consumers import RoomConsumer as GroupsConsumer
-from moderation.consumers import RoomConsumer
+from groups.consumers import RoomConsumer
+from moderation import room_frames
 from tests.chat.conftest import Socket, open_socket, release_sync_thread_connection
 from tests.security.roles import (
     ACCOUNT_NAME,
@@ -256,7 +256,7 @@ def test_every_frame_type_has_a_row() -> None:
     handled = set(RoomConsumer.HANDLERS)
     rows = {name for name, _, _ in FRAMES + SESSION_FRAMES} - {"nonsense"}
     assert handled == rows, f"missing: {handled - rows}; stale: {rows - handled}"
-    assert set(GroupsConsumer.HANDLERS) <= handled
+    assert set(room_frames.HANDLERS) <= handled
 
 
 @pytest.fixture
