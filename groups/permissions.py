@@ -102,15 +102,18 @@ def needs_consent(group: Group, membership: Membership | None) -> bool:
     )
 
 
-def not_member(code: str = "not_member") -> Refused:
-    """The refusal for someone who is not (or no longer) a member of the group."""
-    return Refused(code, _("Only members of this group can do that."))
+def not_member(*, forbidden: bool = False) -> Refused:
+    """The refusal for someone who is not (or no longer) a member of the group; code
+    `forbidden` where a page asks (a meeting's calendar), `not_member` elsewhere."""
+    return Refused(
+        "forbidden" if forbidden else "not_member", _("Only members of this group can do that.")
+    )
 
 
-def require_member(membership: Membership | None, *, code: str = "not_member") -> Membership:
+def require_member(membership: Membership | None, *, forbidden: bool = False) -> Membership:
     """Return the membership if it is an active member's, else refuse (`not_member`)."""
     if not is_member(membership) or membership is None:
-        raise not_member(code)
+        raise not_member(forbidden=forbidden)
     return membership
 
 

@@ -95,14 +95,14 @@ def clear_schedule(*, actor: Any, group: Group) -> None:
 @transaction.atomic
 def open_feed(*, membership: Membership | None) -> CalendarFeed:
     """The member's calendar link: the one they have, else a new one."""
-    membership = permissions.require_member(membership, code="forbidden")
+    membership = permissions.require_member(membership, forbidden=True)
     return selectors.calendar_link(membership) or CalendarFeed.objects.create(membership=membership)
 
 
 @transaction.atomic
 def revoke_feeds(*, membership: Membership | None) -> int:
     """Stop every calendar link of this member here; a calendar app gets 404 after."""
-    membership = permissions.require_member(membership, code="forbidden")
+    membership = permissions.require_member(membership, forbidden=True)
     return CalendarFeed.objects.filter(membership=membership, revoked_at=None).update(
         revoked_at=timezone.now()
     )

@@ -193,7 +193,7 @@ def test_require_member_and_require_reader(world: World) -> None:
             "not_member"
         )
     refused = refusal(
-        lambda: permissions.require_member(world.membership("removed"), code="forbidden")
+        lambda: permissions.require_member(world.membership("removed"), forbidden=True)
     )
     assert refused is not None and refused.code == "forbidden"
     assert refused.message == "Only members of this group can do that."
