@@ -100,10 +100,11 @@ def access_queue(actor: Any) -> None:
         raise NotFound("No page here.")
 
 
-def access_site_for_organizer(actor: Any) -> None:
-    """The organizers' pages (site safety, appeals, an account look-up); 404 for others."""
+def access_site_for_organizer(actor: Any) -> Any:
+    """The organizers' pages (site safety, appeals): the organizer, or 404 for others."""
     if not is_organizer(actor):
         raise NotFound("No page here.")
+    return actor
 
 
 def access_moderated_group(actor: Any, slug: str) -> Group:

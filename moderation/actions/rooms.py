@@ -33,17 +33,19 @@ def _room(actor: Any, group: Group) -> Group:
 def _slow(actor: Any, room: Group, seconds: int) -> None:
     if not 0 <= seconds <= 3600:
         raise Refused("invalid", _("Slow mode can be between 0 seconds and an hour."))
-    room.slow_mode_seconds = seconds
-    room.save(update_fields=["slow_mode_seconds"])
-    audit.record("slow_mode", actor=actor, group=room, reason=f"{seconds} seconds")
+    _save(actor, room, "slow_mode_seconds", seconds, "slow_mode", f"{seconds} seconds")
 
 
 def _hold(actor: Any, room: Group, count: int) -> None:
     if not 0 <= count <= 20:
         raise Refused("invalid", _("Choose between 0 and 20 messages."))
-    room.hold_first_messages = count
-    room.save(update_fields=["hold_first_messages"])
-    audit.record("hold_first", actor=actor, group=room, reason=f"{count} messages")
+    _save(actor, room, "hold_first_messages", count, "hold_first", f"{count} messages")
+
+
+def _save(actor: Any, room: Group, field: str, value: int, action: str, reason: str) -> None:
+    setattr(room, field, value)
+    room.save(update_fields=[field])
+    audit.record(action, actor=actor, group=room, reason=reason)
 
 
 @transaction.atomic

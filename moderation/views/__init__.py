@@ -14,4 +14,5 @@ with community/refusals.py.
     record     a member's own record, and appealing a decision
     appeals    organizers deciding appeals
     reports    what members raise: reports, a worry, "I need a pause"
+    posting    `form_of`: what each small view behind a page's form shares
 """

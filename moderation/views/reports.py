@@ -1,6 +1,9 @@
 """What members raise about their own room: a report about a message or a member, a
 worry about someone, and "I need a pause"."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from community.refusals import shown_in, shown_to
 from groups import permissions as group_permissions
+from groups.models import Membership, Message
 from moderation import permissions, selectors
 from moderation.actions import pauses, reports
 from moderation.forms import ReportForm
@@ -18,35 +22,45 @@ from moderation.forms import ReportForm
 @login_required
 def report_message(request: HttpRequest, pk: int) -> HttpResponse:
     target = permissions.access_message_for_reader(request.user, pk)
-    form = ReportForm(request.POST or None, clauses=selectors.clause_choices(target.group))
-    if request.method == "POST" and form.is_valid():
-        with shown_in(form):
-            reports.report_message(reporter=request.user, message_id=target.pk, **form.cleaned_data)
-            messages.success(request, _(reports.THANKS))
-            return redirect(f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}")
-    return render(
+    return _report(
         request,
-        "moderation/report.html",
-        {"form": form, "target": target, "group": target.group, "about": "message"},
-        status=400 if request.method == "POST" else 200,
+        target,
+        "message",
+        lambda data: reports.report_message(reporter=request.user, message_id=target.pk, **data),
+        f"{reverse('groups:group', args=[target.group.slug])}#m-{target.pk}",
     )
 
 
 @login_required
 def report_member(request: HttpRequest, pk: int) -> HttpResponse:
     target = permissions.access_member_for_reader(request.user, pk)
+    return _report(
+        request,
+        target,
+        "member",
+        lambda data: reports.report_member(reporter=request.user, membership_id=target.pk, **data),
+        reverse("groups:members", kwargs={"slug": target.group.slug}),
+    )
+
+
+def _report(
+    request: HttpRequest,
+    target: Message | Membership,
+    about: str,
+    send: Callable[[dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """The report form about a message or a member; once sent, back to the room."""
     form = ReportForm(request.POST or None, clauses=selectors.clause_choices(target.group))
     if request.method == "POST" and form.is_valid():
         with shown_in(form):
-            reports.report_member(
-                reporter=request.user, membership_id=target.pk, **form.cleaned_data
-            )
+            send(form.cleaned_data)
             messages.success(request, _(reports.THANKS))
-            return redirect("groups:members", slug=target.group.slug)
+            return redirect(done)
     return render(
         request,
         "moderation/report.html",
-        {"form": form, "target": target, "group": target.group, "about": "member"},
+        {"form": form, "target": target, "group": target.group, "about": about},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -4,17 +4,20 @@ the page, and one view per form on it."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from community import params
-from community.refusals import shown_to
 from groups import permissions as group_permissions
+from groups.models import Group
 from moderation import permissions
 from moderation.actions import filters, rooms
 from moderation.forms import FilterForm, PauseForm, RoomForm
 from moderation.models import WordFilter
+from moderation.views.posting import form_of
+
+room_form = form_of("moderation:room", permissions.access_moderated_group)
 
 
 @login_required
@@ -42,59 +45,39 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def room_settings(request: HttpRequest, slug: str) -> HttpResponse:
+@room_form
+def room_settings(request: HttpRequest, group: Group) -> None:
     """Slow mode and holding newcomers' first messages, saved together or not at all."""
-    group = permissions.access_moderated_group(request.user, slug)
     form = RoomForm(request.POST)
     if form.is_valid():
-        with shown_to(request):
-            rooms.update_settings(actor=request.user, group=group, **form.cleaned_data)
-            messages.success(request, _("Room settings saved."))
-    return redirect("moderation:room", slug=slug)
+        rooms.update_settings(actor=request.user, group=group, **form.cleaned_data)
+        messages.success(request, _("Room settings saved."))
 
 
-@login_required
-@require_POST
-def room_pause(request: HttpRequest, slug: str) -> HttpResponse:
-    group = permissions.access_moderated_group(request.user, slug)
+@room_form
+def room_pause(request: HttpRequest, group: Group) -> None:
     form = PauseForm(request.POST)
     if form.is_valid():
-        with shown_to(request):
-            rooms.pause(actor=request.user, group=group, **form.cleaned_data)
-            messages.success(request, _("The room is paused. Everyone sees your message."))
-    return redirect("moderation:room", slug=slug)
+        rooms.pause(actor=request.user, group=group, **form.cleaned_data)
+        messages.success(request, _("The room is paused. Everyone sees your message."))
 
 
-@login_required
-@require_POST
-def room_resume(request: HttpRequest, slug: str) -> HttpResponse:
-    group = permissions.access_moderated_group(request.user, slug)
-    with shown_to(request):
-        rooms.resume(actor=request.user, group=group)
-        messages.success(request, _("The room is open again."))
-    return redirect("moderation:room", slug=slug)
+@room_form
+def room_resume(request: HttpRequest, group: Group) -> None:
+    rooms.resume(actor=request.user, group=group)
+    messages.success(request, _("The room is open again."))
 
 
-@login_required
-@require_POST
-def room_add_filter(request: HttpRequest, slug: str) -> HttpResponse:
-    group = permissions.access_moderated_group(request.user, slug)
+@room_form
+def room_add_filter(request: HttpRequest, group: Group) -> None:
     form = FilterForm(request.POST)
     if form.is_valid():
-        with shown_to(request):
-            filters.add_filter(actor=request.user, group=group, **form.cleaned_data)
-            messages.success(request, _("The filter is on."))
-    return redirect("moderation:room", slug=slug)
+        filters.add_filter(actor=request.user, group=group, **form.cleaned_data)
+        messages.success(request, _("The filter is on."))
 
 
-@login_required
-@require_POST
-def room_remove_filter(request: HttpRequest, slug: str) -> HttpResponse:
-    group = permissions.access_moderated_group(request.user, slug)
+@room_form
+def room_remove_filter(request: HttpRequest, group: Group) -> None:
     word_filter = get_object_or_404(WordFilter, pk=params.posted_id(request, "filter"), group=group)
-    with shown_to(request):
-        filters.remove_filter(actor=request.user, word_filter=word_filter)
-        messages.success(request, _("The filter is off."))
-    return redirect("moderation:room", slug=slug)
+    filters.remove_filter(actor=request.user, word_filter=word_filter)
+    messages.success(request, _("The filter is off."))
