@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from community.errors import Refused
-from community.redirects import back
+from community.redirects import back, local_target
 from community.refusals import shown_to
 from groups.models import AuditEntry, Membership
 from groups.permissions import NotFound
@@ -145,7 +145,7 @@ def member_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     "group": target.group,
                     "action": action,
                     "data": data,
-                    "next": request.POST.get("next", ""),
+                    "next": local_target(request),
                 },
             )
     with shown_to(request):
