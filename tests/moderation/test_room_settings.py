@@ -1,14 +1,19 @@
 """The room page's settings (slow mode, holding newcomers' first messages) are saved
 by one action in one transaction: if either part is refused, neither is written."""
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.test import Client
+from django.urls import resolve
+from django.utils import timezone
 
 from community.errors import Refused
 from groups.models import AuditEntry, Group
 from moderation.actions import rooms
+from moderation.models import CrisisPhrase, WordFilter
+from tests.html import find
 from tests.moderation.conftest import World
 
 SETTINGS_ACTIONS = ("slow_mode", "hold_first")
@@ -90,3 +95,43 @@ def test_a_member_of_the_room_cannot_post_its_settings(small_world: World) -> No
     )
     assert answer.status_code == 404
     assert settings_of(group) == (0, 0)
+
+
+def test_each_form_of_the_room_and_site_pages_posts_to_its_own_action(
+    small_world: World,
+) -> None:
+    """The pages' forms name the action they post to; none posts back to the page."""
+    group = small_world.group
+    WordFilter.objects.create(group=group, phrase="room word")
+    WordFilter.objects.create(group=None, phrase="site word")
+    CrisisPhrase.objects.create(phrase="a crisis phrase")
+    suspended = small_world.people["member"]
+    suspended.suspended_until = timezone.now() + timedelta(days=1)
+    suspended.save(update_fields=["suspended_until"])
+    client = Client()
+    client.force_login(small_world.people["organizer"])
+
+    def actions(path: str) -> list[str]:
+        html = client.get(path).content.decode()
+        return sorted(
+            resolve(form.attrs["action"]).url_name or ""
+            for form in find(html, "form")
+            if form.attrs.get("method") == "post"
+            and "action" in form.attrs
+            and resolve(form.attrs["action"]).namespace == "moderation"
+        )
+
+    assert actions(f"/moderation/rooms/{group.slug}/") == [
+        "room_add_filter",
+        "room_pause",
+        "room_remove_filter",
+        "room_settings",
+    ]
+    assert actions("/moderation/site/") == [
+        "site_add_filter",
+        "site_add_phrase",
+        "site_remove_filter",
+        "site_remove_phrase",
+        "site_suspend",
+        "site_unsuspend",
+    ]
