@@ -5,7 +5,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -37,3 +37,11 @@ def form_of[T](
         return view
 
     return decorate
+
+
+def only_read(request: HttpRequest) -> HttpResponse | None:
+    """A page whose forms post to their own actions takes no post itself (405), asked
+    after its access check so that to whoever may not see it, it stays a 404."""
+    if request.method in ("GET", "HEAD"):
+        return None
+    return HttpResponseNotAllowed(["GET", "HEAD"])

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from community import params
 from groups import permissions as group_permissions
@@ -15,16 +14,17 @@ from moderation import permissions
 from moderation.actions import filters, rooms
 from moderation.forms import FilterForm, PauseForm, RoomForm
 from moderation.models import WordFilter
-from moderation.views.posting import form_of
+from moderation.views.posting import form_of, only_read
 
 room_form = form_of("moderation:room", permissions.access_moderated_group)
 
 
 @login_required
-@require_safe
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     """Room controls: slow mode, pause, holding newcomers' messages, and word filters."""
     group = permissions.access_moderated_group(request.user, slug)
+    if refused := only_read(request):
+        return refused
     group.refresh_from_db()
     return render(
         request,

@@ -9,23 +9,23 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
 
 from community import params
 from moderation import permissions
 from moderation.actions import filters, members
 from moderation.forms import FilterForm, PhraseForm, SuspendForm
 from moderation.models import CrisisPhrase, WordFilter
-from moderation.views.posting import form_of
+from moderation.views.posting import form_of, only_read
 
 site_form = form_of("moderation:site", permissions.access_site_for_organizer)
 
 
 @login_required
-@require_safe
 def site(request: HttpRequest) -> HttpResponse:
     """Organizers: site word filters, crisis phrases and account suspensions."""
     permissions.access_site_for_organizer(request.user)
+    if refused := only_read(request):
+        return refused
     return render(
         request,
         "moderation/site.html",

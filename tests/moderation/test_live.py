@@ -626,7 +626,7 @@ async def test_room_settings_and_word_filters_set_on_the_room_page_apply_at_once
     assert (await send(member, "Is this held?", "f-3"))["held"] is True
     # A member of the room can't reach its controls at all.
     assert (
-        await post_form(live_world.people["member"], f"/moderation/rooms/{slug}/settings/", {})
+        await post_form(live_world.people["member"], f"/moderation/rooms/{slug}/", {})
     ).status == 404
 
 

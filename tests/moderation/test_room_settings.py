@@ -135,3 +135,20 @@ def test_each_form_of_the_room_and_site_pages_posts_to_its_own_action(
         "site_suspend",
         "site_unsuspend",
     ]
+
+
+def test_the_pages_take_no_post_themselves_and_stay_404_to_others(small_world: World) -> None:
+    """Their forms post to their actions; a post to the page is 405 to who may see it,
+    and 404, as before, to everyone else."""
+    room = f"/moderation/rooms/{small_world.group.slug}/"
+    data = {"slow_mode_seconds": 30, "hold_first_messages": 3}
+    for key, path, status in [
+        ("facilitator", room, 405),
+        ("member", room, 404),
+        ("organizer", "/moderation/site/", 405),
+        ("facilitator", "/moderation/site/", 404),
+    ]:
+        client = Client()
+        client.force_login(small_world.people[key])
+        assert client.post(path, data).status_code == status, (key, path)
+    assert settings_of(small_world.group) == (0, 0)
