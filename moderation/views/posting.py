@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -12,6 +13,12 @@ from django.views.decorators.http import require_POST
 from community.refusals import shown_to
 
 type Action[T] = Callable[[HttpRequest, T], None]
+
+
+def posted(request: HttpRequest, form_class: type[forms.Form]) -> dict[str, Any] | None:
+    """The posted form's cleaned data, or None when it is not valid."""
+    form = form_class(request.POST)
+    return form.cleaned_data if form.is_valid() else None
 
 
 def form_of[T](

@@ -14,7 +14,7 @@ from moderation import permissions
 from moderation.actions import filters, rooms
 from moderation.forms import FilterForm, PauseForm, RoomForm
 from moderation.models import WordFilter
-from moderation.views.posting import form_of, only_read
+from moderation.views.posting import form_of, only_read, posted
 
 room_form = form_of("moderation:room", permissions.access_moderated_group)
 
@@ -48,17 +48,15 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @room_form
 def room_settings(request: HttpRequest, group: Group) -> None:
     """Slow mode and holding newcomers' first messages, saved together or not at all."""
-    form = RoomForm(request.POST)
-    if form.is_valid():
-        rooms.update_settings(actor=request.user, group=group, **form.cleaned_data)
+    if (data := posted(request, RoomForm)) is not None:
+        rooms.update_settings(actor=request.user, group=group, **data)
         messages.success(request, _("Room settings saved."))
 
 
 @room_form
 def room_pause(request: HttpRequest, group: Group) -> None:
-    form = PauseForm(request.POST)
-    if form.is_valid():
-        rooms.pause(actor=request.user, group=group, **form.cleaned_data)
+    if (data := posted(request, PauseForm)) is not None:
+        rooms.pause(actor=request.user, group=group, **data)
         messages.success(request, _("The room is paused. Everyone sees your message."))
 
 
@@ -70,9 +68,8 @@ def room_resume(request: HttpRequest, group: Group) -> None:
 
 @room_form
 def room_add_filter(request: HttpRequest, group: Group) -> None:
-    form = FilterForm(request.POST)
-    if form.is_valid():
-        filters.add_filter(actor=request.user, group=group, **form.cleaned_data)
+    if (data := posted(request, FilterForm)) is not None:
+        filters.add_filter(actor=request.user, group=group, **data)
         messages.success(request, _("The filter is on."))
 
 

@@ -15,7 +15,7 @@ from moderation import permissions
 from moderation.actions import filters, members
 from moderation.forms import FilterForm, PhraseForm, SuspendForm
 from moderation.models import CrisisPhrase, WordFilter
-from moderation.views.posting import form_of, only_read
+from moderation.views.posting import form_of, only_read, posted
 
 site_form = form_of("moderation:site", permissions.access_site_for_organizer)
 
@@ -44,9 +44,8 @@ def site(request: HttpRequest) -> HttpResponse:
 
 @site_form
 def site_add_filter(request: HttpRequest, organizer: Any) -> None:
-    form = FilterForm(request.POST)
-    if form.is_valid():
-        filters.add_filter(actor=organizer, group=None, **form.cleaned_data)
+    if (data := posted(request, FilterForm)) is not None:
+        filters.add_filter(actor=organizer, group=None, **data)
         messages.success(request, _("The site-wide filter is on."))
 
 
@@ -59,9 +58,8 @@ def site_remove_filter(request: HttpRequest, organizer: Any) -> None:
 
 @site_form
 def site_add_phrase(request: HttpRequest, organizer: Any) -> None:
-    form = PhraseForm(request.POST)
-    if form.is_valid():
-        filters.add_crisis_phrase(actor=organizer, **form.cleaned_data)
+    if (data := posted(request, PhraseForm)) is not None:
+        filters.add_crisis_phrase(actor=organizer, **data)
         messages.success(request, _("Added to the crisis phrases."))
 
 
@@ -74,10 +72,8 @@ def site_remove_phrase(request: HttpRequest, organizer: Any) -> None:
 
 @site_form
 def site_suspend(request: HttpRequest, organizer: Any) -> None:
-    form = SuspendForm(request.POST)
-    if not form.is_valid():
+    if (data := posted(request, SuspendForm)) is None:
         return
-    data = form.cleaned_data
     target = get_user_model().objects.filter(email__iexact=data["email"]).first()
     if target is None:
         messages.error(request, _("No account has that email address."))
