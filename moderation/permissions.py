@@ -14,6 +14,7 @@ from django.db.models import Exists, QuerySet
 from groups import permissions as group_permissions
 from groups.models import Group, Membership, MembershipStatus, Message, Role
 from groups.permissions import NotFound, is_organizer
+from groups.selectors import readable
 from moderation.models import Appeal, AppealStatus, Report, ReportStatus
 
 
@@ -90,11 +91,70 @@ def can_use_queue(actor: Any) -> bool:
     return moderated_groups(actor).exists()
 
 
+# --- Fetch and authorize: each answers a missing thing and a forbidden one alike (404) ---
+
+
+def access_queue(actor: Any) -> None:
+    """The queue and the log: for whoever moderates some group; 404 for everyone else."""
+    if not can_use_queue(actor):
+        raise NotFound("No page here.")
+
+
+def access_site_for_organizer(actor: Any) -> Any:
+    """The organizers' pages (site safety, appeals): the organizer, or 404 for others."""
+    if not is_organizer(actor):
+        raise NotFound("No page here.")
+    return actor
+
+
 def access_moderated_group(actor: Any, slug: str) -> Group:
     group = group_permissions.get_group(slug)
     if not can_moderate_group(actor, group):
         raise NotFound("No group here.")
     return group
+
+
+def _moderated[T: (Message, Membership, Report)](actor: Any, found: T | None) -> T:
+    if found is None or not can_moderate_group(actor, found.group):
+        raise NotFound("No page here.")
+    return found
+
+
+def access_report_for_moderator(actor: Any, pk: int) -> Report:
+    """A report about a group the person moderates, to resolve or dismiss."""
+    return _moderated(actor, Report.objects.select_related("group").filter(pk=pk).first())
+
+
+def access_message_to_moderate(actor: Any, pk: int) -> Message:
+    """A message of a group the person moderates, to act on (the action judges who may)."""
+    return _moderated(actor, Message.objects.select_related("group").filter(pk=pk).first())
+
+
+def access_member_for_moderator(actor: Any, pk: int) -> Membership:
+    """A membership of a group the person moderates: its page, and actions about it."""
+    found = Membership.objects.select_related("group", "user").filter(pk=pk).first()
+    return _moderated(actor, found)
+
+
+def access_message_for_reader(actor: Any, pk: int) -> Message:
+    """A message of the person's own room, as the room shows it to them (to report or
+    worry about); a held one is not there for them."""
+    found = Message.objects.select_related("group", "author__user").filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No page here.")
+    _group, membership = group_permissions.access_group_for_reader(actor, found.group.slug)
+    if found.held:
+        raise NotFound("No page here.")
+    return readable([found], reader=membership)[0]
+
+
+def access_member_for_reader(actor: Any, pk: int) -> Membership:
+    """A member of the person's own room (to report)."""
+    found = Membership.objects.select_related("group", "user").filter(pk=pk).first()
+    if found is None:
+        raise NotFound("No page here.")
+    group_permissions.access_group_for_reader(actor, found.group.slug)
+    return found
 
 
 @dataclass(frozen=True)

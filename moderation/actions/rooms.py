@@ -30,15 +30,29 @@ def _room(actor: Any, group: Group) -> Group:
     return Group.objects.select_for_update().get(pk=group.pk)
 
 
+def _slow(actor: Any, room: Group, seconds: int) -> None:
+    if not 0 <= seconds <= 3600:
+        raise Refused("invalid", _("Slow mode can be between 0 seconds and an hour."))
+    _save(actor, room, "slow_mode_seconds", seconds, "slow_mode", f"{seconds} seconds")
+
+
+def _hold(actor: Any, room: Group, count: int) -> None:
+    if not 0 <= count <= 20:
+        raise Refused("invalid", _("Choose between 0 and 20 messages."))
+    _save(actor, room, "hold_first_messages", count, "hold_first", f"{count} messages")
+
+
+def _save(actor: Any, room: Group, field: str, value: int, action: str, reason: str) -> None:
+    setattr(room, field, value)
+    room.save(update_fields=[field])
+    audit.record(action, actor=actor, group=room, reason=reason)
+
+
 @transaction.atomic
 def set_slow_mode(*, actor: Any, group: Group, seconds: int) -> Group:
     """Ask members to wait `seconds` between messages (0 turns it off)."""
     room = _room(actor, group)
-    if not 0 <= seconds <= 3600:
-        raise Refused("invalid", _("Slow mode can be between 0 seconds and an hour."))
-    room.slow_mode_seconds = seconds
-    room.save(update_fields=["slow_mode_seconds"])
-    audit.record("slow_mode", actor=actor, group=room, reason=f"{seconds} seconds")
+    _slow(actor, room, seconds)
     events.room_state_changed(room)
     return room
 
@@ -80,9 +94,18 @@ def resume(*, actor: Any, group: Group) -> Group:
 def hold_first_messages(*, actor: Any, group: Group, count: int) -> Group:
     """Hold each new member's first `count` messages for a facilitator (0 turns it off)."""
     room = _room(actor, group)
-    if not 0 <= count <= 20:
-        raise Refused("invalid", _("Choose between 0 and 20 messages."))
-    room.hold_first_messages = count
-    room.save(update_fields=["hold_first_messages"])
-    audit.record("hold_first", actor=actor, group=room, reason=f"{count} messages")
+    _hold(actor, room, count)
+    return room
+
+
+@transaction.atomic
+def update_settings(
+    *, actor: Any, group: Group, slow_mode_seconds: int, hold_first_messages: int
+) -> Group:
+    """The room page's settings, saved together: slow mode and holding newcomers' first
+    messages. One transaction: if either part is refused, neither is written."""
+    room = _room(actor, group)
+    _slow(actor, room, slow_mode_seconds)
+    _hold(actor, room, hold_first_messages)
+    events.room_state_changed(room)
     return room

@@ -55,22 +55,20 @@ def http_form(kind: str, fields: dict[str, Any], slug: str) -> tuple[str, dict[s
         ),
         "moderation.ban": (f"/moderation/members/{member}/ban/", {**clause, "confirmed": "yes"}),
         "moderation.slow_mode": (
-            f"/moderation/rooms/{slug}/",
+            f"/moderation/rooms/{slug}/settings/",
             {
-                "what": "settings",
                 "slow_mode_seconds": fields.get("seconds", 0),
                 "hold_first_messages": fields.get("hold", 0),
             },
         ),
         "moderation.pause": (
-            f"/moderation/rooms/{slug}/",
+            f"/moderation/rooms/{slug}/pause/",
             {
-                "what": "pause",
                 "minutes": fields.get("minutes") or "",
                 "message": fields.get("message", ""),
             },
         ),
-        "moderation.resume": (f"/moderation/rooms/{slug}/", {"what": "resume"}),
+        "moderation.resume": (f"/moderation/rooms/{slug}/resume/", {}),
         "report.message": (
             f"/moderation/report/message/{message}/",
             {"clause": fields.get("clause", ""), "note": fields.get("note", "")},

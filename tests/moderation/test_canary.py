@@ -300,14 +300,14 @@ async def test_no_group_name_or_message_text_leaks_into_mail_notices_logs_titles
         )
         organizer = Visitor(world.people["organizer"])
         organizer.post(
-            "/moderation/site/",
-            {"what": "suspend", "email": world.people["t_member"].email, "days": 2, "reason": "r"},
+            "/moderation/site/suspensions/",
+            {"email": world.people["t_member"].email, "days": 2, "reason": "r"},
         )
         organizer.post(
-            f"/moderation/rooms/{slug}/",
-            {"what": "filter", "phrase": "rumour", "action": "flag", "clause": ""},
+            f"/moderation/rooms/{slug}/filters/",
+            {"phrase": "rumour", "action": "flag", "clause": ""},
         )
-        organizer.post("/moderation/site/", {"what": "phrase", "phrase": "can't go on"})
+        organizer.post("/moderation/site/phrases/", {"phrase": "can't go on"})
         appeal = Appeal.objects.get()
         organizer.post(
             "/moderation/appeals/", {"appeal": appeal.pk, "decision": "overturn", "note": "Sorry."}

@@ -580,9 +580,8 @@ async def test_suspending_an_account_closes_its_sockets_at_once(
     other = await connect(live_world.people["member"], live_world.group)
     outcome = await post_form(
         live_world.people["organizer"],
-        "/moderation/site/",
+        "/moderation/site/suspensions/",
         {
-            "what": "suspend",
             "email": live_world.people["bystander"].email,
             "days": 3,
             "reason": "r",
@@ -604,8 +603,8 @@ async def test_room_settings_and_word_filters_set_on_the_room_page_apply_at_once
 
     added = await post_form(
         facilitator,
-        f"/moderation/rooms/{slug}/",
-        {"what": "filter", "phrase": "spoilers", "action": "block", "clause": "Confidentiality"},
+        f"/moderation/rooms/{slug}/filters/",
+        {"phrase": "spoilers", "action": "block", "clause": "Confidentiality"},
     )
     assert added.worked, added
     blocked = await send(member, "No SP0ILERS please", "f-1")
@@ -613,15 +612,15 @@ async def test_room_settings_and_word_filters_set_on_the_room_page_apply_at_once
 
     word_filter = await database_sync_to_async(WordFilter.objects.get)(phrase="spoilers")
     removed = await post_form(
-        facilitator, f"/moderation/rooms/{slug}/", {"what": "unfilter", "filter": word_filter.pk}
+        facilitator, f"/moderation/rooms/{slug}/filters/remove/", {"filter": word_filter.pk}
     )
     assert removed.worked, removed
     assert (await send(member, "No SP0ILERS please", "f-2"))["held"] is False
 
     settings = await post_form(
         facilitator,
-        f"/moderation/rooms/{slug}/",
-        {"what": "settings", "slow_mode_seconds": 0, "hold_first_messages": 5},
+        f"/moderation/rooms/{slug}/settings/",
+        {"slow_mode_seconds": 0, "hold_first_messages": 5},
     )
     assert settings.worked, settings
     assert (await send(member, "Is this held?", "f-3"))["held"] is True

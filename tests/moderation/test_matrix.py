@@ -47,6 +47,7 @@ class Action:
     scope: str  # "group": group A's moderators; "site": organizers
     prepare: Callable[[World, User, str], Callable[[], Any]]
     targeted: bool = True
+    entries: int = 1  # how many audit entries it writes when allowed
 
 
 def expected(actor: str, action: Action, target: str | None) -> bool:
@@ -189,6 +190,12 @@ def hold_first(world: World, actor: User, key: str) -> Prepared:
     return lambda: rooms.hold_first_messages(actor=actor, group=world.group, count=2)
 
 
+def room_settings(world: World, actor: User, key: str) -> Prepared:
+    return lambda: rooms.update_settings(
+        actor=actor, group=world.group, slow_mode_seconds=30, hold_first_messages=2
+    )
+
+
 def add_group_filter(world: World, actor: User, key: str) -> Prepared:
     return lambda: filters.add_filter(
         actor=actor, group=world.group, phrase="gossip", action="flag"
@@ -235,6 +242,8 @@ ACTIONS = [
     Action("pause", "group", pause, targeted=False),
     Action("resume", "group", resume, targeted=False),
     Action("hold first", "group", hold_first, targeted=False),
+    # Slow mode and holding first messages, each logged as when set alone.
+    Action("room settings", "group", room_settings, targeted=False, entries=2),
     Action("add group filter", "group", add_group_filter, targeted=False),
     Action("remove group filter", "group", remove_group_filter, targeted=False),
     Action("add site filter", "site", add_site_filter, targeted=False),
@@ -293,7 +302,7 @@ def attempt(world: World, actor_key: str, action: Action, target: str | None) ->
                 logged = len(snapshot()["AuditEntry"]) - len(before["AuditEntry"])
                 if not should:
                     problem = "allowed"
-                elif logged != 1:
+                elif logged != action.entries:
                     problem = f"allowed, but logged {logged} entries"
             raise _Rollback
     except _Rollback:

@@ -131,9 +131,9 @@ async def test_a_suspension_through_one_process_closes_the_socket_on_the_other(
             submit,
             a,
             "/moderation/site/",
-            "/moderation/site/",
+            "/moderation/site/suspensions/",
             cookies["organizer"],
-            {"what": "suspend", "email": member.email, "days": "3", "reason": "Safety"},
+            {"email": member.email, "days": "3", "reason": "Safety"},
         )
         assert status == 302
         assert await send_refused(socket, "after-suspend")

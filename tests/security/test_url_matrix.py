@@ -31,6 +31,7 @@ from groups.models import (
     RoundAnswer,
     RoundKind,
 )
+from moderation.models import CrisisPhrase, WordFilter
 from tests.groups.conftest import built_once
 from tests.security.roles import (
     ACCOUNT_NAME,
@@ -134,6 +135,11 @@ def past_session(w: Roles, *, group: str = "a") -> int:
         check_in = Round.objects.create(session=session, kind=RoundKind.CHECK_IN)
         RoundAnswer.objects.create(round=check_in, membership=w.author, score=3, words=WORDS)
     return session.pk
+
+
+def room_filter(w: Roles, *, group: str | None = "a") -> int:
+    """A word filter of A (or site-wide) to take off (made inside the visit's savepoint)."""
+    return WordFilter.objects.create(group=w.a if group else None, phrase="matrix").pk
 
 
 POSTED = frozenset({302, 400})
@@ -427,7 +433,97 @@ ROWS: dict[str, list[Row]] = {
         )
     ],
     "moderation:room": [Row(G("moderation:room", slug), MODERATORS)],
+    # Each form of the room's controls posts to its own action: who may open the page
+    # may post them (and is sent back to it); to everyone else they are not there.
+    "moderation:room_settings": [
+        Row(
+            G("moderation:room_settings", slug),
+            MODERATORS,
+            method="POST",
+            data=lambda w: {"slow_mode_seconds": 5, "hold_first_messages": 1},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:room_pause": [
+        Row(G("moderation:room_pause", slug), MODERATORS, method="POST", ok=REDIRECT)
+    ],
+    "moderation:room_resume": [
+        Row(G("moderation:room_resume", slug), MODERATORS, method="POST", ok=REDIRECT)
+    ],
+    "moderation:room_add_filter": [
+        Row(
+            G("moderation:room_add_filter", slug),
+            MODERATORS,
+            method="POST",
+            data=lambda w: {"phrase": "matrix", "action": "flag", "clause": ""},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:room_remove_filter": [
+        Row(
+            G("moderation:room_remove_filter", slug),
+            MODERATORS,
+            method="POST",
+            data=lambda w: {"filter": room_filter(w)},
+            ok=REDIRECT,
+        )
+    ],
     "moderation:site": [Row(lambda w: "/moderation/site/", ORGANIZERS)],
+    # Likewise the forms of site safety: organizers only.
+    "moderation:site_add_filter": [
+        Row(
+            lambda w: "/moderation/site/filters/",
+            ORGANIZERS,
+            method="POST",
+            data=lambda w: {"phrase": "matrix", "action": "flag", "clause": ""},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:site_remove_filter": [
+        Row(
+            lambda w: "/moderation/site/filters/remove/",
+            ORGANIZERS,
+            method="POST",
+            data=lambda w: {"filter": room_filter(w, group=None)},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:site_add_phrase": [
+        Row(
+            lambda w: "/moderation/site/phrases/",
+            ORGANIZERS,
+            method="POST",
+            data=lambda w: {"phrase": "matrix phrase"},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:site_remove_phrase": [
+        Row(
+            lambda w: "/moderation/site/phrases/remove/",
+            ORGANIZERS,
+            method="POST",
+            data=lambda w: {"phrase": CrisisPhrase.objects.create(phrase="matrix phrase").pk},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:site_suspend": [
+        Row(
+            lambda w: "/moderation/site/suspensions/",
+            ORGANIZERS,
+            method="POST",
+            data=lambda w: {"email": w.people["member"].email, "days": 1, "reason": "r"},
+            ok=REDIRECT,
+        )
+    ],
+    "moderation:site_unsuspend": [
+        Row(
+            lambda w: "/moderation/site/suspensions/lift/",
+            ORGANIZERS,
+            method="POST",
+            data=lambda w: {"user": w.people["suspended"].pk},
+            ok=REDIRECT,
+        )
+    ],
     "moderation:log": [Row(lambda w: "/moderation/log/", QUEUE_USERS)],
     "moderation:log_csv": [Row(lambda w: "/moderation/log.csv", QUEUE_USERS)],
     "moderation:record": [Row(lambda w: "/moderation/record/", SIGNED_IN)],
