@@ -39,6 +39,29 @@ def _tell_facilitators(group: Group, message: Message) -> None:
         events.to_user(user_id, payload, group_id=group.pk)
 
 
+def _keep_from_members(
+    actor: Any, group: Group, message: Message, action: str, clause: str, reason: str
+) -> None:
+    """Hide `message` from members, citing `clause`, and log `action`. A hidden one
+    takes a change number, so every socket's copy is told; a declined held one was
+    never in the room."""
+    message.hidden_at, message.hidden_by, message.hidden_clause = timezone.now(), actor, clause
+    fields = ["hidden_at", "hidden_by", "hidden_clause"]
+    if action == "hide":
+        message.change = take_change(group)
+        fields.append("change")
+    message.save(update_fields=fields)
+    audit.record(
+        action,
+        actor=actor,
+        group=group,
+        target_user=message.author.user,
+        message_id=message.pk,
+        clause=clause,
+        reason=reason,
+    )
+
+
 @transaction.atomic
 def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Message:
     """Hide a message from members at once; facilitators can still read it."""
@@ -47,18 +70,7 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
     require(permissions.can_act_on(actor, group, message.author))
     if message.hidden_at is not None:
         return message
-    message.hidden_at, message.hidden_by, message.hidden_clause = timezone.now(), actor, clause
-    message.change = take_change(group)
-    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause", "change"])
-    audit.record(
-        "hide",
-        actor=actor,
-        group=group,
-        target_user=message.author.user,
-        message_id=message.pk,
-        clause=clause,
-        reason=reason,
-    )
+    _keep_from_members(actor, group, message, "hide", clause, reason)
     if message.seq is not None:
         events.to_group(
             group.pk, events.message_removed(message, reason="facilitator", clause=clause)
@@ -177,18 +189,8 @@ def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str =
     require(permissions.can_act_on(actor, group, message.author))
     if not message.held or message.is_hidden:
         raise Refused("not_held", _("That message is not waiting for approval."))
-    message.hidden_at, message.hidden_by, message.hidden_clause = timezone.now(), actor, clause
-    message.save(update_fields=["hidden_at", "hidden_by", "hidden_clause"])
+    _keep_from_members(actor, group, message, "decline_message", clause, reason)
     _close_held_report(actor, message, "Declined")
-    audit.record(
-        "decline_message",
-        actor=actor,
-        group=group,
-        target_user=message.author.user,
-        message_id=message.pk,
-        clause=clause,
-        reason=reason,
-    )
     with speaking_to(message.author.user):
         title = _("A message was not posted")
         if clause:

@@ -62,12 +62,12 @@ def _file(
     *,
     kind: str,
     group: Any,
-    message: Message | None,
-    member: Membership | None,
-    reporter: Any,
     clause: str,
-    note: str,
-    urgent: bool,
+    message: Message | None = None,
+    member: Membership | None = None,
+    reporter: Any = None,
+    note: str = "",
+    urgent: bool = False,
 ) -> Report:
     """Open a queue item, or merge into the open one about the same thing."""
     lookup: dict[str, Any] = {"kind": kind, "status": ReportStatus.OPEN}
@@ -160,11 +160,8 @@ def crisis_in_words(membership: Membership) -> None:
     _file(
         kind=ReportKind.CRISIS,
         group=membership.group,
-        message=None,
         member=membership,
-        reporter=None,
         clause=SAFETY_CLAUSE,
-        note="",
         urgent=True,
     )
     crisis_card(membership.user, membership.group)
@@ -222,10 +219,8 @@ def worried_about(*, member: Any, message_id: int) -> Report:
         kind=ReportKind.WORRY,
         group=message.group,
         message=message,
-        member=None,
         reporter=member,
         clause=SAFETY_CLAUSE,
-        note="",
         urgent=True,
     )
     if report.notes.count() == 1:
@@ -242,36 +237,15 @@ def after_screening(
             kind=ReportKind.CRISIS,
             group=message.group,
             message=message,
-            member=None,
-            reporter=None,
             clause=SAFETY_CLAUSE,
-            note="",
             urgent=True,
         )
         # A held message never reaches the room, so its card follows nothing.
         crisis_card(message.author.user, message.group, after=None if held else message)
     if held:
-        _file(
-            kind=ReportKind.HELD,
-            group=message.group,
-            message=message,
-            member=None,
-            reporter=None,
-            clause=clause,
-            note="",
-            urgent=False,
-        )
+        _file(kind=ReportKind.HELD, group=message.group, message=message, clause=clause)
     if flagged:
-        _file(
-            kind=ReportKind.FILTER,
-            group=message.group,
-            message=message,
-            member=None,
-            reporter=None,
-            clause=clause,
-            note="",
-            urgent=False,
-        )
+        _file(kind=ReportKind.FILTER, group=message.group, message=message, clause=clause)
 
 
 def after_store(message: Message, verdict: Verdict) -> None:
