@@ -73,7 +73,7 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
     _keep_from_members(actor, group, message, "hide", clause, reason)
     if message.seq is not None:
         events.to_group(
-            group.pk, events.message_removed(message, reason="facilitator", clause=clause)
+            group.pk, events.message_removed(message, reason=Role.FACILITATOR, clause=clause)
         )
         _tell_facilitators(group, message)
     with speaking_to(message.author.user):
