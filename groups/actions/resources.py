@@ -1,7 +1,7 @@
 """Resources: publish, suggest, approve, edit, pin, archive, and "this helped me"."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -16,8 +16,35 @@ from groups.models import Group, Resource, ResourceHelped, ResourceKind, Resourc
 from groups.tagging import tags_named
 
 
+class Written(TypedDict, total=False):
+    """What a resource says: the fields its form edits, for `create` and `edit`."""
+
+    title: Required[str]
+    summary: str
+    body: str
+    link: str
+    kind: str
+    tags: Iterable[str]
+    themes: Iterable[Theme]
+
+
+def _save(resource: Resource, written: Written) -> None:
+    """Clean and render every field the way the one text pipeline says, then save the
+    resource with its tags and themes."""
+    _fill(
+        resource,
+        title=written["title"],
+        summary=written.get("summary", ""),
+        body=written.get("body", ""),
+        link=written.get("link", ""),
+        kind=written.get("kind", ResourceKind.ARTICLE),
+    )
+    resource.save()
+    resource.tags.set(tags_named(ResourceTag, written.get("tags", ())))
+    resource.themes.set(written.get("themes", ()))
+
+
 def _fill(resource: Resource, *, title: str, summary: str, body: str, link: str, kind: str) -> None:
-    """Clean and render every field the way the one text pipeline says."""
     title = " ".join(title.split())
     if not title:
         raise Refused("invalid", _("Please give the resource a title."))
@@ -37,18 +64,7 @@ def _fill(resource: Resource, *, title: str, summary: str, body: str, link: str,
 
 
 @transaction.atomic
-def create(
-    *,
-    actor: Any,
-    group: Group | None,
-    title: str,
-    summary: str = "",
-    body: str = "",
-    link: str = "",
-    kind: str = ResourceKind.ARTICLE,
-    tags: Iterable[str] = (),
-    themes: Iterable[Theme] = (),
-) -> Resource:
+def create(*, actor: Any, group: Group | None, **written: Unpack[Written]) -> Resource:
     """Publish a resource (those who may) or suggest one to a group (its members)."""
     membership = permissions.membership_for(actor, group) if group is not None else None
     if permissions.can_publish_resource(actor, group, membership):
@@ -57,10 +73,7 @@ def create(
         permissions.check_can_suggest_resource(actor, group, membership)
         status = ResourceStatus.SUGGESTED
     resource = Resource(group=group, author=actor, status=status)
-    _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
-    resource.save()
-    resource.tags.set(tags_named(ResourceTag, tags))
-    resource.themes.set(themes)
+    _save(resource, written)
     return resource
 
 
@@ -74,24 +87,10 @@ def _editable(actor: Any, resource: Resource) -> Resource:
 
 
 @transaction.atomic
-def edit(
-    *,
-    actor: Any,
-    resource: Resource,
-    title: str,
-    summary: str = "",
-    body: str = "",
-    link: str = "",
-    kind: str = ResourceKind.ARTICLE,
-    tags: Iterable[str] = (),
-    themes: Iterable[Theme] = (),
-) -> Resource:
+def edit(*, actor: Any, resource: Resource, **written: Unpack[Written]) -> Resource:
     resource = _editable(actor, resource)
-    _fill(resource, title=title, summary=summary, body=body, link=link, kind=kind)
     resource.updated_at = timezone.now()
-    resource.save()
-    resource.tags.set(tags_named(ResourceTag, tags))
-    resource.themes.set(themes)
+    _save(resource, written)
     return resource
 
 
