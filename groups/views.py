@@ -1,5 +1,6 @@
 """Group pages. Each view parses input, calls an action or selector, and renders."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -121,26 +122,43 @@ def _already_member(request: HttpRequest, group: Any) -> HttpResponse:
     return redirect(group)
 
 
+def _answer_to_joining(
+    request: HttpRequest, group: Any, form: Any, action: Callable[[], object], done: str, to: Any
+) -> HttpResponse | None:
+    """Run a join or a request from the landing page; a member who is already in is
+    simply taken to the group. None: the form has the refusal to show."""
+    try:
+        action()
+    except Refused as refusal:
+        if refusal.code == "already_member":
+            return _already_member(request, group)
+        form.add_error(None, refusal.message)
+        return None
+    messages.success(request, done)
+    return redirect(to)
+
+
 @login_required
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.get_group(slug)
     form = JoinForm(request.POST, allow_pseudonym=group.pseudonyms_allowed)
     if form.is_valid():
-        try:
-            member_actions.join_group(
+        answer = _answer_to_joining(
+            request,
+            group,
+            form,
+            lambda: member_actions.join_group(
                 user=request.user,
                 group=group,
                 agreement_version=form.cleaned_data["agreement_version"],
                 pseudonym=form.cleaned_data.get("pseudonym", ""),
-            )
-        except Refused as refusal:
-            if refusal.code == "already_member":
-                return _already_member(request, group)
-            form.add_error(None, refusal.message)
-        else:
-            messages.success(request, _("Welcome. You are part of this group now."))
-            return redirect(group)
+            ),
+            _("Welcome. You are part of this group now."),
+            group,
+        )
+        if answer is not None:
+            return answer
     return _landing(request, group, form=form, status=400)
 
 
@@ -150,18 +168,18 @@ def request_join(request: HttpRequest, slug: str) -> HttpResponse:
     group = permissions.get_group(slug)
     form = RequestForm(request.POST, allow_pseudonym=group.pseudonyms_allowed)
     if form.is_valid():
-        try:
-            member_actions.request_to_join(user=request.user, group=group, **form.cleaned_data)
-        except Refused as refusal:
-            if refusal.code == "already_member":
-                return _already_member(request, group)
-            form.add_error(None, refusal.message)
-        else:
-            messages.success(
-                request,
-                _("Your request is with the facilitators. You will see their answer here."),
-            )
-            return redirect("home")
+        answer = _answer_to_joining(
+            request,
+            group,
+            form,
+            lambda: member_actions.request_to_join(
+                user=request.user, group=group, **form.cleaned_data
+            ),
+            _("Your request is with the facilitators. You will see their answer here."),
+            "home",
+        )
+        if answer is not None:
+            return answer
     return _landing(request, group, request_form=form, status=400)
 
 
