@@ -1,5 +1,6 @@
 """Chat writes: send, edit, delete, react, mark read. Sockets and forms both call these."""
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,7 +10,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import BigIntegerField, Count, Q, Subquery, Value
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,6 +91,67 @@ def check_writer(group: Group, membership: Membership | None) -> Membership:
     if membership.role != Role.FACILITATOR and group.is_paused:
         raise Refused("paused", _("The room is paused for a moment. Only facilitators can post."))
     return membership
+
+
+# MEASUREMENT ONLY (issue 15 item 6): DB_SEND=orm runs the plain-ORM send below, so
+# both can be benchmarked from one checkout (bench/run.py passes DB_* to the servers).
+_PLAIN_ORM = os.environ.get("DB_SEND", "") == "orm"
+
+
+def _locked_membership(group_id: int, user_id: int) -> Membership | None:
+    """The person's membership, user and group, the group's row locked until commit."""
+    membership = (
+        Membership.objects.select_related("group", "user")
+        .select_for_update(of=("group",))
+        .annotate(
+            person_verified=Exists(
+                EmailAddress.objects.filter(user=OuterRef("user_id"), verified=True)
+            )
+        )
+        .filter(group_id=group_id, user_id=user_id)
+        .first()
+    )
+    if membership is not None:
+        membership.user._hearth_verified = membership.person_verified  # type: ignore[attr-defined]
+    return membership
+
+
+def _stored(message: Message) -> bool:
+    """Store the message; False if its author already used its client id."""
+    try:
+        with transaction.atomic():  # a savepoint: a repeat leaves the batch standing
+            message.save(force_insert=True)
+    except IntegrityError:
+        taken = Message.objects.filter(author_id=message.author_id, client_id=message.client_id)
+        if not taken.exists():
+            raise
+        return False
+    return True
+
+
+def _send_orm(draft: Draft) -> Sent:
+    membership = _locked_membership(draft.group.pk, draft.user.pk)
+    if membership is None:
+        raise Refused("not_member", _("Only members of this group can do that."))
+    group = membership.group
+    # The numbers this message would take; written only once it is stored.
+    group.last_seq += 1
+    group.last_change += 1
+    message, verdict = _checked(draft, group, membership)
+    if message.held:
+        group.last_seq -= 1
+    if not _stored(message):
+        raise _Taken
+    Group.objects.filter(pk=group.pk).update(
+        last_seq=F("last_seq") + (0 if message.held else 1), last_change=F("last_change") + 1
+    )
+    if not message.held:
+        Membership.objects.filter(pk=membership.pk).update(
+            published_count=F("published_count") + 1, last_read_seq=message.seq
+        )
+        events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
+    verdict.record(message)
+    return Sent(message, created=True)
 
 
 # The send's one read: the membership, the group and the user, in one joined row.
@@ -347,6 +409,8 @@ def _shareable(group: Group, resource_id: int | None) -> Resource | None:
 
 
 def _send(draft: Draft) -> Sent:
+    if _PLAIN_ORM:
+        return _send_orm(draft)
     membership = _numbered_membership(draft.group.pk, draft.user.pk)
     if membership is None:
         _give_back(draft.group, seq=1, change=1)
