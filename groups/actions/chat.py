@@ -1,6 +1,5 @@
 """Chat writes: send, edit, delete, react, mark read. Sockets and forms both call these."""
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,7 +9,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
-from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, Count, Q, Subquery, Value
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,68 +92,8 @@ def check_writer(group: Group, membership: Membership | None) -> Membership:
     return membership
 
 
-# MEASUREMENT ONLY (issue 15 item 6): DB_SEND=orm runs the plain-ORM send below, so
-# both can be benchmarked from one checkout (bench/run.py passes DB_* to the servers).
-_PLAIN_ORM = os.environ.get("DB_SEND", "") == "orm"
-
-
-def _locked_membership(group_id: int, user_id: int) -> Membership | None:
-    """The person's membership, user and group, the group's row locked until commit."""
-    membership = (
-        Membership.objects.select_related("group", "user")
-        .select_for_update(of=("group",))
-        .annotate(
-            person_verified=Exists(
-                EmailAddress.objects.filter(user=OuterRef("user_id"), verified=True)
-            )
-        )
-        .filter(group_id=group_id, user_id=user_id)
-        .first()
-    )
-    if membership is not None:
-        membership.user._hearth_verified = membership.person_verified  # type: ignore[attr-defined]
-    return membership
-
-
-def _stored(message: Message) -> bool:
-    """Store the message; False if its author already used its client id."""
-    try:
-        with transaction.atomic():  # a savepoint: a repeat leaves the batch standing
-            message.save(force_insert=True)
-    except IntegrityError:
-        taken = Message.objects.filter(author_id=message.author_id, client_id=message.client_id)
-        if not taken.exists():
-            raise
-        return False
-    return True
-
-
-def _send_orm(draft: Draft) -> Sent:
-    membership = _locked_membership(draft.group.pk, draft.user.pk)
-    if membership is None:
-        raise Refused("not_member", _("Only members of this group can do that."))
-    group = membership.group
-    # The numbers this message would take; written only once it is stored.
-    group.last_seq += 1
-    group.last_change += 1
-    message, verdict = _checked(draft, group, membership)
-    if message.held:
-        group.last_seq -= 1
-    if not _stored(message):
-        raise _Taken
-    Group.objects.filter(pk=group.pk).update(
-        last_seq=F("last_seq") + (0 if message.held else 1), last_change=F("last_change") + 1
-    )
-    if not message.held:
-        Membership.objects.filter(pk=membership.pk).update(
-            published_count=F("published_count") + 1, last_read_seq=message.seq
-        )
-        events.to_group(group.pk, {"type": "message.new", "message": message_payload(message)})
-    verdict.record(message)
-    return Sent(message, created=True)
-
-
-# The send's one read: the membership, the group and the user, in one joined row.
+# The columns of the send's one read (membership, group, user), listed once per
+# connection so the read is not compiled again for every message (community/rows.py).
 _WRITER_ROW = rows.Joined(Membership, Group, get_user_model())
 
 
@@ -163,8 +102,11 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
 
     Taking the numbers locks the group's row until commit, so messages are numbered
     in the order they commit; a send that is refused, held or a repeat gives them
-    back with `_give_back`. Written by hand (community/rows.py): the ORM compiled
-    the read anew for every message, the largest part of a send's Python time.
+    back with `_give_back`. Written by hand, numbers and read in one statement on
+    PostgreSQL: the plain-ORM send (a `select_related` read under
+    `select_for_update`, `F()` updates, the insert in a savepoint) cost 2.1x the
+    servers' CPU per message where both kept up (14.4 against 6.9 ms at 25 msg/s)
+    and fell behind at 50 msg/s in every round (docs/performance.md, 4 December 2026).
     """
     db = connections[DEFAULT_DB_ALIAS]  # resolved once: `connection` is a proxy
     quote = db.ops.quote_name
@@ -206,7 +148,11 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
 
 
 def _give_back(group: Group, *, seq: int, change: int) -> None:
-    """Return numbers a send took but will not use (the group's row is still locked)."""
+    """Return numbers a send took but will not use (the group's row is still locked).
+
+    They are taken in the read's own statement, before the checks, to save a round
+    trip; so a send that is refused, held or a repeat hands them back here.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Group._meta.db_table} SET last_seq = last_seq - %s, "  # noqa: S608
@@ -218,7 +164,11 @@ def _give_back(group: Group, *, seq: int, change: int) -> None:
 
 
 def _next_numbers(group: Group, *, new_message: bool) -> tuple[int, int]:
-    """Take the next sequence and change numbers under the group's row lock."""
+    """Take the next sequence and change numbers under the group's row lock.
+
+    One statement with RETURNING: the ORM's `update()` returns a count, so it
+    would take a second statement to read the numbers back.
+    """
     seq_step = 1 if new_message else 0
     with connection.cursor() as cursor:
         cursor.execute(
@@ -231,7 +181,11 @@ def _next_numbers(group: Group, *, new_message: bool) -> tuple[int, int]:
 
 
 def _counted(membership: Membership, seq: int) -> tuple[str, list[Any]]:
-    """The author has read their own message; it counts towards their first messages."""
+    """The author has read their own message; it counts towards their first messages.
+
+    An UPDATE for `rows.insert` to run with the message's INSERT: on PostgreSQL in
+    the same statement, one round trip fewer per message.
+    """
     return (
         f"UPDATE {Membership._meta.db_table} SET published_count = published_count + 1, "  # noqa: S608
         "last_read_seq = %s WHERE id = %s",
@@ -409,8 +363,6 @@ def _shareable(group: Group, resource_id: int | None) -> Resource | None:
 
 
 def _send(draft: Draft) -> Sent:
-    if _PLAIN_ORM:
-        return _send_orm(draft)
     membership = _numbered_membership(draft.group.pk, draft.user.pk)
     if membership is None:
         _give_back(draft.group, seq=1, change=1)
@@ -423,7 +375,8 @@ def _send(draft: Draft) -> Sent:
         raise
     if message.held:
         _give_back(group, seq=1, change=0)
-    # A published message counts for its author in the same round trip.
+    # By hand: a repeated client id is skipped by ON CONFLICT instead of a savepoint
+    # per message, and a published message counts for its author in the same round trip.
     along = None if message.held else _counted(membership, group.last_seq)
     if not rows.insert(message, connection, along=along, unless_taken=("author_id", "client_id")):
         _give_back(group, seq=0 if message.held else 1, change=1)
