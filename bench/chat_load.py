@@ -125,13 +125,18 @@ def raise_file_limit() -> None:
 # --- Clients -------------------------------------------------------------------------
 
 
-async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
-    """Open a room socket and wait until it is set up: Hearth's hello, the tutorial's accept."""
+def room_socket(url: str, cookie: str, **options: Any) -> connect:
+    """A room socket's connection, to await or to enter with `async with`.
+
+    Every bench client connects with these options (this load, the connect step,
+    the storm): the page's origin and cookie, no compression, proxy or pings, and
+    an unbounded queue, so a slow reader is measured rather than cut off.
+    """
     origin = url.replace("ws://", "http://", 1).split("/ws/", 1)[0]
     headers = {"Origin": origin}
     if cookie:
         headers["Cookie"] = cookie
-    ws = await connect(
+    return connect(
         url,
         additional_headers=headers,
         compression=None,
@@ -139,7 +144,13 @@ async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
         open_timeout=60,
         max_queue=None,
         ping_interval=None,
+        **options,
     )
+
+
+async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
+    """Open a room socket and wait until it is set up: Hearth's hello, the tutorial's accept."""
+    ws = await room_socket(url, cookie)
     if protocol == "hearth":
         while True:  # the hello frame: the socket is fully set up
             text = await asyncio.wait_for(ws.recv(), 60)
