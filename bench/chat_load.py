@@ -44,6 +44,7 @@ MARK = "qzx"  # message bodies are MARK + 9 digits; nothing else a server sends 
 RUN = uuid.uuid4().hex[:8]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+BENCH_DATABASE = "hearth_bench"  # bench/run.py's DB_NAME: its backends are the bench's own
 
 
 # --- /proc readings ----------------------------------------------------------------
@@ -68,13 +69,19 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLK_TCK
 
 
-def service_pids(name: str) -> list[int]:
-    """The processes named `name` (postgres, redis-server): what Hearth pays beside its own."""
+def service_pids(name: str, serving: str = "") -> list[int]:
+    """The processes named `name` (postgres, redis-server): what Hearth pays beside its own.
+
+    With `serving`, only those whose title names it: PostgreSQL's backends of one
+    database, the bench's own share while other sessions use the same server.
+    """
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() == name:
+                if (entry / "comm").read_text().strip() == name and (
+                    not serving or f" {serving} " in (entry / "cmdline").read_text()
+                ):
                     found.append(int(entry.name))
     return found
 
@@ -83,9 +90,10 @@ def cpu_by_pid(pids: list[int]) -> dict[int, float]:
     return {pid: cpu_seconds([pid]) for pid in pids}
 
 
-def cpu_since(before: dict[int, float], name: str) -> float:
+def cpu_since(before: dict[int, float], name: str, serving: str = "") -> float:
     """CPU of the processes named `name` since `before` (those that exited are not counted)."""
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in cpu_by_pid(service_pids(name)).items())
+    now = cpu_by_pid(service_pids(name, serving))
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in now.items())
 
 
 def rss_bytes(pids: list[int]) -> int:
@@ -117,13 +125,18 @@ def raise_file_limit() -> None:
 # --- Clients -------------------------------------------------------------------------
 
 
-async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
-    """Open a room socket and wait until it is set up: Hearth's hello, the tutorial's accept."""
+def room_socket(url: str, cookie: str, **options: Any) -> connect:
+    """A room socket's connection, to await or to enter with `async with`.
+
+    Every bench client connects with these options (this load, the connect step,
+    the storm): the page's origin and cookie, no compression, proxy or pings, and
+    an unbounded queue, so a slow reader is measured rather than cut off.
+    """
     origin = url.replace("ws://", "http://", 1).split("/ws/", 1)[0]
     headers = {"Origin": origin}
     if cookie:
         headers["Cookie"] = cookie
-    ws = await connect(
+    return connect(
         url,
         additional_headers=headers,
         compression=None,
@@ -131,7 +144,13 @@ async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
         open_timeout=60,
         max_queue=None,
         ping_interval=None,
+        **options,
     )
+
+
+async def open_socket(url: str, cookie: str, protocol: str) -> ClientConnection:
+    """Open a room socket and wait until it is set up: Hearth's hello, the tutorial's accept."""
+    ws = await room_socket(url, cookie)
     if protocol == "hearth":
         while True:  # the hello frame: the socket is fully set up
             text = await asyncio.wait_for(ws.recv(), 60)
@@ -269,6 +288,7 @@ class Load:
         # Per process: one that exits mid-step would otherwise count negative.
         postgres0 = cpu_by_pid(service_pids("postgres"))
         redis0 = cpu_by_pid(service_pids("redis-server"))
+        bench_db0 = cpu_by_pid(service_pids("postgres", BENCH_DATABASE))
         cpu0, busy0, own0 = cpu_seconds(pids), machine_busy(), own_cpu()
         started = time.perf_counter()
         late = 0.0
@@ -300,6 +320,7 @@ class Load:
         cpu1, busy1, own1 = cpu_seconds(pids), machine_busy(), own_cpu()
         postgres_cpu = cpu_since(postgres0, "postgres")
         redis_cpu = cpu_since(redis0, "redis-server")
+        bench_db_cpu = cpu_since(bench_db0, "postgres", BENCH_DATABASE)
         lat = sorted(tally.latencies)
         lost = expected - tally.deliveries
         dup = sum(s.duplicates for s in tally.sent.values())
@@ -329,6 +350,8 @@ class Load:
             "client_cpu_cores": round((own1 - own0) / elapsed, 3),
             "postgres_cpu_cores": round(postgres_cpu / elapsed, 3),
             "redis_cpu_cores": round(redis_cpu / elapsed, 3),
+            # Only the backends of the bench's database (the figure above is all of them).
+            "postgres_bench_cpu_cores": round(bench_db_cpu / elapsed, 3),
             "machine_busy_pct": round(100 * (busy1[0] - busy0[0]) / max(1, busy1[1] - busy0[1]), 1),
         }
         p99 = result["p99_ms"]
@@ -404,7 +427,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             f"lost {result['lost']} dup {result['duplicated']} errors {result['errors']} "
             f"closed {result['closed']}; server CPU {result['server_cpu_cores']} cores "
             f"({result['server_cpu_us_per_delivery']} us/delivery), client "
-            f"{result['client_cpu_cores']}, PostgreSQL {result['postgres_cpu_cores']}, "
+            f"{result['client_cpu_cores']}, PostgreSQL {result['postgres_cpu_cores']} "
+            f"({result['postgres_bench_cpu_cores']} for {BENCH_DATABASE}), "
             f"Redis {result['redis_cpu_cores']}, "
             f"machine {result['machine_busy_pct']}% "
             f"-> {'pass' if result['passed'] else 'FAIL'}"

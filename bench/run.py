@@ -146,6 +146,15 @@ def clean_redis() -> None:
             client.close()
 
 
+def healthy(port: int) -> bool:
+    """Whether the server on `port` answers /healthz (a server still starting does not)."""
+    with contextlib.suppress(OSError):
+        url = f"http://127.0.0.1:{port}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    return False
+
+
 class Server:
     """One server command (uvicorn with workers, or one daphne process)."""
 
@@ -162,11 +171,8 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
-            with contextlib.suppress(OSError):
-                url = f"http://127.0.0.1:{self.port}/healthz"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        return
+            if healthy(self.port):
+                return
             time.sleep(0.2)
         raise RuntimeError(f"server not healthy: {self.log_path.read_text()[-3000:]}")
 
@@ -378,6 +384,22 @@ def print_figures(name: str, report: dict[str, Any], target_rate: float) -> None
         )
 
 
+# The connect and room-page steps' figures compared with a baseline's: (label, key).
+STEP_RATIOS = {
+    "connect": [
+        ("connect total", "total_s"),
+        ("connect p50", "p50_ms"),
+        ("connect p99", "p99_ms"),
+        ("CPU per connect", "server_cpu_ms_per_connect"),
+    ],
+    "http": [
+        ("room page req/s", "requests_per_s"),
+        ("room page p99", "p99_ms"),
+        ("CPU per request", "server_cpu_ms_per_request"),
+    ],
+}
+
+
 def print_ratios(name: str, report: dict[str, Any], base_name: str, base: dict[str, Any]) -> None:
     r, b = report["steps"][0], base["steps"][0]
     cpu = "server_cpu_us_per_delivery"
@@ -388,23 +410,11 @@ def print_ratios(name: str, report: dict[str, Any], base_name: str, base: dict[s
         "idle memory per connection "
         + ratio(report["idle_kb_per_connection"], base["idle_kb_per_connection"]),
     ]
-    rc, bc = report.get("connect"), base.get("connect")
-    if rc and bc:
-        parts += [
-            f"connect total {ratio(rc['total_s'], bc['total_s'])}",
-            f"connect p50 {ratio(rc['p50_ms'], bc['p50_ms'])}",
-            f"connect p99 {ratio(rc['p99_ms'], bc['p99_ms'])}",
-            "CPU per connect "
-            + ratio(rc["server_cpu_ms_per_connect"], bc["server_cpu_ms_per_connect"]),
-        ]
-    rh, bh = report.get("http"), base.get("http")
-    if rh and bh and rh["all_ok"] and bh["all_ok"]:
-        parts += [
-            f"room page req/s {ratio(rh['requests_per_s'], bh['requests_per_s'])}",
-            f"room page p99 {ratio(rh['p99_ms'], bh['p99_ms'])}",
-            "CPU per request "
-            + ratio(rh["server_cpu_ms_per_request"], bh["server_cpu_ms_per_request"]),
-        ]
+    for step, figures in STEP_RATIOS.items():
+        mine, theirs = report.get(step), base.get(step)
+        # A room page whose responses were not all 200 is left out (the summary flags it).
+        if mine and theirs and mine.get("all_ok", True) and theirs.get("all_ok", True):
+            parts += [f"{label} {ratio(mine[key], theirs[key])}" for label, key in figures]
     print(f"{name} / {base_name}: " + ", ".join(parts))
 
 
@@ -412,6 +422,20 @@ def ratio(a: float | None, b: float | None) -> str:
     if a is None or not b:
         return "n/a"
     return f"{a / b:.3g}x"  # significant figures: 0.0045x is not 0.00x
+
+
+def results_folder(out: Path | None, prefix: str) -> Path:
+    """The folder for results and server logs (a new temporary one unless given).
+
+    Also raises this process's open-files limit to the hard one first: the clients
+    (children inherit it) hold a socket per member.
+    """
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    out = out or Path(tempfile.mkdtemp(prefix=prefix))
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"results and server logs in {out}", flush=True)
+    return out
 
 
 def main() -> None:
@@ -440,12 +464,8 @@ def main() -> None:
         args.groups, args.target_seconds, args.step_seconds = 20, 10, 5
         args.knee_rates = args.knee_rates[:3]
         args.http_seconds = 5
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
-    out = args.out or Path(tempfile.mkdtemp(prefix="hearth-bench-"))
-    out.mkdir(parents=True, exist_ok=True)
+    out = results_folder(args.out, "hearth-bench-")
     sessions = out / "sessions.json"
-    print(f"results and server logs in {out}", flush=True)
     info = machine()
     print("machine:", json.dumps(info), flush=True)
     clean_redis()

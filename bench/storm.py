@@ -35,18 +35,14 @@ import contextlib
 import json
 import os
 import random
-import resource
 import signal
 import statistics
 import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -58,6 +54,7 @@ from bench.chat_load import (
     machine_busy,
     own_cpu,
     pid_tree,
+    room_socket,
     service_pids,
 )
 
@@ -97,22 +94,11 @@ class Storm:
             c.connects, c.caught_up_at, c.closes, c.sync_needed = 0, None, {}, 0
 
     async def run_client(self, client: Client) -> None:
-        origin = client.url.replace("ws://", "http://", 1).split("/ws/", 1)[0]
-        headers = {"Origin": origin, "Cookie": client.cookie}
         while not self.stopping:
             client.connects += 1
             reason, code = "", 1006
             try:
-                async with connect(
-                    client.url,
-                    additional_headers=headers,
-                    compression=None,
-                    proxy=None,
-                    open_timeout=60,
-                    max_queue=None,
-                    ping_interval=None,
-                    close_timeout=1,
-                ) as ws:
+                async with room_socket(client.url, client.cookie, close_timeout=1) as ws:
                     greeted = False
                     async for text in ws:
                         event = json.loads(text)
@@ -164,11 +150,8 @@ class Storm:
 def wait_healthy(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            url = f"http://127.0.0.1:{port}/healthz"
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
+        if runner.healthy(port):
+            return
         time.sleep(0.05)
 
 
@@ -351,12 +334,8 @@ def main() -> None:
     add_arguments(parser)
     args = parser.parse_args()
     args.storm_groups = min(args.storm_groups, args.groups)
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit it
-    out = args.out or Path(tempfile.mkdtemp(prefix="hearth-storm-"))
-    out.mkdir(parents=True, exist_ok=True)
+    out = runner.results_folder(args.out, "hearth-storm-")
     sessions = out / "sessions.json"
-    print(f"results and server logs in {out}", flush=True)
     runner.clean_redis()
     runner.prepare_database(args, sessions)
     run_storm_step(args, sessions, out)
