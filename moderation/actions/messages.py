@@ -39,6 +39,12 @@ def _tell_facilitators(group: Group, message: Message) -> None:
         events.to_user(user_id, payload, group_id=group.pk)
 
 
+def _citing(clause: str, cited: str, uncited: str) -> str:
+    """The author's notice naming the clause their message touched, when one was given
+    (each wording is a whole sentence, so it translates whole)."""
+    return cited % {"clause": clause_label(clause)} if clause else uncited
+
+
 def _keep_from_members(
     actor: Any, group: Group, message: Message, action: str, clause: str, reason: str
 ) -> None:
@@ -78,18 +84,19 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
         _tell_facilitators(group, message)
     with speaking_to(message.author.user):
         title = _("One of your messages was hidden")
-        if clause:
-            text = _(
+        text = _citing(
+            clause,
+            _(
                 "A facilitator hid one of your messages because it touched the agreement's "
                 "“%(clause)s”. This is a chance to repair, not a verdict on you. You can "
                 "appeal from your record."
-            ) % {"clause": clause_label(clause)}
-        else:
-            text = _(
+            ),
+            _(
                 "A facilitator hid one of your messages because it touched the group's "
                 "agreement. This is a chance to repair, not a verdict on you. You can "
                 "appeal from your record."
-            )
+            ),
+        )
     tell(message.author.user, group, kind="hide", title=title, text=text)
     return message
 
@@ -193,16 +200,17 @@ def decline_held(*, actor: Any, message_id: int, clause: str = "", reason: str =
     _close_held_report(actor, message, "Declined")
     with speaking_to(message.author.user):
         title = _("A message was not posted")
-        if clause:
-            text = _(
+        text = _citing(
+            clause,
+            _(
                 "A facilitator did not post one of your messages, because of the "
                 "agreement's “%(clause)s”. You're welcome to share again in your own words."
-            ) % {"clause": clause_label(clause)}
-        else:
-            text = _(
+            ),
+            _(
                 "A facilitator did not post one of your messages, because of the group's "
                 "agreement. You're welcome to share again in your own words."
-            )
+            ),
+        )
     tell(
         message.author.user,
         group,
