@@ -17,15 +17,14 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Boundary, Membership, MembershipStatus, Message
-from tests import services
 from tests.chat.conftest import make_room
 from tests.multiprocess import (
     AsgiServer,
-    asgi_servers,
     next_of,
     open_room,
     session_cookie_header,
     submit,
+    two_shared_servers,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -33,14 +32,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(tra
 
 @pytest.fixture(scope="module")
 def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    """Two uvicorn processes on this run's test database and Redis, shared by this module."""
-    services.require_postgres()
-    services.require_redis()
-    with django_db_blocker.unblock(), asgi_servers(2) as servers:
-        yield servers
-        for server in servers:
-            # The canary: no message text in either process's logs.
-            server.assert_clean_logs("Hello from process A", "Heard you, from B")
+    """Two uvicorn processes shared by this module; no message text may reach their logs."""
+    yield from two_shared_servers(django_db_blocker, "Hello from process A", "Heard you, from B")
 
 
 @pytest.fixture

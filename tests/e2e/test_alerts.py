@@ -22,13 +22,12 @@ from playwright.sync_api import Page, expect
 
 from community.models import Notice, User
 from groups.models import Message
-from tests import services
 from tests.e2e import tour
 from tests.e2e.conftest import open_page
 from tests.e2e.seeded import off_the_loop, sign_in
 from tests.live_server import LiveServer
 from tests.moderation.conftest import World, build_world
-from tests.multiprocess import AsgiServer, asgi_servers
+from tests.multiprocess import AsgiServer, two_shared_servers
 
 pytestmark = pytest.mark.e2e
 CRISIS = "Some nights I want to die."
@@ -249,12 +248,7 @@ def test_a_stale_note_from_before_reads_in_the_past(
 
 @pytest.fixture(scope="module")
 def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    services.require_postgres()
-    services.require_redis()
-    with django_db_blocker.unblock(), asgi_servers(2) as servers:
-        yield servers
-        for each in servers:
-            each.assert_clean_logs()
+    yield from two_shared_servers(django_db_blocker)
 
 
 def test_the_alert_crosses_processes_member_on_one_facilitator_on_the_other(

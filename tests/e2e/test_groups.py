@@ -1,17 +1,15 @@
 """Groups in a real browser: joining through the agreement, and consenting again to a new one."""
 
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.models import Consent, Group, JoinPolicy, Membership
+from tests.e2e.seeded import off_the_loop
 from tests.factories import PASSWORD, make_organizer, make_user
 from tests.groups.conftest import (
     V2_ADDED,
@@ -24,23 +22,6 @@ from tests.groups.conftest import (
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-def off_the_loop[T](work: Callable[[], T]) -> T:
-    """Run `work` in a worker thread.
-
-    Playwright's sync API keeps an event loop running on this thread, and the write
-    path sends its events with async_to_sync, which refuses to run under one.
-    """
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=30)
 
 
 @pytest.fixture

@@ -27,16 +27,15 @@ from websockets.exceptions import ConnectionClosed
 
 from community.models import User
 from groups.models import Membership, MembershipStatus
-from tests import services
 from tests.moderation.conftest import World, build_world
 from tests.multiprocess import (
     AsgiServer,
-    asgi_servers,
     next_of,
     open_room,
     server_env,
     session_cookie_header,
     submit,
+    two_shared_servers,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -46,13 +45,8 @@ FALLBACK = 3.0
 
 @pytest.fixture(scope="module")
 def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    services.require_postgres()
-    services.require_redis()
     env = server_env(CHAT_RECHECK_SECONDS=str(FALLBACK))
-    with django_db_blocker.unblock(), asgi_servers(2, env=env) as servers:
-        yield servers
-        for server in servers:
-            server.assert_clean_logs()
+    yield from two_shared_servers(django_db_blocker, env=env)
 
 
 @pytest.fixture
