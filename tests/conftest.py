@@ -10,6 +10,7 @@
   fail instead when CI is set.
 - People: `make_user`, `user`, `organizer`, `user_client`, `organizer_client`.
 - `lose_next_message`: the channel layer fails once, for the next `message.new`.
+- `consumer_clock`: the chat consumer's clock, moved on by the test instead of a sleep.
 """
 
 import copy
@@ -24,6 +25,7 @@ from tests import services
 
 if TYPE_CHECKING:
     from community.models import User
+    from tests.clock import MovableClock
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -218,6 +220,18 @@ def organizer_client(client: Client, organizer: "User") -> Client:
     """A test client signed in as `organizer`."""
     client.force_login(organizer)
     return client
+
+
+@pytest.fixture
+def consumer_clock(monkeypatch: pytest.MonkeyPatch) -> "MovableClock":
+    """The chat consumer's monotonic clock, which the test moves on instead of sleeping:
+    `consumer_clock.advance(2.05)` (tests/clock.py)."""
+    from groups import consumers
+    from tests.clock import MovableClock
+
+    clock = MovableClock()
+    monkeypatch.setattr(consumers, "time", clock)
+    return clock
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Every frame type of docs/protocol.md, client → server and server → client."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -183,7 +182,7 @@ async def test_sync_returns_what_came_after(room, connect):
     assert (await sock.receive_type("sync.batch"))["messages"] == []
 
 
-async def test_read_marker_follows_live_messages_never_backwards(room, connect):
+async def test_read_marker_follows_live_messages_never_backwards(room, connect, consumer_clock):
     """`read` answers nothing; it stores how far the person has read, for unread counts."""
     group, reader = room["group"], room["members"][0]
     sock = await connect(reader, group)  # the room is empty when this socket opens
@@ -196,12 +195,12 @@ async def test_read_marker_follows_live_messages_never_backwards(room, connect):
     await sock.send({"type": "ping"})
     await sock.receive_type("pong", skip=("message.new",))
     assert await marker() == 3
-    await asyncio.sleep(2.05)  # markers are stored at most every 2 s
+    consumer_clock.advance(2.05)  # markers are stored at most every 2 s
     await sock.send({"type": "read", "seq": 1})
     await sock.send({"type": "ping"})
     await sock.receive_type("pong", skip=("message.new",))
     assert await marker() == 3
-    await asyncio.sleep(2.05)
+    consumer_clock.advance(2.05)
     await sock.send({"type": "read", "seq": 99})  # beyond the room: clamped
     await sock.send({"type": "ping"})
     await sock.receive_type("pong", skip=("message.new",))
