@@ -8,6 +8,7 @@
 - `require_postgres`, `require_redis`, `require_browser`: fixtures (and the
   markers `postgres`, `redis`, `e2e`) that skip when the service is missing and
   fail instead when CI is set.
+- `two_servers`: two server processes shared by a module (tests/multiprocess.py).
 - People: `make_user`, `user`, `organizer`, `user_client`, `organizer_client`.
 - `lose_next_message`: the channel layer fails once, for the next `message.new`.
 - `consumer_clock`: the chat consumer's clock, moved on by the test instead of a sleep.
@@ -182,6 +183,21 @@ def require_redis() -> str:
 @pytest.fixture
 def require_browser() -> str:
     return services.require_browser()
+
+
+@pytest.fixture(scope="module")
+def two_servers(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[list[Any]]:
+    """Two uvicorn processes on this run's test database and Redis (both required),
+    shared by the module that asks. The module may set `SERVERS_ENV` (their extra
+    environment) and `NOT_IN_LOGS` (text that must never reach their logs)."""
+    from tests.multiprocess import server_env, two_shared_servers
+
+    extra: dict[str, str] | None = getattr(request.module, "SERVERS_ENV", None)
+    secrets: tuple[str, ...] = getattr(request.module, "NOT_IN_LOGS", ())
+    env = server_env(**extra) if extra else None
+    yield from two_shared_servers(django_db_blocker, *secrets, env=env)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ only open page (its personal socket) is on process A, within a second.
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,15 +29,9 @@ from tests.multiprocess import (
     open_room,
     session_cookie_header,
     submit,
-    two_shared_servers,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    yield from two_shared_servers(django_db_blocker)
 
 
 @pytest.fixture

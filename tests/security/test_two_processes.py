@@ -15,9 +15,7 @@ accepted once the change has committed:
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -32,21 +30,14 @@ from tests.multiprocess import (
     AsgiServer,
     next_of,
     open_room,
-    server_env,
     session_cookie_header,
     submit,
-    two_shared_servers,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 FALLBACK = 3.0
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    env = server_env(CHAT_RECHECK_SECONDS=str(FALLBACK))
-    yield from two_shared_servers(django_db_blocker, env=env)
+SERVERS_ENV = {"CHAT_RECHECK_SECONDS": str(FALLBACK)}
 
 
 @pytest.fixture
