@@ -38,23 +38,21 @@ def run_python(
     code: str, *, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run `code` with `python -c` in the repository, in a clean environment."""
-    return subprocess.run(
-        [PYTHON, "-c", code],
-        cwd=ROOT,
-        env=clean_env(**(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return _run(["-c", code], env, timeout)
 
 
 def manage(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run `manage.py *args` in a clean environment."""
+    return _run(["manage.py", *args], env, timeout)
+
+
+def _run(
+    args: list[str], env: dict[str, str] | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "manage.py", *args],
+        [PYTHON, *args],
         cwd=ROOT,
         env=clean_env(**(env or {})),
         capture_output=True,

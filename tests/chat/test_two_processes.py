@@ -17,13 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from groups.models import Boundary, Membership, MembershipStatus, Message
 from tests.chat.conftest import make_room
-from tests.multiprocess import (
-    AsgiServer,
-    next_of,
-    open_room,
-    session_cookie_header,
-    submit,
-)
+from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
 # The canary: no message text in either process's logs.
 NOT_IN_LOGS = ("Hello from process A", "Heard you, from B")

@@ -78,12 +78,11 @@ def test_block_from_the_member_list_and_the_blocked_persons_reaction_is_refused_
     browser_errors: list[str],
     circle: dict[str, Any],
 ) -> None:
-    slug = circle["group"].slug
-    ana_user, ben_user = circle["members"]
     ana, ben = both_in_the_room(new_page, server, circle)
+    ana_user, ben_user = circle["members"]
     mine = heard_once(ana, ben, "Thank you for tonight.")
 
-    ana.goto(f"/groups/{slug}/members/")
+    ana.goto(f"/groups/{circle['group'].slug}/members/")
     ana.get_by_role("button", name=f"Block {ben_user.display_name}").click()
     expect(ana.locator(".messages")).to_contain_text(
         f"You've blocked {ben_user.display_name} in this group. They won't be told."

@@ -23,13 +23,7 @@ from groups.models import Membership, MembershipStatus
 from moderation import screening
 from moderation.models import CrisisPhrase, WordFilter
 from tests.moderation.conftest import CLAUSE, World, build_world
-from tests.multiprocess import (
-    AsgiServer,
-    next_of,
-    open_room,
-    session_cookie_header,
-    submit,
-)
+from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

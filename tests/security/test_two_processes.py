@@ -26,13 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from community.models import User
 from groups.models import Membership, MembershipStatus
 from tests.moderation.conftest import World, build_world
-from tests.multiprocess import (
-    AsgiServer,
-    next_of,
-    open_room,
-    session_cookie_header,
-    submit,
-)
+from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
