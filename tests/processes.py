@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +40,15 @@ def run_python(
 ) -> subprocess.CompletedProcess[str]:
     """Run `code` with `python -c` in the repository, in a clean environment."""
     return _run(["-c", code], env, timeout)
+
+
+def run_python_each(
+    code: str, envs: list[dict[str, str]], *, timeout: float = 60
+) -> list[subprocess.CompletedProcess[str]]:
+    """`run_python(code, env=env)` for every env, all started at once (each is its own
+    process, so none can see another's settings); the results in the order of `envs`."""
+    with ThreadPoolExecutor(max_workers=len(envs)) as pool:
+        return list(pool.map(lambda env: run_python(code, env=env, timeout=timeout), envs))
 
 
 def manage(
