@@ -1,8 +1,9 @@
 """Settings are chosen by the environment: embedded by default, real in production.
 
-Each test starts a fresh process with exactly the environment it names.
+Each environment a test names is read by a fresh process started with exactly it (once a run).
 """
 
+import functools
 import json
 
 import pytest
@@ -52,9 +53,15 @@ print(json.dumps(report))
 
 
 def settings_for(**env: str) -> dict:
-    result = run_python(REPORT, env=env)
+    """The settings a process started with `env` reads (each environment read once a run)."""
+    return json.loads(_report(tuple(sorted(env.items()))))
+
+
+@functools.cache
+def _report(env: tuple[tuple[str, str], ...]) -> str:
+    result = run_python(REPORT, env=dict(env))
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_with_nothing_set_the_site_runs_embedded():
