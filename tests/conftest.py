@@ -113,6 +113,37 @@ def _no_connection_outlives_the_run(
         give_back_worker_threads_connections()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_puts_back_what_post_migrate_made() -> Iterator[None]:
+    """A transactional test ends with Django's `flush`, which then sends post_migrate
+    again: content types and permissions rebuilt model by model, some 0.5 s a test.
+    The first flush of the run does it for real and remembers the rows it made; each
+    later flush puts exactly those rows back (same ids) in one insert a table."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.commands import flush
+    from django.db import transaction
+
+    real = flush.emit_post_migrate_signal
+    made: dict[str, list[tuple[Any, list[Any]]]] = {}
+
+    def emit(verbosity: int, interactive: bool, db: str, **kwargs: Any) -> None:
+        if db not in made:
+            real(verbosity, interactive, db, **kwargs)
+            models = apps.get_models(include_auto_created=True)
+            rows = [(model, list(model._base_manager.using(db).all())) for model in models]
+            made[db] = [(model, objects) for model, objects in rows if objects]
+            return
+        with transaction.atomic(using=db):  # foreign keys are checked at the commit
+            for model, objects in made[db]:
+                model._base_manager.using(db).bulk_create(objects)
+        ContentType.objects.clear_cache()
+
+    flush.emit_post_migrate_signal = emit  # type: ignore[assignment]
+    yield
+    flush.emit_post_migrate_signal = real
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Start every test with an empty cache: rate limits and sessions live there."""
