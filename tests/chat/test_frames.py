@@ -1,6 +1,7 @@
 """Every frame type of docs/protocol.md, client → server and server → client."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -70,13 +71,19 @@ async def test_send_acks_the_stored_message_and_tells_the_room(room, connect):
     assert (await alice.receive_type("message.new"))["message"] == new
 
 
-async def test_edit_tells_the_room_and_keeps_the_earlier_text(room, connect):
+async def said_to_bob(room: dict[str, Any], connect: Any, body: str) -> tuple[Any, Any, dict]:
+    """Alice's and Bob's sockets once Alice's `body` reached Bob; and its ack."""
     group = room["group"]
     alice = await connect(room["members"][0], group)
     bob = await connect(room["members"][1], group)
-    await alice.send({"type": "message.send", "client_id": "c1", "body": "Today was heavy."})
+    await alice.send({"type": "message.send", "client_id": "c1", "body": body})
     ack = await alice.receive_type("message.ack")
     await bob.receive_type("message.new")
+    return alice, bob, ack
+
+
+async def test_edit_tells_the_room_and_keeps_the_earlier_text(room, connect):
+    alice, bob, ack = await said_to_bob(room, connect, "Today was heavy.")
     await alice.send(
         {"type": "message.edit", "id": ack["id"], "body": "Today was heavy, but I got through."}
     )
@@ -89,12 +96,7 @@ async def test_edit_tells_the_room_and_keeps_the_earlier_text(room, connect):
 
 
 async def test_delete_leaves_a_placeholder_without_text(room, connect):
-    group = room["group"]
-    alice = await connect(room["members"][0], group)
-    bob = await connect(room["members"][1], group)
-    await alice.send({"type": "message.send", "client_id": "c1", "body": "Too much, sorry."})
-    ack = await alice.receive_type("message.ack")
-    await bob.receive_type("message.new")
+    alice, bob, ack = await said_to_bob(room, connect, "Too much, sorry.")
     await alice.send({"type": "message.delete", "id": ack["id"]})
     removed = await bob.receive_type("message.removed")
     assert removed == {"type": "message.removed", "id": ack["id"], "seq": 1, "reason": "author",
