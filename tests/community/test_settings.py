@@ -87,12 +87,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
     assert report["db_name"] == "hearth"
     # Persistent connections are wrong under ASGI; the psycopg pool keeps them warm.
     assert report["conn_max_age"] == 0
-    assert report["pool"] == {
-        "min_size": 2,
-        "max_size": 20,
-        "timeout": 10.0,
-        "reconnect_timeout": 1.0,
-    }
+    assert report["pool"] == dict(min_size=2, max_size=20, timeout=10.0, reconnect_timeout=1.0)
     assert report["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert report["layer_class"] == "RedisPubSubChannelLayer"
     assert report["layer_address"] == "redis://cache.internal:6379/2"
@@ -113,12 +108,7 @@ def test_database_url_alone_keeps_the_in_memory_layer_and_sizes_the_pool():
         DB_POOL_TIMEOUT="2.5",
     )
     assert report["engine"] == "django.db.backends.postgresql"
-    assert report["pool"] == {
-        "min_size": 1,
-        "max_size": 7,
-        "timeout": 2.5,
-        "reconnect_timeout": 1.0,
-    }
+    assert report["pool"] == dict(min_size=1, max_size=7, timeout=2.5, reconnect_timeout=1.0)
     assert report["layer"] == "channels.layers.InMemoryChannelLayer"
     assert report["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 
