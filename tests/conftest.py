@@ -12,6 +12,8 @@
 - People: `make_user`, `user`, `organizer`, `user_client`, `organizer_client`.
 - `lose_next_message`: the channel layer fails once, for the next `message.new`.
 - `consumer_clock`: the chat consumer's clock, moved on by the test instead of a sleep.
+- The flush that ends a transactional test puts back post_migrate's rows instead of
+  rebuilding them (content types, permissions): about 0.3 s a test.
 """
 
 import copy
