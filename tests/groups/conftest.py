@@ -126,6 +126,16 @@ class World:
         self.other_group.refresh_from_db()
 
 
+def group_with_fern(name: str) -> tuple[Any, Group, Any]:
+    """An organizer, their group `name` (20 places), and Fern, its facilitator."""
+    organizer = make_organizer()
+    group = group_actions.create_group(actor=organizer, name=name, capacity=20)
+    fern = make_user(display_name="Fern")
+    member_actions.join_group(user=fern, group=group, agreement_version=1)
+    member_actions.set_facilitator(actor=organizer, group=group, user=fern, facilitator=True)
+    return organizer, group, fern
+
+
 def grief_group(
     name: str, description: str, policy: str = JoinPolicy.OPEN, **organizer: Any
 ) -> tuple[Any, Group]:

@@ -16,13 +16,13 @@ from icalendar import Calendar
 
 from community.errors import Refused
 from community.models import Notice
-from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.actions import schedules
 from groups.meetings import next_session, sessions, when_words
 from groups.models import MembershipStatus, Repeat, Schedule
 from groups.reminders import send_due_reminders
-from tests.factories import make_organizer, make_user, signed_in
+from tests.factories import make_user, signed_in
+from tests.groups.conftest import group_with_fern
 from tests.html import text_of
 
 THURSDAY = 3
@@ -144,11 +144,7 @@ def test_each_viewer_reads_the_session_in_their_own_zone(zone: str, now: datetim
 
 @pytest.fixture
 def circle(db: None) -> dict[str, Any]:
-    organizer = make_organizer()
-    group = group_actions.create_group(actor=organizer, name="Quiet Harbour", capacity=20)
-    facilitator = make_user(display_name="Fern")
-    member_actions.join_group(user=facilitator, group=group, agreement_version=1)
-    member_actions.set_facilitator(actor=organizer, group=group, user=facilitator, facilitator=True)
+    organizer, group, facilitator = group_with_fern("Quiet Harbour")
     member = make_user(display_name="Mara", time_zone="America/New_York")
     membership = member_actions.join_group(
         user=member, group=group, agreement_version=1, pseudonym="Wren"
