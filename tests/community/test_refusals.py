@@ -20,14 +20,14 @@ def test_a_refusal_becomes_the_forms_error_and_the_rest_of_the_block_is_skipped(
     reached = []
     with shown_in(form, "name"):
         raise Refused("nope", "That name is taken.")
-        reached.append(True)  # type: ignore[unreachable]
+        reached.append(True)
     assert form.errors == {"name": ["That name is taken."]}
     assert reached == []
 
 
 def test_a_refusal_becomes_an_error_message_for_the_next_page():
     request = RequestFactory().post("/")
-    request.session = {}  # type: ignore[attr-defined]
+    request.session = {}  # type: ignore[assignment]
     request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
     with shown_to(request):
         raise Refused("nope", "That link no longer works.")
