@@ -23,3 +23,13 @@ class MovableClock:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(time, name)
+
+
+async def until(condition: Any, within: float = 5.0) -> None:
+    """Wait, polling, until `condition()` holds; fail after `within` seconds."""
+    import asyncio
+
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.01)
