@@ -8,8 +8,12 @@
 - `require_postgres`, `require_redis`, `require_browser`: fixtures (and the
   markers `postgres`, `redis`, `e2e`) that skip when the service is missing and
   fail instead when CI is set.
+- `two_servers`: two server processes shared by a module (tests/multiprocess.py).
 - People: `make_user`, `user`, `organizer`, `user_client`, `organizer_client`.
 - `lose_next_message`: the channel layer fails once, for the next `message.new`.
+- `consumer_clock`: the chat consumer's clock, moved on by the test instead of a sleep.
+- The flush that ends a transactional test puts back post_migrate's rows instead of
+  rebuilding them (content types, permissions).
 """
 
 import copy
@@ -24,6 +28,7 @@ from tests import services
 
 if TYPE_CHECKING:
     from community.models import User
+    from tests.clock import MovableClock
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -110,6 +115,38 @@ def _no_connection_outlives_the_run(
         give_back_worker_threads_connections()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_puts_back_what_post_migrate_made() -> Iterator[None]:
+    """A transactional test ends with Django's `flush`, which then sends post_migrate
+    again: content types and permissions rebuilt model by model (0.06 s a test on a
+    quiet machine, 0.3 s on a loaded one).
+    The first flush of the run does it for real and remembers the rows it made; each
+    later flush puts exactly those rows back (same ids) in one insert a table."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.commands import flush
+    from django.core.management.sql import emit_post_migrate_signal as real
+    from django.db import transaction
+
+    made: dict[str, list[tuple[Any, list[Any]]]] = {}
+
+    def emit(verbosity: int, interactive: bool, db: str, **kwargs: Any) -> None:
+        if db not in made:
+            real(verbosity, interactive, db, **kwargs)
+            models = apps.get_models(include_auto_created=True)
+            rows = [(model, list(model._base_manager.using(db).all())) for model in models]
+            made[db] = [(model, objects) for model, objects in rows if objects]
+            return
+        with transaction.atomic(using=db):  # foreign keys are checked at the commit
+            for model, objects in made[db]:
+                model._base_manager.using(db).bulk_create(objects)
+        ContentType.objects.clear_cache()
+
+    with pytest.MonkeyPatch.context() as patch:  # the name flush.py calls
+        patch.setattr(flush, "emit_post_migrate_signal", emit)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     """Start every test with an empty cache: rate limits and sessions live there."""
@@ -182,6 +219,21 @@ def require_browser() -> str:
     return services.require_browser()
 
 
+@pytest.fixture(scope="module")
+def two_servers(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker: Any
+) -> Iterator[list[Any]]:
+    """Two uvicorn processes on this run's test database and Redis (both required),
+    shared by the module that asks. The module may set `SERVERS_ENV` (their extra
+    environment) and `NOT_IN_LOGS` (text that must never reach their logs)."""
+    from tests.multiprocess import server_env, two_shared_servers
+
+    extra: dict[str, str] | None = getattr(request.module, "SERVERS_ENV", None)
+    secrets: tuple[str, ...] = getattr(request.module, "NOT_IN_LOGS", ())
+    env = server_env(**extra) if extra else None
+    yield from two_shared_servers(django_db_blocker, *secrets, env=env)
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., object]:
     """Return the factory for verified people: `make_user(email=..., display_name=...)`."""
@@ -218,6 +270,18 @@ def organizer_client(client: Client, organizer: "User") -> Client:
     """A test client signed in as `organizer`."""
     client.force_login(organizer)
     return client
+
+
+@pytest.fixture
+def consumer_clock(monkeypatch: pytest.MonkeyPatch) -> "MovableClock":
+    """The chat consumer's monotonic clock, which the test moves on instead of sleeping:
+    `consumer_clock.advance(2.05)` (tests/clock.py)."""
+    from groups import consumers
+    from tests.clock import MovableClock
+
+    clock = MovableClock()
+    monkeypatch.setattr(consumers, "time", clock)
+    return clock
 
 
 @pytest.fixture

@@ -310,6 +310,22 @@ def asgi_servers(count: int = 1, **options: Any) -> Iterator[list[AsgiServer]]:
         _wait_for_database_clients_to_leave()
 
 
+def two_shared_servers(
+    django_db_blocker: Any, *secrets: str, env: dict[str, str] | None = None
+) -> Iterator[list[AsgiServer]]:
+    """The body of a module's `two_servers` fixture: two uvicorn processes on this
+    run's test database and Redis (both required), whose logs must stay clean of
+    `secrets` (assert_clean_logs) when the module is done with them."""
+    from tests import services
+
+    services.require_postgres()
+    services.require_redis()
+    with django_db_blocker.unblock(), asgi_servers(2, env=env) as servers:
+        yield servers
+        for server in servers:
+            server.assert_clean_logs(*secrets)
+
+
 def _wait_for_database_clients_to_leave(timeout: float = 5.0) -> None:
     """Wait until the stopped servers' PostgreSQL sessions have ended.
 

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,23 +39,30 @@ def run_python(
     code: str, *, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run `code` with `python -c` in the repository, in a clean environment."""
-    return subprocess.run(
-        [PYTHON, "-c", code],
-        cwd=ROOT,
-        env=clean_env(**(env or {})),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return _run(["-c", code], env, timeout)
+
+
+def run_python_each(
+    code: str, envs: list[dict[str, str]], *, timeout: float = 60
+) -> list[subprocess.CompletedProcess[str]]:
+    """`run_python(code, env=env)` for every env, all started at once (each is its own
+    process, so none can see another's settings); the results in the order of `envs`."""
+    with ThreadPoolExecutor(max_workers=len(envs)) as pool:
+        return list(pool.map(lambda env: run_python(code, env=env, timeout=timeout), envs))
 
 
 def manage(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
     """Run `manage.py *args` in a clean environment."""
+    return _run(["manage.py", *args], env, timeout)
+
+
+def _run(
+    args: list[str], env: dict[str, str] | None, timeout: float
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "manage.py", *args],
+        [PYTHON, *args],
         cwd=ROOT,
         env=clean_env(**(env or {})),
         capture_output=True,

@@ -1,7 +1,7 @@
 """Every frame type of docs/protocol.md, client → server and server → client."""
 
-import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -71,13 +71,19 @@ async def test_send_acks_the_stored_message_and_tells_the_room(room, connect):
     assert (await alice.receive_type("message.new"))["message"] == new
 
 
-async def test_edit_tells_the_room_and_keeps_the_earlier_text(room, connect):
+async def said_to_bob(room: dict[str, Any], connect: Any, body: str) -> tuple[Any, Any, dict]:
+    """Alice's and Bob's sockets once Alice's `body` reached Bob; and its ack."""
     group = room["group"]
     alice = await connect(room["members"][0], group)
     bob = await connect(room["members"][1], group)
-    await alice.send({"type": "message.send", "client_id": "c1", "body": "Today was heavy."})
+    await alice.send({"type": "message.send", "client_id": "c1", "body": body})
     ack = await alice.receive_type("message.ack")
     await bob.receive_type("message.new")
+    return alice, bob, ack
+
+
+async def test_edit_tells_the_room_and_keeps_the_earlier_text(room, connect):
+    alice, bob, ack = await said_to_bob(room, connect, "Today was heavy.")
     await alice.send(
         {"type": "message.edit", "id": ack["id"], "body": "Today was heavy, but I got through."}
     )
@@ -90,12 +96,7 @@ async def test_edit_tells_the_room_and_keeps_the_earlier_text(room, connect):
 
 
 async def test_delete_leaves_a_placeholder_without_text(room, connect):
-    group = room["group"]
-    alice = await connect(room["members"][0], group)
-    bob = await connect(room["members"][1], group)
-    await alice.send({"type": "message.send", "client_id": "c1", "body": "Too much, sorry."})
-    ack = await alice.receive_type("message.ack")
-    await bob.receive_type("message.new")
+    alice, bob, ack = await said_to_bob(room, connect, "Too much, sorry.")
     await alice.send({"type": "message.delete", "id": ack["id"]})
     removed = await bob.receive_type("message.removed")
     assert removed == {"type": "message.removed", "id": ack["id"], "seq": 1, "reason": "author",
@@ -183,7 +184,7 @@ async def test_sync_returns_what_came_after(room, connect):
     assert (await sock.receive_type("sync.batch"))["messages"] == []
 
 
-async def test_read_marker_follows_live_messages_never_backwards(room, connect):
+async def test_read_marker_follows_live_messages_never_backwards(room, connect, consumer_clock):
     """`read` answers nothing; it stores how far the person has read, for unread counts."""
     group, reader = room["group"], room["members"][0]
     sock = await connect(reader, group)  # the room is empty when this socket opens
@@ -196,12 +197,12 @@ async def test_read_marker_follows_live_messages_never_backwards(room, connect):
     await sock.send({"type": "ping"})
     await sock.receive_type("pong", skip=("message.new",))
     assert await marker() == 3
-    await asyncio.sleep(2.05)  # markers are stored at most every 2 s
+    consumer_clock.advance(2.05)  # markers are stored at most every 2 s
     await sock.send({"type": "read", "seq": 1})
     await sock.send({"type": "ping"})
     await sock.receive_type("pong", skip=("message.new",))
     assert await marker() == 3
-    await asyncio.sleep(2.05)
+    consumer_clock.advance(2.05)
     await sock.send({"type": "read", "seq": 99})  # beyond the room: clamped
     await sock.send({"type": "ping"})
     await sock.receive_type("pong", skip=("message.new",))

@@ -8,7 +8,6 @@ other at once.
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,30 +16,12 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from groups.models import Boundary, Membership, MembershipStatus, Message
-from tests import services
 from tests.chat.conftest import make_room
-from tests.multiprocess import (
-    AsgiServer,
-    asgi_servers,
-    next_of,
-    open_room,
-    session_cookie_header,
-    submit,
-)
+from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
+# The canary: no message text in either process's logs.
+NOT_IN_LOGS = ("Hello from process A", "Heard you, from B")
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    """Two uvicorn processes on this run's test database and Redis, shared by this module."""
-    services.require_postgres()
-    services.require_redis()
-    with django_db_blocker.unblock(), asgi_servers(2) as servers:
-        yield servers
-        for server in servers:
-            # The canary: no message text in either process's logs.
-            server.assert_clean_logs("Hello from process A", "Heard you, from B")
 
 
 @pytest.fixture

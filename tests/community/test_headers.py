@@ -106,20 +106,23 @@ def assert_nothing_third_party_or_inline(response) -> None:
             assert not urlsplit(url).netloc or urlsplit(url).netloc == "testserver", url
 
 
-@pytest.mark.parametrize("path", VISITOR_PAGES)
-def test_visitor_pages_send_the_security_headers(client, path):
+def served_safely(client, path):
+    """GET `path`: an answer with the security headers and nothing third-party or inline."""
     response = client.get(path)
     assert response.status_code in {200, 302, 404}
     assert_security_headers(response)
     assert_nothing_third_party_or_inline(response)
+    return response
+
+
+@pytest.mark.parametrize("path", VISITOR_PAGES)
+def test_visitor_pages_send_the_security_headers(client, path):
+    served_safely(client, path)
 
 
 @pytest.mark.parametrize("path", SIGNED_IN_PAGES)
 def test_signed_in_pages_are_never_cached_or_indexed(user_client, path):
-    response = user_client.get(path)
-    assert response.status_code in {200, 302, 404}
-    assert_security_headers(response)
-    assert_nothing_third_party_or_inline(response)
+    response = served_safely(user_client, path)
     assert "no-store" in response.headers["Cache-Control"]
     assert "noindex" in response.headers["X-Robots-Tag"]
 

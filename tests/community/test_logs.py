@@ -15,7 +15,7 @@ from django.test import Client
 
 from community import logs
 from tests.chat.conftest import Socket, open_socket
-from tests.processes import run_python
+from tests.processes import run_python_each
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -145,19 +145,22 @@ def test_production_logs_json_and_development_plain():
         "import django, logging; django.setup();"
         "logging.getLogger('hearth.requests').info('request', extra={'view': 'home'})"
     )
-    production = run_python(
-        code, env={"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "hearth.example"}
+    production, development, forced, refused = run_python_each(
+        code,
+        [
+            {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "hearth.example"},
+            {"DEBUG": "1"},
+            {"DEBUG": "1", "LOG_FORMAT": "json"},
+            {"LOG_FORMAT": "xml"},
+        ],
     )
     assert production.returncode == 0, production.stderr
     line = json.loads(production.stderr.strip().splitlines()[-1])
     assert line["logger"] == "hearth.requests" and line["view"] == "home"
-    development = run_python(code, env={"DEBUG": "1"})
     assert development.returncode == 0, development.stderr
     last = development.stderr.strip().splitlines()[-1]
     assert " INFO hearth.requests request view=home" in last and not last.startswith("{")
-    forced = run_python(code, env={"DEBUG": "1", "LOG_FORMAT": "json"})
     assert json.loads(forced.stderr.strip().splitlines()[-1])["view"] == "home"
-    refused = run_python(code, env={"LOG_FORMAT": "xml"})
     assert refused.returncode != 0 and "LOG_FORMAT" in refused.stderr
 
 

@@ -41,7 +41,7 @@ async def idle_then_hear(backend: str) -> None:
     try:
         channel = await receiver.new_channel()
         waiting = asyncio.ensure_future(receiver.receive(channel))
-        await asyncio.sleep(6.5)
+        await asyncio.sleep(6.5)  # real: past redis-py's 5 s read timeout is the test
         assert not waiting.done(), f"{backend}: receive ended while idle: {waiting.exception()!r}"
         await sender.send(channel, {"type": "still.here"})
         assert await asyncio.wait_for(waiting, 5) == {"type": "still.here"}

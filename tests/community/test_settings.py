@@ -1,8 +1,9 @@
 """Settings are chosen by the environment: embedded by default, real in production.
 
-Each test starts a fresh process with exactly the environment it names.
+Each environment a test names is read by a fresh process started with exactly it (once a run).
 """
 
+import functools
 import json
 
 import pytest
@@ -52,9 +53,15 @@ print(json.dumps(report))
 
 
 def settings_for(**env: str) -> dict:
-    result = run_python(REPORT, env=env)
+    """The settings a process started with `env` reads (each environment read once a run)."""
+    return json.loads(_report(tuple(sorted(env.items()))))
+
+
+@functools.cache
+def _report(env: tuple[tuple[str, str], ...]) -> str:
+    result = run_python(REPORT, env=dict(env))
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return result.stdout.strip().splitlines()[-1]
 
 
 def test_with_nothing_set_the_site_runs_embedded():
@@ -80,12 +87,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis():
     assert report["db_name"] == "hearth"
     # Persistent connections are wrong under ASGI; the psycopg pool keeps them warm.
     assert report["conn_max_age"] == 0
-    assert report["pool"] == {
-        "min_size": 2,
-        "max_size": 20,
-        "timeout": 10.0,
-        "reconnect_timeout": 1.0,
-    }
+    assert report["pool"] == dict(min_size=2, max_size=20, timeout=10.0, reconnect_timeout=1.0)
     assert report["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert report["layer_class"] == "RedisPubSubChannelLayer"
     assert report["layer_address"] == "redis://cache.internal:6379/2"
@@ -106,12 +108,7 @@ def test_database_url_alone_keeps_the_in_memory_layer_and_sizes_the_pool():
         DB_POOL_TIMEOUT="2.5",
     )
     assert report["engine"] == "django.db.backends.postgresql"
-    assert report["pool"] == {
-        "min_size": 1,
-        "max_size": 7,
-        "timeout": 2.5,
-        "reconnect_timeout": 1.0,
-    }
+    assert report["pool"] == dict(min_size=1, max_size=7, timeout=2.5, reconnect_timeout=1.0)
     assert report["layer"] == "channels.layers.InMemoryChannelLayer"
     assert report["cache"] == "django.core.cache.backends.locmem.LocMemCache"
 

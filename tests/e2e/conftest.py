@@ -11,6 +11,8 @@ Fixtures:
 - `page`: a fresh browser context and page with `base_url` set, so
   `page.goto("/crisis/")` works. `new_page()` opens another context (a second
   person, say, for a chat between two browsers).
+- `circle`: a group of two members (no facilitator), committed for the live server;
+  a module that needs other people defines its own `circle`.
 - `browser_errors`: console errors and uncaught exceptions of every page; the
   test fails if any are left at the end (that is how a Content-Security-Policy
   violation shows up). A test that expects one (a socket dropped by a restart)
@@ -130,6 +132,13 @@ def browser(django_db_setup: None) -> Iterator[Any]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def circle(server: LiveServer) -> dict[str, Any]:
+    from tests.chat.conftest import make_room
+
+    return make_room(members=2, facilitators=0)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ history. Times read in the person's own zone, whatever the browser's is.
 """
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,13 +22,12 @@ from playwright.sync_api import Page, expect
 
 from community.models import Notice, User
 from groups.models import Message
-from tests import services
 from tests.e2e import tour
 from tests.e2e.conftest import open_page
 from tests.e2e.seeded import off_the_loop, sign_in
 from tests.live_server import LiveServer
-from tests.moderation.conftest import World, build_world
-from tests.multiprocess import AsgiServer, asgi_servers
+from tests.moderation.conftest import World, build_world, watch_for_crisis
+from tests.multiprocess import AsgiServer
 
 pytestmark = pytest.mark.e2e
 CRISIS = "Some nights I want to die."
@@ -37,18 +36,9 @@ CRISIS = "Some nights I want to die."
 def crisis_circle() -> World:
     """Built off the loop: the write path's events need a thread without a running loop."""
     from moderation import screening
-    from moderation.actions import filters
-    from moderation.models import CrisisPhrase
 
     world = build_world(("member", "facilitator", "bystander"))
-    CrisisPhrase.objects.create(phrase="want to die")
-    filters.add_filter(
-        actor=world.people["facilitator"],
-        group=world.group,
-        phrase="phone number",
-        action="hold",
-        clause="Confidentiality",
-    )
+    watch_for_crisis(world)
     screening.forget_rules()
     return world
 
@@ -245,16 +235,6 @@ def test_a_stale_note_from_before_reads_in_the_past(
 
 
 # --- Two server processes ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    services.require_postgres()
-    services.require_redis()
-    with django_db_blocker.unblock(), asgi_servers(2) as servers:
-        yield servers
-        for each in servers:
-            each.assert_clean_logs()
 
 
 def test_the_alert_crosses_processes_member_on_one_facilitator_on_the_other(

@@ -7,18 +7,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.chat.conftest import make_room
-from tests.e2e.test_chat import messages_saying, open_room, send
+from tests.e2e.room import both_in_the_room, heard_once, messages_saying, send
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
 
 FOLDED = "A message from someone you muted"
-
-
-@pytest.fixture
-def circle(server: LiveServer) -> dict[str, Any]:
-    return make_room(members=2, facilitators=0)
 
 
 def test_mute_from_the_menu_folds_live_and_unmute_from_settings_restores(
@@ -27,14 +21,9 @@ def test_mute_from_the_menu_folds_live_and_unmute_from_settings_restores(
     browser_errors: list[str],
     circle: dict[str, Any],
 ) -> None:
-    slug = circle["group"].slug
-    ana_user, ben_user = circle["members"]
-    ana = open_room(new_page, server, ana_user, slug)
-    ben = open_room(new_page, server, ben_user, slug)
-
-    send(ben, "First from Ben.")
-    first = messages_saying(ana, "First from Ben.")
-    expect(first).to_have_count(1)
+    ben_user = circle["members"][1]
+    ana, ben = both_in_the_room(new_page, server, circle)
+    first = heard_once(ben, ana, "First from Ben.")
 
     # Ana mutes Ben from the message's own menu, without leaving the room.
     first.locator(".menu-button").click()
@@ -89,15 +78,11 @@ def test_block_from_the_member_list_and_the_blocked_persons_reaction_is_refused_
     browser_errors: list[str],
     circle: dict[str, Any],
 ) -> None:
-    slug = circle["group"].slug
+    ana, ben = both_in_the_room(new_page, server, circle)
     ana_user, ben_user = circle["members"]
-    ana = open_room(new_page, server, ana_user, slug)
-    ben = open_room(new_page, server, ben_user, slug)
-    send(ana, "Thank you for tonight.")
-    mine = messages_saying(ben, "Thank you for tonight.")
-    expect(mine).to_have_count(1)
+    mine = heard_once(ana, ben, "Thank you for tonight.")
 
-    ana.goto(f"/groups/{slug}/members/")
+    ana.goto(f"/groups/{circle['group'].slug}/members/")
     ana.get_by_role("button", name=f"Block {ben_user.display_name}").click()
     expect(ana.locator(".messages")).to_contain_text(
         f"You've blocked {ben_user.display_name} in this group. They won't be told."

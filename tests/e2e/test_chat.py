@@ -12,12 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from groups.actions import chat
 from moderation.actions import filters
-from tests.chat.conftest import make_room, session_cookie
+from tests.e2e.room import messages_saying, open_room, send
 from tests.e2e.seeded import off_the_loop
 from tests.live_server import LiveServer
 
@@ -25,42 +24,6 @@ pytestmark = pytest.mark.e2e
 
 # The client's backoff after a restart may wait up to 8 s before its next try.
 RECONNECT_MS = 30_000
-
-
-@pytest.fixture
-def circle(server: LiveServer) -> dict[str, Any]:
-    return make_room(members=2, facilitators=0)
-
-
-def open_room(
-    new_page: Callable[..., Page],
-    server: LiveServer,
-    user: Any,
-    slug: str,
-    route: Callable[[Any], None] | None = None,
-) -> Page:
-    """A browser context signed in as `user`, showing the group's room, connected live
-    (through `route`, a Playwright WebSocket route handler, if given)."""
-    page = new_page()
-    if route is not None:
-        page.route_web_socket(lambda url: "/ws/groups/" in url, route)
-    cookie = session_cookie(user).decode().split("=", 1)[1]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
-    )
-    page.goto(f"/groups/{slug}/")
-    expect(page.locator("#connection")).to_contain_text("Connected")
-    return page
-
-
-def messages_saying(page: Page, text: str) -> Any:
-    return page.locator("#messages .msg").filter(has_text=text)
-
-
-def send(page: Page, text: str) -> None:
-    box = page.get_by_label("Your message")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_two_members_talk_live_and_nothing_is_lost_or_doubled_across_a_restart(

@@ -1,46 +1,28 @@
 """Groups in a real browser: joining through the agreement, and consenting again to a new one."""
 
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, expect
 
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
-from groups.models import Consent, Group, JoinPolicy, Membership
-from tests.factories import PASSWORD, make_organizer, make_user
+from groups.models import Consent, Group, Membership
+from tests.e2e.seeded import off_the_loop
+from tests.factories import PASSWORD, make_user
 from tests.groups.conftest import (
     V2_ADDED,
     V2_DROPPED_TITLE,
     V2_NOTE,
     V2_REWORDED_TITLE,
+    grief_group,
     join_open,
     v2_clauses,
 )
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-def off_the_loop[T](work: Callable[[], T]) -> T:
-    """Run `work` in a worker thread.
-
-    Playwright's sync API keeps an event loop running on this thread, and the write
-    path sends its events with async_to_sync, which refuses to run under one.
-    """
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=30)
 
 
 @pytest.fixture
@@ -50,13 +32,8 @@ def circle(server: LiveServer) -> dict[str, Any]:
 
 def make_circle() -> dict[str, Any]:
     """An open, listed group with a facilitator, and Mara, a verified person not yet in it."""
-    organizer = make_organizer(email="olive@hearth.test", display_name="Olive")
-    group = group_actions.create_group(
-        actor=organizer,
-        name="Carrying Grief",
-        description="For anyone living with the loss of someone they love.",
-        topics=["Grief"],
-        join_policy=JoinPolicy.OPEN,
+    organizer, group = grief_group(
+        "Carrying Grief", "For anyone living with the loss of someone they love."
     )
     facilitator = make_user(email="farah@hearth.test", display_name="Farah")
     join_open(facilitator, group)

@@ -15,13 +15,13 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from groups.actions import chat
-from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
-from groups.models import JoinPolicy, Membership, Message
+from groups.models import Membership, Message
 from moderation.models import Report
 from tests.e2e.keyboard import assert_focus_visible, has_focus, tab_to, type_here
 from tests.e2e.seeded import off_the_loop, sign_in
-from tests.factories import PASSWORD, make_organizer, make_user
+from tests.factories import PASSWORD, make_user
+from tests.groups.conftest import grief_group
 from tests.live_server import LiveServer
 from tests.mail import link_in, sent_to
 
@@ -33,14 +33,7 @@ LISTENING = "Today was heavy. I don't need ideas, just company."
 
 def make_circle() -> dict[str, Any]:
     """An open group with a facilitator's welcome and a member asking to be listened to."""
-    organizer = make_organizer(email="olive@hearth.test", display_name="Olive")
-    group = group_actions.create_group(
-        actor=organizer,
-        name="Evening Circle",
-        description="A small group that meets after dark.",
-        topics=["Grief"],
-        join_policy=JoinPolicy.OPEN,
-    )
+    organizer, group = grief_group("Evening Circle", "A small group that meets after dark.")
     farah = make_user(email="farah@hearth.test", display_name="Farah")
     member_actions.join_group(user=farah, group=group, agreement_version=1)
     member_actions.set_facilitator(actor=organizer, group=group, user=farah, facilitator=True)

@@ -113,13 +113,21 @@ def test_a_member_adds_a_passkey_and_signs_in_with_it_alone(localhost_page, serv
     assert key.last_used_at is not None
 
 
-def test_a_security_key_is_a_second_step_after_the_password(localhost_page, server):
-    off_the_loop(lambda: make_user(email="ash@hearth.test", display_name="Ash"))
+def signed_out_with_a_key(localhost_page: Any, name: str, key: str, *, passkey: bool) -> Any:
+    """A fresh browser where `name` (name@hearth.test, created here) added the security
+    key or passkey `key` with a virtual authenticator, then signed out."""
+    email = f"{name.lower()}@hearth.test"
+    off_the_loop(lambda: make_user(email=email, display_name=name))
     page = localhost_page()
     add_authenticator(page)
-    sign_in_with_password(page, "ash@hearth.test")
-    add_key(page, "Desk key", passkey=False)
+    sign_in_with_password(page, email)
+    add_key(page, key, passkey=passkey)
     sign_out(page)
+    return page
+
+
+def test_a_security_key_is_a_second_step_after_the_password(localhost_page, server):
+    page = signed_out_with_a_key(localhost_page, "Ash", "Desk key", passkey=False)
 
     sign_in_with_password(page, "ash@hearth.test")
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
@@ -132,12 +140,7 @@ def test_a_passkey_from_another_browser_does_not_sign_anyone_in(
     localhost_page, server, browser_errors
 ):
     """Someone else's device holds no passkey for this site: nobody is signed in."""
-    off_the_loop(lambda: make_user(email="fern@hearth.test", display_name="Fern"))
-    page = localhost_page()
-    add_authenticator(page)
-    sign_in_with_password(page, "fern@hearth.test")
-    add_key(page, "Laptop", passkey=True)
-    sign_out(page)
+    signed_out_with_a_key(localhost_page, "Fern", "Laptop", passkey=True)
 
     stranger = localhost_page()
     add_authenticator(stranger)  # empty: it has never met this site

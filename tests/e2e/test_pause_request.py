@@ -10,12 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from groups.models import Membership
 from moderation.actions.rooms import GROUNDING_PROMPT
-from tests.chat.conftest import make_room, session_cookie
+from tests.chat.conftest import make_room
+from tests.e2e import room as live_room
 from tests.e2e.seeded import off_the_loop
 from tests.live_server import LiveServer
 
@@ -31,14 +31,7 @@ def in_view(locator: Locator) -> None:
 
 
 def open_room(server: LiveServer, new_page: Callable[..., Page], user: object, slug: str) -> Page:
-    page = new_page(viewport=PHONE, has_touch=True)
-    cookie = session_cookie(user).decode().split("=", 1)[1]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
-    )
-    page.goto(f"/groups/{slug}/")
-    expect(page.locator("#connection")).to_contain_text("Connected")
-    return page
+    return live_room.open_room(new_page, server, user, slug, viewport=PHONE, has_touch=True)
 
 
 def test_a_pause_request_reaches_the_facilitator_and_is_answered_on_phones(

@@ -20,17 +20,11 @@ from playwright.sync_api import Page, expect
 from groups import sending
 from groups.models import Message
 from moderation.actions import filters
-from tests.chat.conftest import make_room
+from tests.e2e.room import messages_saying, open_room, send
 from tests.e2e.seeded import off_the_loop
-from tests.e2e.test_chat import messages_saying, open_room, send
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def circle(server: LiveServer) -> dict[str, Any]:
-    return make_room(members=2, facilitators=0)
 
 
 def test_an_idle_room_shows_a_message_whose_broadcast_was_lost(

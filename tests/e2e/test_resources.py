@@ -10,18 +10,17 @@ The browser itself judges the links: `a.protocol` is the scheme Chromium would f
 """
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import Dialog, Page, expect
 
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.models import JoinPolicy, Resource
 from tests.chat.conftest import session_cookie
+from tests.e2e.seeded import off_the_loop
 from tests.factories import make_organizer, make_user
 from tests.live_server import LiveServer
 from tests.resources.conftest import publish
@@ -38,19 +37,6 @@ BODY = """Try this when the evening feels heavy:
 Read more in [the guide](https://guide.example/box).
 Please don't click [this one](javascript:alert(document.domain)).
 """
-
-
-def off_the_loop[T](work: Callable[[], T]) -> T:
-    """Run database work in a worker thread (Playwright's loop runs on this one)."""
-
-    def run() -> T:
-        try:
-            return work()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result(timeout=30)
 
 
 def make_circle() -> dict[str, Any]:

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from groups.actions import membership as member_actions
 from groups.models import Message
-from tests.chat.conftest import make_room, session_cookie
+from tests.chat.conftest import make_room
+from tests.e2e import room as live_room
 from tests.e2e.keyboard import tab_to, type_here
 from tests.e2e.seeded import off_the_loop
 from tests.factories import make_user
@@ -59,14 +59,7 @@ def open_room(
     viewport: ViewportSize,
     **options: Any,
 ) -> Page:
-    page = new_page(viewport=viewport, **options)
-    cookie = session_cookie(user).decode().split("=", 1)[1]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": server.url}]
-    )
-    page.goto(f"/groups/{slug}/")
-    expect(page.locator("#connection")).to_contain_text("Connected")
-    return page
+    return live_room.open_room(new_page, server, user, slug, viewport=viewport, **options)
 
 
 def session(page: Page) -> Locator:

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from community.actions import add_default_themes
 from community.models import Theme
 from tests.chat.conftest import make_room
-from tests.e2e.test_chat import open_room
+from tests.e2e.room import open_room
 from tests.live_server import LiveServer
 from tests.resources.conftest import publish
 

@@ -16,14 +16,7 @@ from django.db import transaction
 
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
-from groups.models import (
-    Group,
-    Invite,
-    JoinPolicy,
-    JoinRequest,
-    Membership,
-    MembershipStatus,
-)
+from groups.models import Group, Invite, JoinPolicy, JoinRequest, Membership, MembershipStatus
 from tests.factories import make_organizer, make_user
 
 # Every role the permission matrix covers, in the order its tables use.
@@ -133,14 +126,37 @@ class World:
         self.other_group.refresh_from_db()
 
 
-def build_world() -> World:
-    organizer = make_organizer(email="organizer@hearth.test", display_name=NAMES["organizer"])
+def group_with_fern(name: str) -> tuple[Any, Group, Any]:
+    """An organizer, their group `name` (20 places), and Fern, its facilitator."""
+    organizer = make_organizer()
+    group = group_actions.create_group(actor=organizer, name=name, capacity=20)
+    fern = make_user(display_name="Fern")
+    member_actions.join_group(user=fern, group=group, agreement_version=1)
+    member_actions.set_facilitator(actor=organizer, group=group, user=fern, facilitator=True)
+    return organizer, group, fern
+
+
+def grief_group(
+    name: str, description: str, policy: str = JoinPolicy.OPEN, **organizer: Any
+) -> tuple[Any, Group]:
+    """An organizer (`organizer` as for make_organizer; Olive unless told otherwise) and
+    the group on grief they opened."""
+    organizer.setdefault("email", "olive@hearth.test")
+    organizer.setdefault("display_name", "Olive")
+    by = make_organizer(**organizer)
     group = group_actions.create_group(
-        actor=organizer,
-        name="Carrying Grief",
-        description="For anyone living with loss.",
-        topics=["Grief"],
-        join_policy=JoinPolicy.REQUEST,
+        actor=by, name=name, description=description, topics=["Grief"], join_policy=policy
+    )
+    return by, group
+
+
+def build_world() -> World:
+    organizer, group = grief_group(
+        "Carrying Grief",
+        "For anyone living with loss.",
+        JoinPolicy.REQUEST,
+        email="organizer@hearth.test",
+        display_name=NAMES["organizer"],
     )
     other = group_actions.create_group(
         actor=organizer, name="Quiet Minds", topics=["Anxiety"], join_policy=JoinPolicy.OPEN

@@ -19,13 +19,11 @@ Outcome codes:
 """
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import Client
 
 from groups import permissions
@@ -47,6 +45,8 @@ from groups.models import (
 )
 from tests.groups.conftest import NAMES, ROLES, V2_ADDED, World
 from tests.html import find, text_of, unmasked, unmasked_headers
+from tests.matrix import request_page as _request
+from tests.matrix import rolled_back
 
 # --- Predicates ----------------------------------------------------------------------
 
@@ -739,18 +739,6 @@ def snapshot(world: World) -> tuple[Any, ...]:
         Agreement.objects.count(),
         AuditEntry.objects.count(),
     )
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def _request(client: Client, page: Page, path: str, world: World) -> Any:
-    data = page.data(world) if page.data else {}
-    return getattr(client, page.method)(path, data)
 
 
 def _text(response: Any) -> str:

@@ -278,7 +278,7 @@ def test_a_name_taken_in_the_same_instant_is_caught_by_the_constraint(
     assert written.wait(timeout=10)
     second = threading.Thread(target=ben_consents)
     second.start()
-    time.sleep(0.5)
+    time.sleep(0.5)  # real: that Ben still waits after a while is what is asserted
     assert second.is_alive(), "Ben should be waiting on the unique index"
     release.set()
     first.join(timeout=10)

@@ -10,10 +10,7 @@ from datetime import date, time
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from groups.actions import boundaries, chat
 from groups.actions import groups as group_actions
@@ -21,35 +18,12 @@ from groups.actions import membership as member_actions
 from groups.models import Group, JoinPolicy, ReactionKind, Schedule
 from tests.factories import make_organizer, make_user
 from tests.groups.conftest import join_open
+from tests.queries import SESSION, assert_constant, count_queries, signed_in
 
-# Reading the session costs a query when sessions live in the database (embedded);
-# with REDIS_URL they live in the cache.
-SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
 # Every signed-in page: the navigation's counts (unread notes and, for the people who keep a
 # group safe, the safety queue's numbers), all in one query (community/navigation.py).
 NAV = 1
 _ids = itertools.count(1)
-
-
-def count_queries(client: Client, url: str) -> tuple[int, list[str]]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return len(queries.captured_queries), [q["sql"] for q in queries.captured_queries]
-
-
-def assert_constant(small: tuple[int, list[str]], large: tuple[int, list[str]], exact: int) -> None:
-    listing = "\n".join(large[1])
-    assert small[0] == large[0], f"{small[0]} queries grew to {large[0]}:\n{listing}"
-    assert large[0] == exact, f"expected {exact} queries, got {large[0]}:\n{listing}"
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    # The first request after signing in may rotate things; measure steady pages.
-    client.get("/crisis/")
-    return client
 
 
 def add_group(organizer: Any, members: int, *, policy: str = JoinPolicy.OPEN) -> Group:

@@ -140,8 +140,7 @@ def test_the_same_name_again_changes_and_records_nothing(circle: dict[str, Any])
 def test_a_look_alike_of_someone_elses_name_is_refused_and_nothing_changes(
     circle: dict[str, Any],
 ) -> None:
-    group = circle["group"]
-    mara, sam = circle["members"]
+    (mara, sam), group = circle["members"], circle["group"]
     member_actions.rename(user=sam, group=group, pseudonym="Ann")
     response = signed_in(mara).post(rename_url(group), {"pseudonym": "\u0410nn"})  # Cyrillic A
     assert response.status_code == 200

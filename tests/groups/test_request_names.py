@@ -12,11 +12,10 @@ import pytest
 from django.test import Client
 
 from community.errors import Refused
-from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.models import JoinPolicy, JoinRequest, Membership
-from tests.factories import make_organizer, make_user
-from tests.groups.conftest import join_open
+from tests.factories import make_user
+from tests.groups.conftest import group_with_fern, join_open
 from tests.html import find, text_of
 
 TAKEN = (
@@ -33,11 +32,7 @@ def signed_in(user: Any) -> Client:
 
 @pytest.fixture
 def circle(db: None) -> dict[str, Any]:
-    organizer = make_organizer()
-    group = group_actions.create_group(actor=organizer, name="Quiet harbour", capacity=20)
-    facilitator = make_user(display_name="Fern")
-    member_actions.join_group(user=facilitator, group=group, agreement_version=1)
-    member_actions.set_facilitator(actor=organizer, group=group, user=facilitator, facilitator=True)
+    organizer, group, facilitator = group_with_fern("Quiet harbour")
     set_policy(group, JoinPolicy.REQUEST)
     asking = make_user(display_name="Rosalind Achterberg")  # a real name, kept private
     return {"organizer": organizer, "group": group, "facilitator": facilitator, "asking": asking}

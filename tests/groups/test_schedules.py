@@ -16,13 +16,13 @@ from icalendar import Calendar
 
 from community.errors import Refused
 from community.models import Notice
-from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
 from groups.actions import schedules
 from groups.meetings import next_session, sessions, when_words
 from groups.models import MembershipStatus, Repeat, Schedule
 from groups.reminders import send_due_reminders
-from tests.factories import make_organizer, make_user, signed_in
+from tests.factories import make_user, signed_in
+from tests.groups.conftest import group_with_fern
 from tests.html import text_of
 
 THURSDAY = 3
@@ -144,11 +144,7 @@ def test_each_viewer_reads_the_session_in_their_own_zone(zone: str, now: datetim
 
 @pytest.fixture
 def circle(db: None) -> dict[str, Any]:
-    organizer = make_organizer()
-    group = group_actions.create_group(actor=organizer, name="Quiet Harbour", capacity=20)
-    facilitator = make_user(display_name="Fern")
-    member_actions.join_group(user=facilitator, group=group, agreement_version=1)
-    member_actions.set_facilitator(actor=organizer, group=group, user=facilitator, facilitator=True)
+    organizer, group, facilitator = group_with_fern("Quiet Harbour")
     member = make_user(display_name="Mara", time_zone="America/New_York")
     membership = member_actions.join_group(
         user=member, group=group, agreement_version=1, pseudonym="Wren"
@@ -173,9 +169,9 @@ WEEKLY_FORM = {
 }
 
 
-def set_weekly(circle: dict[str, Any]) -> Schedule:
+def set_weekly(circle: dict[str, Any], by: str = "facilitator") -> Schedule:
     return schedules.set_schedule(
-        actor=circle["facilitator"],
+        actor=circle[by],
         group=circle["group"],
         repeat=Repeat.WEEKLY,
         weekdays=[THURSDAY],
@@ -210,18 +206,7 @@ def test_a_bad_schedule_is_refused_with_why_and_nothing_is_saved(circle, change,
 
 def test_only_keepers_may_set_it_through_the_action_too(circle):
     with pytest.raises(Refused) as refused:
-        schedules.set_schedule(
-            actor=circle["member"],
-            group=circle["group"],
-            repeat=Repeat.WEEKLY,
-            weekdays=[THURSDAY],
-            first_date=date(2026, 11, 1),
-            dates=[],
-            start_time=time(19, 0),
-            duration_minutes=90,
-            time_zone="Europe/London",
-            reminder_minutes=60,
-        )
+        set_weekly(circle, by="member")
     assert refused.value.code == "forbidden"
     assert not Schedule.objects.exists()
 

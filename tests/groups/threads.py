@@ -52,7 +52,7 @@ def run_at_once(
     for thread in threads:
         thread.start()
     if gate:
-        time.sleep(0.5)
+        time.sleep(0.5)  # real: that they still wait after a while is what is asserted
         assert all(t.is_alive() for t in threads), "everyone should be waiting for the seat"
         release.set()
         gatekeeper.join(timeout=timeout)

@@ -121,6 +121,22 @@ def build_world(keys: tuple[str, ...] = (*ALL, "t_fac", "bystander")) -> World:
     return world
 
 
+def watch_for_crisis(world: World) -> None:
+    """The site's crisis phrase "want to die", and the facilitator's filter that holds
+    "phone number" (the Confidentiality clause). Callers forget the cached rules."""
+    from moderation.actions import filters
+    from moderation.models import CrisisPhrase
+
+    CrisisPhrase.objects.create(phrase="want to die")
+    filters.add_filter(
+        actor=world.people["facilitator"],
+        group=world.group,
+        phrase="phone number",
+        action="hold",
+        clause="Confidentiality",
+    )
+
+
 @pytest.fixture
 def world(db: None) -> World:
     return build_world()

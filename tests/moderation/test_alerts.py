@@ -39,6 +39,7 @@ from tests.chat.conftest import (
     release_sync_thread_connection,
     session_cookie,
 )
+from tests.clock import until
 from tests.moderation.conftest import World
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -315,7 +316,7 @@ async def test_a_socket_keeps_little_and_leaves_the_hub_when_it_closes(
     user = circle.people["facilitator"]
     socket = await me(user)
     (consumer,) = found
-    await asyncio.sleep(0.05)
+    await until(lambda: consumer.timer is not None)  # started: it has read the person
     assert isinstance(consumer.person, personal.Person)  # a few fields, not the user row
     assert consumer.scope == {"type": "websocket"}  # no headers, cookies or user kept
     assert consumer.reading is None and consumer.timer is not None
@@ -323,7 +324,7 @@ async def test_a_socket_keeps_little_and_leaves_the_hub_when_it_closes(
     hub = get_hub()
     assert consumer in hub.groups[events.alerts_channel(user.pk)]
     await socket.close()
-    await asyncio.sleep(0.05)
+    await until(lambda: events.alerts_channel(user.pk) not in hub.groups)
     assert events.alerts_channel(user.pk) not in hub.groups
     assert events.user_channel(user.pk) not in hub.groups
 

@@ -23,10 +23,10 @@ from groups.actions import membership as member_actions
 from groups.models import Group, HeldReason, Message
 from moderation import screening
 from moderation.actions import filters, reports
-from moderation.models import CrisisPhrase, Report, ReportKind
+from moderation.models import Report, ReportKind
 from tests.factories import make_user
 from tests.html import find, text_of
-from tests.moderation.conftest import CLAUSE, World, build_world
+from tests.moderation.conftest import CLAUSE, World, build_world, watch_for_crisis
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +34,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def circle(db: None) -> World:
     world = build_world(("member", "facilitator", "organizer", "bystander", "t_fac"))
-    CrisisPhrase.objects.create(phrase="want to die")
-    filters.add_filter(
-        actor=world.people["facilitator"],
-        group=world.group,
-        phrase="phone number",
-        action="hold",
-        clause="Confidentiality",
-    )
+    watch_for_crisis(world)
     filters.add_filter(
         actor=world.people["facilitator"],
         group=world.group,

@@ -12,7 +12,6 @@ only open page (its personal socket) is on process A, within a second.
 import asyncio
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,28 +22,10 @@ from websockets.exceptions import ConnectionClosed
 from groups.models import Membership, MembershipStatus
 from moderation import screening
 from moderation.models import CrisisPhrase, WordFilter
-from tests import services
 from tests.moderation.conftest import CLAUSE, World, build_world
-from tests.multiprocess import (
-    AsgiServer,
-    asgi_servers,
-    next_of,
-    open_room,
-    session_cookie_header,
-    submit,
-)
+from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    services.require_postgres()
-    services.require_redis()
-    with django_db_blocker.unblock(), asgi_servers(2) as servers:
-        yield servers
-        for server in servers:
-            server.assert_clean_logs()
 
 
 @pytest.fixture

@@ -57,3 +57,16 @@ HOSTILE: dict[str, Any] = {
     "tags": TAGS,
     "link": LINK,
 }
+
+
+def hostile_card(pk: int, slug: str) -> dict[str, Any]:
+    """The card a chat message carries for the hostile resource `pk` of the group `slug`:
+    its title with the white space folded, the summary as written, only the link's domain."""
+    return {
+        "id": pk,
+        "title": " ".join(TITLE.split()),
+        "summary": SUMMARY,
+        "domain": "ok.example",
+        "url": f"/groups/{slug}/resources/{pk}/",
+        "themes": [],
+    }

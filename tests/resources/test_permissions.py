@@ -15,19 +15,19 @@ Outcome codes:
 """
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import transaction
 from django.test import Client
 
 from groups.models import Message, Resource, ResourceHelped, ResourceTag
 from tests.groups.conftest import ROLES, World
 from tests.html import find, text_of, unmasked, unmasked_headers
+from tests.matrix import request_page as _request
+from tests.matrix import rolled_back
 from tests.resources.conftest import TITLES, Library
 
 MISSING_ID = 987654
@@ -515,18 +515,6 @@ def snapshot() -> tuple[Any, ...]:
         ResourceHelped.objects.count(),
         Message.objects.count(),
     )
-
-
-@contextmanager
-def rolled_back() -> Iterator[None]:
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
-
-
-def _request(client: Client, page: Page, path: str, world: World) -> Any:
-    data = page.data(world) if page.data else {}
-    return getattr(client, page.method)(path, data)
 
 
 def _shown(name: str) -> str:

@@ -9,46 +9,19 @@ needs one more query, change the number and say why.
 import itertools
 from typing import Any
 
-from django.conf import settings
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
 from community.actions import add_default_themes
 from community.models import Theme
 from groups.actions import resources as actions
 from groups.models import Group, Resource
 from tests.groups.conftest import World
 from tests.html import find
+from tests.queries import SESSION, assert_constant, count_queries, signed_in
 from tests.resources.conftest import Library, publish
 
-# Reading the session costs a query when sessions live in the database (embedded);
-# with REDIS_URL they live in the cache.
-SESSION = 1 if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db" else 0
 # Every signed-in page: the session (above), the user, whether their email is verified, and
 # the navigation's counts (one query, community/navigation.py).
 SIGNED_IN = SESSION + 3
 _numbers = itertools.count(1)
-
-
-def count_queries(client: Client, url: str) -> tuple[int, list[str]]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return len(queries.captured_queries), [q["sql"] for q in queries.captured_queries]
-
-
-def assert_constant(small: tuple[int, list[str]], large: tuple[int, list[str]], exact: int) -> None:
-    listing = "\n".join(large[1])
-    assert small[0] == large[0], f"{small[0]} queries grew to {large[0]}:\n{listing}"
-    assert large[0] == exact, f"expected {exact} queries, got {large[0]}:\n{listing}"
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    client.get("/crisis/")  # the first request after signing in may rotate things
-    return client
 
 
 def grow(author: Any, group: Group | None, to: int, reader: Any) -> None:

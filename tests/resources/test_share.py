@@ -20,7 +20,7 @@ from tests.chat.conftest import make_room
 from tests.factories import make_user, signed_in
 from tests.html import executable_constructs, find, text_of
 from tests.resources.conftest import publish
-from tests.resources.hostile import BODY, HOSTILE, SUMMARY, TITLE
+from tests.resources.hostile import BODY, HOSTILE, hostile_card
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -298,14 +298,7 @@ async def test_a_hostile_card_over_the_socket_is_plain_text_and_an_address_on_th
         {"type": "message.send", "client_id": "h1", "body": BODY, "resource": hostile.pk}
     )
     message = (await listening.receive_type("message.new"))["message"]
-    assert message["resource"] == {
-        "id": hostile.pk,
-        "title": " ".join(TITLE.split()),
-        "summary": SUMMARY,
-        "domain": "ok.example",
-        "url": f"/groups/{group.slug}/resources/{hostile.pk}/",
-        "themes": [],
-    }
+    assert message["resource"] == hostile_card(hostile.pk, group.slug)
     # The note with it is chat text: escaped, nothing that runs, links only http(s).
     assert executable_constructs(message["html"]) == []
     assert not find(message["html"], "script") and "<img" not in message["html"]

@@ -42,8 +42,9 @@ def theme(name: str) -> Theme:
     return Theme.objects.get(name=name)
 
 
-@pytest.fixture
-def circle(db: None) -> dict[str, Any]:
+def room_with_a_heavy_resource(*themes: str, **heavy: Any) -> dict[str, Any]:
+    """Two members (the first avoids "Suicide") and a facilitator, who published "After a
+    loss like this" (`heavy`) on `themes`."""
     add_default_themes()
     people = make_room(members=2, facilitators=1)
     people["members"][0].avoided_themes.set([theme("Suicide")])
@@ -51,8 +52,16 @@ def circle(db: None) -> dict[str, Any]:
         people["facilitators"][0],
         people["group"],
         "After a loss like this",
-        summary="Words from people who lost someone.",
-        themes=[theme("Suicide"), theme("Loss of a child")],
+        themes=[theme(name) for name in themes],
+        **heavy,
+    )
+    return people
+
+
+@pytest.fixture
+def circle(db: None) -> dict[str, Any]:
+    people = room_with_a_heavy_resource(
+        "Suicide", "Loss of a child", summary="Words from people who lost someone."
     )
     people["light"] = publish(people["facilitators"][0], people["group"], "Box breathing")
     return people
@@ -163,19 +172,7 @@ def test_an_unknown_theme_is_refused_on_the_form_and_nothing_is_saved(circle):
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_shared_card_on_a_folded_theme_folds_in_the_room_live_and_on_reload(connect):
-    def build() -> dict[str, Any]:
-        add_default_themes()
-        people = make_room(members=2, facilitators=1)
-        people["members"][0].avoided_themes.set([theme("Suicide")])
-        people["heavy"] = publish(
-            people["facilitators"][0],
-            people["group"],
-            "After a loss like this",
-            themes=[theme("Suicide")],
-        )
-        return people
-
-    circle = await sync_to_async(build)()
+    circle = await sync_to_async(room_with_a_heavy_resource)("Suicide")
     mara, jun = circle["members"]
     group = circle["group"]
     listening = await connect(mara, group)

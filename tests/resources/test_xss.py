@@ -38,6 +38,7 @@ from tests.resources.hostile import (
     SUMMARY,
     TAGS,
     TITLE,
+    hostile_card,
 )
 
 
@@ -274,14 +275,7 @@ def test_chat_card_in_the_room_and_the_json_history(
     assert response["Content-Type"] == "application/json"
     assert response["X-Content-Type-Options"] == "nosniff"
     payload = json.loads(response.content)["messages"][-1]
-    assert payload["resource"] == {
-        "id": hostile.pk,
-        "title": " ".join(TITLE.split()),
-        "summary": SUMMARY,
-        "domain": "ok.example",
-        "url": f"/groups/{world.group.slug}/resources/{hostile.pk}/",
-        "themes": [],
-    }
+    assert payload["resource"] == hostile_card(hostile.pk, world.group.slug)
     assert executable_constructs(payload["html"]) == []
 
 

@@ -7,7 +7,6 @@ unverified with the signal lost: accepted); signing out left the socket open; no
 fallback re-check for a quiet socket, and none for `sync`.
 """
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -241,12 +240,12 @@ async def test_a_session_deleted_behind_the_sockets_back_closes_it_at_the_fallba
     assert code == 4401
 
 
-async def test_sync_rereads_membership_when_the_signal_was_lost(room, connect):
+async def test_sync_rereads_membership_when_the_signal_was_lost(room, connect, consumer_clock):
     group, member = room["group"], room["members"][0]
     await sync_to_async(state.send_many)(room["members"][1], group, 3)
     sock = await connect(member, group)
     await sync_to_async(state.update_membership)(member, group, status=MembershipStatus.REMOVED)
-    await asyncio.sleep(consumers.SYNC_FRESH + 0.1)  # past when the connect's read still counts
+    consumer_clock.advance(consumers.SYNC_FRESH + 0.1)  # past when the connect's read still counts
     await sock.send({"type": "sync", "after_seq": 0})
     heard = []
     while (output := await sock.communicator.receive_output(2))["type"] != "websocket.close":

@@ -13,11 +13,11 @@ accepted once the change has committed:
 """
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -27,32 +27,13 @@ from websockets.exceptions import ConnectionClosed
 
 from community.models import User
 from groups.models import Membership, MembershipStatus
-from tests import services
 from tests.moderation.conftest import World, build_world
-from tests.multiprocess import (
-    AsgiServer,
-    asgi_servers,
-    next_of,
-    open_room,
-    server_env,
-    session_cookie_header,
-    submit,
-)
+from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 FALLBACK = 3.0
-
-
-@pytest.fixture(scope="module")
-def two_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[list[AsgiServer]]:
-    services.require_postgres()
-    services.require_redis()
-    env = server_env(CHAT_RECHECK_SECONDS=str(FALLBACK))
-    with django_db_blocker.unblock(), asgi_servers(2, env=env) as servers:
-        yield servers
-        for server in servers:
-            server.assert_clean_logs()
+SERVERS_ENV = {"CHAT_RECHECK_SECONDS": str(FALLBACK)}
 
 
 @pytest.fixture
@@ -103,19 +84,27 @@ def deactivate(user: User) -> None:
     person.save()  # as the Django admin's form does
 
 
+@contextlib.asynccontextmanager
+async def members_socket(
+    server: AsgiServer, circle: tuple[World, dict[str, str]]
+) -> AsyncIterator[tuple[User, ClientConnection]]:
+    """The member, and their socket open on `server` for the block (closed after it)."""
+    world, cookies = circle
+    socket, _ = await open_room(server, world.group.slug, cookies["member"])
+    try:
+        yield world.people["member"], socket
+    finally:
+        await socket.close()
+
+
 async def test_deactivating_the_account_closes_its_socket_on_another_process(
     two_servers: list[AsgiServer], circle: tuple[World, dict[str, str]]
 ) -> None:
     _, b = two_servers
-    world, cookies = circle
-    member = world.people["member"]
-    socket, _ = await open_room(b, world.group.slug, cookies["member"])
-    try:
+    async with members_socket(b, circle) as (member, socket):
         await deactivate(member)
         code, took = await closed_within(socket, 1.0)
         assert code == 4403 and took < 1.0
-    finally:
-        await socket.close()
     assert await stored_from(member) == 0
 
 
@@ -123,10 +112,8 @@ async def test_a_suspension_through_one_process_closes_the_socket_on_the_other(
     two_servers: list[AsgiServer], circle: tuple[World, dict[str, str]]
 ) -> None:
     a, b = two_servers
-    world, cookies = circle
-    member = world.people["member"]
-    socket, _ = await open_room(b, world.group.slug, cookies["member"])
-    try:
+    cookies = circle[1]
+    async with members_socket(b, circle) as (member, socket):
         status, _ = await asyncio.to_thread(
             submit,
             a,
@@ -139,8 +126,6 @@ async def test_a_suspension_through_one_process_closes_the_socket_on_the_other(
         assert await send_refused(socket, "after-suspend")
         code, took = await closed_within(socket, 1.0)
         assert code == 4403 and took < 1.0
-    finally:
-        await socket.close()
     assert await stored_from(member) == 0
 
 
@@ -172,10 +157,8 @@ async def test_a_removal_whose_signal_was_lost_closes_the_socket_by_the_fallback
     two_servers: list[AsgiServer], circle: tuple[World, dict[str, str]]
 ) -> None:
     _, b = two_servers
-    world, cookies = circle
-    member = world.people["member"]
-    socket, _ = await open_room(b, world.group.slug, cookies["member"])
-    try:
+    world = circle[0]
+    async with members_socket(b, circle) as (member, socket):
         # A queryset update sends no event: as if the removal's signal had been lost.
         await database_sync_to_async(
             Membership.objects.filter(group=world.group, user=member).update
@@ -184,6 +167,4 @@ async def test_a_removal_whose_signal_was_lost_closes_the_socket_by_the_fallback
         code, took = await closed_within(socket, FALLBACK + 2.0)
         assert code == 4403
         assert took <= FALLBACK + 1.5
-    finally:
-        await socket.close()
     assert await stored_from(member) == 0
