@@ -2,7 +2,9 @@
 
 Process-wide state that holds asyncio objects (tasks, futures, layer channels)
 belongs to one loop; a new loop (each test gets one) must not find the last
-loop's. Kept by weak reference, so a closed loop takes its object with it.
+loop's. Kept by weak reference, so a closed loop takes its object with it (unless
+the object's own task keeps the loop alive, as presence's refresher does: one
+object per test loop, never more than one in a server).
 """
 
 import asyncio

@@ -1,10 +1,11 @@
 """Where a page shows a refusal: on the form that asked, or as a message.
 
-Every view that runs an action writes `with shown_in(form):` or
+A view that runs an action writes `with shown_in(form):` or
 `with shown_to(request):` around the action and what follows its success. A
-`Refused` raised inside is shown and swallowed (the action wrote nothing), and
-the view carries on after the block, usually to render the form again or to
-redirect.
+`Refused` raised inside is shown and swallowed (an action refuses before it
+writes, or in its own transaction), and the view carries on after the block,
+usually to render the form again or to redirect. Views that answer a refusal
+otherwise (JSON, a 404, a special page) catch it themselves.
 """
 
 from collections.abc import Iterator

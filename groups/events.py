@@ -1,4 +1,4 @@
-"""Real-time events: every payload built here, every one sent through `publish`.
+"""Real-time events: the room's payloads built here, every one sent through `publish`.
 
 Each event's JSON is built once here and handed as text to every socket, so the
 broadcast handler does no database work and no per-member serialization. The
@@ -74,7 +74,8 @@ def _send(channel_group: str, message: dict[str, Any]) -> None:
     if held is not None:
         held.append((channel_group, addressed(channel_group, message)))
         return
-    async_to_sync(publish)(channel_group, message)
+    if get_channel_layer() is not None:  # else nobody to tell, and no thread hop for it
+        async_to_sync(publish)(channel_group, message)
 
 
 @contextmanager

@@ -380,10 +380,16 @@ def access_resource[R: Resource](
     """Fetch a resource of that library (from `among`) the person may see, or 404 for
     a missing one and a hidden one alike."""
     group, membership = access_library(user, slug)
+    return _resource_in(user, group, membership, pk, among), membership
+
+
+def _resource_in[R: Resource](
+    user: Any, group: Group | None, membership: Membership | None, pk: int, among: QuerySet[R]
+) -> R:
     resource = among.filter(pk=pk, group=group).first()
     if resource is None or not can_view_resource(user, resource, membership):
         raise NotFound("No page here.")
-    return resource, membership
+    return resource
 
 
 def access_resource_editor[R: Resource](
@@ -395,7 +401,7 @@ def access_resource_editor[R: Resource](
     for them and (in a group) for the members who may suggest.
     """
     group, membership = access_library(user, slug)
-    resource = access_resource(user, slug, pk, among=among)[0] if pk is not None else None
+    resource = _resource_in(user, group, membership, pk, among) if pk is not None else None
     if can_publish_resource(user, group, membership):
         return group, membership, resource
     if resource is None and group is not None and can_suggest_resource(user, group, membership):

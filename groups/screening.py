@@ -42,8 +42,12 @@ _screener: Screener | None = None
 
 
 def register(screener: Screener) -> None:
-    """Make `screener` the one the write path asks (moderation's, at start-up)."""
+    """Make `screener` the one the write path asks (moderation's, at start-up). A second,
+    different one is refused, as a second handler of a frame type is: two apps
+    screening words would each believe its rules were the ones that held."""
     global _screener
+    if _screener is not None and _screener != screener:
+        raise ImproperlyConfigured("Another screening is already registered.")
     _screener = screener
 
 

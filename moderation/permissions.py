@@ -125,8 +125,12 @@ def access_report_for_moderator(actor: Any, pk: int) -> Report:
     return _moderated(actor, Report.objects.select_related("group").filter(pk=pk).first())
 
 
-def access_message_to_moderate(actor: Any, pk: int) -> Message:
-    """A message of a group the person moderates, to act on (the action judges who may)."""
+def access_message_to_act_on(actor: Any, pk: int) -> Message:
+    """A message of a group the person moderates, to act on (the action judges who may).
+
+    Never for a page that shows the message's words: that read goes through
+    `access_message_for_moderator`, which asks for an open item that names it.
+    """
     return _moderated(actor, Message.objects.select_related("group").filter(pk=pk).first())
 
 

@@ -158,6 +158,18 @@ def _clean_cache() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _site_language_after_each_test() -> Iterator[None]:
+    """A test client's request leaves its reader's language active in this thread
+    (LocaleMiddleware activates and never deactivates), so a test after a Spanish
+    page would read Spanish refusals: every test starts from the site's language."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _close_connections_left_in_asgiref_thread() -> Iterator[None]:
     """Close database connections a test opened through `sync_to_async`.
 

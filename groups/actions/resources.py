@@ -31,6 +31,8 @@ class Written(TypedDict, total=False):
 def _save(resource: Resource, written: Written) -> None:
     """Clean and render every field the way the one text pipeline says, then save the
     resource with its tags and themes."""
+    if unknown := set(written) - set(Written.__annotations__):  # callers pass form data
+        raise TypeError(f"A resource has no field {', '.join(sorted(unknown))}.")
     _fill(
         resource,
         title=written["title"],

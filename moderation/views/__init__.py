@@ -1,9 +1,10 @@
 """Moderation pages, one module per page, and one small view per action.
 
-Each view fetches what it acts on through an `access_*` helper of
-moderation/permissions.py (a missing thing and a forbidden one answer alike),
-parses a form, calls one action, and renders or redirects; a refusal is shown
-with community/refusals.py.
+Each view that moderates is let in by an `access_*` helper of
+moderation/permissions.py (itself, or through posting.form_of), so a missing
+thing and a forbidden one answer alike; then it parses a form, calls one action,
+and renders or redirects, a refusal shown with community/refusals.py. "My record"
+is every person's own, and shows only decisions about them.
 
     queue      the moderation queue, and resolving a report from it
     message    one message: hiding, restoring, deciding a held one

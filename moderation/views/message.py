@@ -57,7 +57,7 @@ def message(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def restore(request: HttpRequest, pk: int) -> HttpResponse:
-    target = permissions.access_message_to_moderate(request.user, pk)
+    target = permissions.access_message_to_act_on(request.user, pk)
     with shown_to(request):
         message_actions.restore(actor=request.user, message_id=target.pk)
         messages.success(request, _("Restored. Members can read it again."))
@@ -68,7 +68,7 @@ def restore(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_held(request: HttpRequest, pk: int) -> HttpResponse:
     """Post a held message to the room, or not: from the queue, or the room's bar."""
-    target = permissions.access_message_to_moderate(request.user, pk)
+    target = permissions.access_message_to_act_on(request.user, pk)
     approve = request.POST.get("decision") == "approve"
 
     def decide() -> None:

@@ -5,10 +5,11 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
 
 from community.refusals import shown_to
 
@@ -26,17 +27,19 @@ def form_of[T](
 ) -> Callable[[Action[T]], Callable[..., HttpResponse]]:
     """Make `run(request, target)` the view of one form of `page`.
 
-    Signed in and POST only; `target` is `access(user, **url arguments)`, which
-    answers 404 to whoever may not (exactly as the page does); a refusal is shown as
-    a message; and the person is sent back to the page either way.
+    Signed in; `target` is `access(user, **url arguments)`, which answers 404 to
+    whoever may not (exactly as the page does), before anything else is said; then
+    POST only; a refusal is shown as a message; and the person is sent back to the
+    page either way.
     """
 
     def decorate(run: Action[T]) -> Callable[..., HttpResponse]:
         @login_required
-        @require_POST
         @wraps(run)
         def view(request: HttpRequest, **arguments: Any) -> HttpResponse:
             target = access(request.user, **arguments)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
             with shown_to(request):
                 run(request, target)
             return redirect(page, **arguments)
@@ -47,8 +50,17 @@ def form_of[T](
 
 
 def only_read(request: HttpRequest) -> HttpResponse | None:
-    """A page whose forms post to their own actions takes no post itself (405), asked
-    after its access check so that to whoever may not see it, it stays a 404."""
+    """A page whose forms post to their own actions takes no post itself, asked after
+    its access check so that to whoever may not see it, it stays a 404.
+
+    A post can still come from a copy of the page opened before its forms had their
+    own actions: the person is told nothing was saved and sees the page again, rather
+    than a bare error in the middle of keeping a room.
+    """
     if request.method in ("GET", "HEAD"):
         return None
-    return HttpResponseNotAllowed(["GET", "HEAD"])
+    messages.warning(
+        request,
+        _("This page has changed since you opened it. Nothing was saved: please try again."),
+    )
+    return redirect(request.path)

@@ -36,7 +36,7 @@ def site(request: HttpRequest) -> HttpResponse:
             .objects.filter(suspended_until__isnull=False)
             .order_by("display_name"),
             "filter_form": FilterForm(),
-            "phrase_form": PhraseForm(),
+            "phrase_form": PhraseForm(auto_id="id_crisis_%s"),  # the filter form has a phrase too
             "suspend_form": SuspendForm(),
         },
     )

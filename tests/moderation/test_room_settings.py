@@ -13,7 +13,7 @@ from community.errors import Refused
 from groups.models import AuditEntry, Group
 from moderation.actions import rooms
 from moderation.models import CrisisPhrase, WordFilter
-from tests.html import find
+from tests.html import find, parse
 from tests.moderation.conftest import World
 
 SETTINGS_ACTIONS = ("slow_mode", "hold_first")
@@ -138,17 +138,52 @@ def test_each_form_of_the_room_and_site_pages_posts_to_its_own_action(
 
 
 def test_the_pages_take_no_post_themselves_and_stay_404_to_others(small_world: World) -> None:
-    """Their forms post to their actions; a post to the page is 405 to who may see it,
-    and 404, as before, to everyone else."""
+    """Their forms post to their actions. A post to the page (from a copy opened before
+    its forms had their own actions) saves nothing and says so to who may see it, and is
+    404, as before, to everyone else."""
     room = f"/moderation/rooms/{small_world.group.slug}/"
-    data = {"slow_mode_seconds": 30, "hold_first_messages": 3}
+    data = {"what": "settings", "slow_mode_seconds": 30, "hold_first_messages": 3}
     for key, path, status in [
-        ("facilitator", room, 405),
+        ("facilitator", room, 302),
         ("member", room, 404),
-        ("organizer", "/moderation/site/", 405),
+        ("organizer", "/moderation/site/", 302),
         ("facilitator", "/moderation/site/", 404),
     ]:
         client = Client()
         client.force_login(small_world.people[key])
-        assert client.post(path, data).status_code == status, (key, path)
+        response = client.post(path, data, follow=status == 302)
+        if status == 302:
+            assert response.redirect_chain == [(path, 302)], (key, path)
+            assert "Nothing was saved: please try again." in response.content.decode()
+        else:
+            assert response.status_code == status, (key, path)
     assert settings_of(small_world.group) == (0, 0)
+
+
+def test_an_action_says_nothing_to_whoever_may_not_see_its_page(small_world: World) -> None:
+    """A GET to an action's address is 405 to a keeper of the room, and 404 to anyone
+    else, exactly as for a group that does not exist."""
+    settings = f"/moderation/rooms/{small_world.group.slug}/settings/"
+    for key, path, status in [
+        ("facilitator", settings, 405),
+        ("member", settings, 404),
+        ("member", "/moderation/rooms/no-such-room/settings/", 404),
+        ("organizer", "/moderation/site/filters/", 405),
+        ("facilitator", "/moderation/site/filters/", 404),
+    ]:
+        client = Client()
+        client.force_login(small_world.people[key])
+        assert client.get(path).status_code == status, (key, path)
+
+
+def test_each_label_on_the_room_and_site_pages_names_its_own_field(small_world: World) -> None:
+    """The site page has two forms with a phrase (a word filter, a crisis phrase): each
+    label must lead a screen reader, and a tap, to its own field."""
+    client = Client()
+    client.force_login(small_world.people["organizer"])
+    for path in (f"/moderation/rooms/{small_world.group.slug}/", "/moderation/site/"):
+        elements = parse(client.get(path).content.decode())
+        ids = [e.attrs["id"] for e in elements if "id" in e.attrs]
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
+        targets = [e.attrs["for"] for e in elements if e.tag == "label" and "for" in e.attrs]
+        assert targets and set(targets) <= set(ids), path
