@@ -137,8 +137,8 @@ async def acts(
     )
 
 
-async def sockets(connect: Any, world: Any, *keys: str) -> list[Socket]:
-    """An open socket on `world.group` for each person named, in order."""
+async def sockets(connect: Any, world: Any, *keys: str) -> list[Any]:
+    """An open socket on `world.group` for each person named, in order (with its `hello`)."""
     return [await connect(world.people[key], world.group) for key in keys]
 
 
