@@ -20,7 +20,7 @@ from moderation.actions import rooms
 from moderation.models import CrisisPhrase, Report, ReportKind, ReportStatus
 from tests.chat.conftest import Socket
 from tests.html import find, text_of
-from tests.moderation.conftest import CLAUSE, World, build_world
+from tests.moderation.conftest import CLAUSE, World, build_world, facilitator_speaks
 from tests.moderation.live import VIAS, acts, sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,13 +43,7 @@ def circle(transactional_db: None) -> World:
     CrisisLine.objects.create(name="Canada Line", region="CA", phone="1-833", order=0)
     CrisisPhrase.objects.create(phrase="no way out")
     screening.forget_rules()  # the hellos above cached the rules without it
-    for n in range(2):
-        chat.send_message(
-            user=world.people["facilitator"],
-            group=world.group,
-            client_id=f"fill-{n}",
-            body=f"Thank you all for being here ({n}).",
-        )
+    facilitator_speaks(world, [f"Thank you all for being here ({n})." for n in range(2)])
     world.group.refresh_from_db()
     return world
 
