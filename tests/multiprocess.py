@@ -31,8 +31,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, cast
@@ -409,6 +409,22 @@ async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientC
     )
     hello = await next_of(socket, "hello")
     return socket, hello
+
+
+@asynccontextmanager
+async def open_rooms(
+    slug: str, *where: tuple[AsgiServer, str]
+) -> AsyncIterator[list[tuple[ClientConnection, dict]]]:
+    """`open_room` on `slug` for each (server, cookie), in order: the sockets and their
+    hellos, all closed after the block."""
+    opened: list[tuple[ClientConnection, dict]] = []
+    try:
+        for server, cookie in where:
+            opened.append(await open_room(server, slug, cookie))
+        yield opened
+    finally:
+        for socket, _ in opened:
+            await socket.close()
 
 
 async def close_code(socket: ClientConnection, since: float, within: float = 1.0) -> int | None:

@@ -58,14 +58,9 @@ async def rooms(
 ) -> AsyncIterator[list[ClientConnection]]:
     """A socket on group A for each (server, person), in order; all closed after the block."""
     world, cookies, _ = circle
-    opened: list[ClientConnection] = []
-    try:
-        for server, key in where:
-            opened.append((await open_room(server, world.group.slug, cookies[key]))[0])
-        yield opened
-    finally:
-        for socket in opened:
-            await socket.close()
+    places = [(server, cookies[key]) for server, key in where]
+    async with multiprocess.open_rooms(world.group.slug, *places) as opened:
+        yield [socket for socket, _ in opened]
 
 
 @database_sync_to_async
