@@ -31,15 +31,17 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.processes import PYTHON, ROOT, clean_env, free_port
 
@@ -407,6 +409,39 @@ async def open_room(server: AsgiServer, slug: str, cookie: str) -> tuple[ClientC
     )
     hello = await next_of(socket, "hello")
     return socket, hello
+
+
+@asynccontextmanager
+async def open_rooms(
+    slug: str, *where: tuple[AsgiServer, str]
+) -> AsyncIterator[list[tuple[ClientConnection, dict]]]:
+    """`open_room` on `slug` for each (server, cookie), in order: the sockets and their
+    hellos, all closed after the block."""
+    opened: list[tuple[ClientConnection, dict]] = []
+    try:
+        for server, cookie in where:
+            opened.append(await open_room(server, slug, cookie))
+        yield opened
+    finally:
+        for socket, _ in opened:
+            await socket.close()
+
+
+async def close_code(socket: ClientConnection, since: float, within: float = 1.0) -> int | None:
+    """Read `socket` until the server closes it, which must be within `within` seconds of
+    `since` (a `time.monotonic()`): the close frame's code, or None without one."""
+    with pytest.raises(ConnectionClosed) as closed:
+        async with asyncio.timeout(within):
+            while True:
+                await socket.recv()
+    assert time.monotonic() - since < within
+    return closed.value.rcvd.code if closed.value.rcvd is not None else None
+
+
+async def answers_ping(socket: ClientConnection) -> None:
+    """The socket is still open: a ping is answered with a pong."""
+    await socket.send(json.dumps({"type": "ping"}))
+    await next_of(socket, "pong")
 
 
 async def next_of(socket: ClientConnection, kind: str, within: float = 3) -> dict[str, Any]:

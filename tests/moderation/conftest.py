@@ -121,6 +121,14 @@ def build_world(keys: tuple[str, ...] = (*ALL, "t_fac", "bystander")) -> World:
     return world
 
 
+def facilitator_speaks(world: World, bodies: list[str]) -> None:
+    """The facilitator posts each of `bodies` in group A, as `fill-0`, `fill-1`, ..."""
+    for n, body in enumerate(bodies):
+        chat.send_message(
+            user=world.people["facilitator"], group=world.group, client_id=f"fill-{n}", body=body
+        )
+
+
 def watch_for_crisis(world: World) -> None:
     """The site's crisis phrase "want to die", and the facilitator's filter that holds
     "phone number" (the Confidentiality clause). Callers forget the cached rules."""

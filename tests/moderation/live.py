@@ -128,6 +128,20 @@ async def act(
     return await post_form(user, path, data)
 
 
+async def acts(
+    via: str, world: Any, key: str, socket: Socket | None, kind: str, **fields: Any
+) -> Outcome:
+    """`act` by the person `key` of `world`, in `world.group`."""
+    return await act(
+        via, socket=socket, user=world.people[key], slug=world.group.slug, kind=kind, **fields
+    )
+
+
+async def sockets(connect: Any, world: Any, *keys: str) -> list[Any]:
+    """An open socket on `world.group` for each person named, in order (with its `hello`)."""
+    return [await connect(world.people[key], world.group) for key in keys]
+
+
 async def events_until(socket: Socket, kind: str, timeout: float = 2) -> list[dict[str, Any]]:  # noqa: ASYNC109
     """Every event (but presence) up to and including the first of type `kind`."""
     seen = []

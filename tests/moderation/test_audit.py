@@ -63,30 +63,26 @@ def _held(world: World) -> Message:
 Case = Callable[[World], dict[str, Any]]
 
 
+def _about_member(w: World, action: str, **fields: Any) -> dict[str, Any]:
+    """The fields an entry about the member should have (the rest are the defaults)."""
+    return {"action": action, "target_user": w.people["member"], **fields}
+
+
 def hide(w: World) -> dict[str, Any]:
     message = w.messages["secret"]
     message_actions.hide(
         actor=w.user("facilitator"), message_id=message.pk, clause=CLAUSE, reason="Private details"
     )
-    return {
-        "action": "hide",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "reason": "Private details",
-        "target_message_id": message.pk,
-    }
+    return _about_member(
+        w, "hide", clause=CLAUSE, reason="Private details", target_message_id=message.pk
+    )
 
 
 def restore(w: World) -> dict[str, Any]:
     message = w.messages["secret"]
     Message.objects.filter(pk=message.pk).update(hidden_at=timezone.now())
     message_actions.restore(actor=w.user("facilitator"), message_id=message.pk, reason="Misread it")
-    return {
-        "action": "restore",
-        "target_user": w.people["member"],
-        "reason": "Misread it",
-        "target_message_id": message.pk,
-    }
+    return _about_member(w, "restore", reason="Misread it", target_message_id=message.pk)
 
 
 def nudge(w: World) -> dict[str, Any]:
@@ -96,7 +92,7 @@ def nudge(w: World) -> dict[str, Any]:
         clause=CLAUSE,
         text="A kind word about " + SECRET,
     )
-    return {"action": "nudge", "target_user": w.people["member"], "clause": CLAUSE}
+    return _about_member(w, "nudge", clause=CLAUSE)
 
 
 def mute(w: World) -> dict[str, Any]:
@@ -107,13 +103,7 @@ def mute(w: World) -> dict[str, Any]:
         clause=CLAUSE,
         reason="Heated",
     )
-    return {
-        "action": "mute",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "reason": "Heated",
-        "expires_at": muted.muted_until,
-    }
+    return _about_member(w, "mute", clause=CLAUSE, reason="Heated", expires_at=muted.muted_until)
 
 
 def unmute(w: World) -> dict[str, Any]:
@@ -123,60 +113,40 @@ def unmute(w: World) -> dict[str, Any]:
     members.unmute(
         actor=w.user("facilitator"), membership=w.membership("member"), reason="Repaired"
     )
-    return {"action": "unmute", "target_user": w.people["member"], "reason": "Repaired"}
+    return _about_member(w, "unmute", reason="Repaired")
+
+
+def _member_out(w: World, take: Callable[..., Any], action: str, reason: str) -> dict[str, Any]:
+    """The facilitator removes or bans the member (`take`): the entry it should log."""
+    take(
+        actor=w.user("facilitator"), membership=w.membership("member"), clause=CLAUSE, reason=reason
+    )
+    return _about_member(w, action, clause=CLAUSE, reason=reason)
 
 
 def remove(w: World) -> dict[str, Any]:
-    members.remove(
-        actor=w.user("facilitator"),
-        membership=w.membership("member"),
-        clause=CLAUSE,
-        reason="Repeated",
-    )
-    return {
-        "action": "remove",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "reason": "Repeated",
-    }
+    return _member_out(w, members.remove, "remove", "Repeated")
 
 
 def ban(w: World) -> dict[str, Any]:
-    members.ban(
-        actor=w.user("facilitator"),
-        membership=w.membership("member"),
-        clause=CLAUSE,
-        reason="Threats",
-    )
-    return {
-        "action": "ban",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "reason": "Threats",
-    }
+    return _member_out(w, members.ban, "ban", "Threats")
 
 
 def suspend(w: World) -> dict[str, Any]:
     user = members.suspend(actor=w.user("organizer"), user=w.user("member"), days=7, reason="Spam")
-    return {
-        "actor": w.people["organizer"],
-        "group": None,
-        "action": "suspend",
-        "target_user": w.people["member"],
-        "reason": "Spam",
-        "expires_at": user.suspended_until,
-    }
+    return _about_member(
+        w,
+        "suspend",
+        actor=w.people["organizer"],
+        group=None,
+        reason="Spam",
+        expires_at=user.suspended_until,
+    )
 
 
 def suspend_until_lifted(w: World) -> dict[str, Any]:
     members.suspend(actor=w.user("organizer"), user=w.user("member"), days=None, reason="Spam")
-    return {
-        "actor": w.people["organizer"],
-        "group": None,
-        "action": "suspend",
-        "target_user": w.people["member"],
-        "reason": "Spam",
-    }
+    return _about_member(w, "suspend", actor=w.people["organizer"], group=None, reason="Spam")
 
 
 def unsuspend(w: World) -> dict[str, Any]:
@@ -184,23 +154,13 @@ def unsuspend(w: World) -> dict[str, Any]:
         suspended_until=timezone.now() + timedelta(days=1)
     )
     members.unsuspend(actor=w.user("organizer"), user=w.user("member"), reason="Talked")
-    return {
-        "actor": w.people["organizer"],
-        "group": None,
-        "action": "unsuspend",
-        "target_user": w.people["member"],
-        "reason": "Talked",
-    }
+    return _about_member(w, "unsuspend", actor=w.people["organizer"], group=None, reason="Talked")
 
 
 def approve(w: World) -> dict[str, Any]:
     held = _held(w)
     message_actions.approve_held(actor=w.user("facilitator"), message_id=held.pk)
-    return {
-        "action": "approve_message",
-        "target_user": w.people["member"],
-        "target_message_id": held.pk,
-    }
+    return _about_member(w, "approve_message", target_message_id=held.pk)
 
 
 def decline(w: World) -> dict[str, Any]:
@@ -208,13 +168,9 @@ def decline(w: World) -> dict[str, Any]:
     message_actions.decline_held(
         actor=w.user("facilitator"), message_id=held.pk, clause=CLAUSE, reason="Names someone"
     )
-    return {
-        "action": "decline_message",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "reason": "Names someone",
-        "target_message_id": held.pk,
-    }
+    return _about_member(
+        w, "decline_message", clause=CLAUSE, reason="Names someone", target_message_id=held.pk
+    )
 
 
 def slow_mode(w: World) -> dict[str, Any]:
@@ -297,24 +253,21 @@ def _report(w: World) -> Report:
 def resolve_report(w: World) -> dict[str, Any]:
     report = _report(w)
     reports.resolve(actor=w.user("facilitator"), report=report, note="Talked with them")
-    return {
-        "action": "report_resolved",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "reason": "Talked with them",
-        "target_message_id": w.messages["secret"].pk,
-    }
+    return _about_member(
+        w,
+        "report_resolved",
+        clause=CLAUSE,
+        reason="Talked with them",
+        target_message_id=w.messages["secret"].pk,
+    )
 
 
 def dismiss_report(w: World) -> dict[str, Any]:
     report = _report(w)
     reports.resolve(actor=w.user("facilitator"), report=report, dismiss=True)
-    return {
-        "action": "report_dismissed",
-        "target_user": w.people["member"],
-        "clause": CLAUSE,
-        "target_message_id": w.messages["secret"].pk,
-    }
+    return _about_member(
+        w, "report_dismissed", clause=CLAUSE, target_message_id=w.messages["secret"].pk
+    )
 
 
 def _appeal(w: World) -> Appeal:
@@ -331,23 +284,13 @@ def _appeal(w: World) -> Appeal:
 def uphold_appeal(w: World) -> dict[str, Any]:
     appeal = _appeal(w)
     appeals.decide(actor=w.user("organizer"), appeal=appeal, overturn=False, note="It stands")
-    return {
-        "actor": w.people["organizer"],
-        "action": "appeal_upheld",
-        "target_user": w.people["member"],
-        "reason": "It stands",
-    }
+    return _about_member(w, "appeal_upheld", actor=w.people["organizer"], reason="It stands")
 
 
 def overturn_appeal(w: World) -> dict[str, Any]:
     appeal = _appeal(w)
     appeals.decide(actor=w.user("organizer"), appeal=appeal, overturn=True, note="Reversed")
-    return {
-        "actor": w.people["organizer"],
-        "action": "appeal_overturned",
-        "target_user": w.people["member"],
-        "reason": "Reversed",
-    }
+    return _about_member(w, "appeal_overturned", actor=w.people["organizer"], reason="Reversed")
 
 
 def overturn_hide_appeal(w: World) -> dict[str, Any]:
@@ -358,13 +301,13 @@ def overturn_hide_appeal(w: World) -> dict[str, Any]:
     appeal = appeals.appeal(user=w.user("member"), entry=entry, text="It was about " + SECRET)
     appeals.decide(actor=w.user("organizer"), appeal=appeal, overturn=True, note="Reversed")
     assert Message.objects.get(pk=message.pk).hidden_at is None
-    return {
-        "actor": w.people["organizer"],
-        "action": "appeal_overturned",
-        "target_user": w.people["member"],
-        "reason": "Reversed",
-        "target_message_id": message.pk,
-    }
+    return _about_member(
+        w,
+        "appeal_overturned",
+        actor=w.people["organizer"],
+        reason="Reversed",
+        target_message_id=message.pk,
+    )
 
 
 CASES: list[Case] = [

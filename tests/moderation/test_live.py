@@ -22,11 +22,12 @@ from groups.models import Group, Membership, MembershipStatus, Message
 from moderation.models import Report, WordFilter
 from tests.chat.conftest import Socket
 from tests.moderation.conftest import CLAUSE, World
-from tests.moderation.live import VIAS, Outcome, act, events_until, post_form
+from tests.moderation.live import VIAS, Outcome, act, acts, events_until, post_form, sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FORBIDDEN = "You can't take that action here."
 Connect = Callable[..., Any]
+ROOM = ("facilitator", "member", "bystander")  # who acts, who is acted on, who looks on
 
 
 @pytest.fixture
@@ -54,6 +55,14 @@ async def send(socket: Socket, body: str, client_id: str) -> dict[str, Any]:
             return event
 
 
+async def facilitator_does(
+    via: str, world: World, socket: Socket, kind: str, **fields: Any
+) -> None:
+    """The facilitator takes the action `kind` over `via`, and it works."""
+    outcome = await acts(via, world, "facilitator", socket, kind, **fields)
+    assert outcome.worked, outcome
+
+
 # --- Mute and unmute ----------------------------------------------------------------
 
 
@@ -61,24 +70,19 @@ async def send(socket: Socket, body: str, client_id: str) -> dict[str, Any]:
 async def test_a_mute_disables_the_member_at_once_and_says_why(
     via: str, live_world: World, ids: dict[str, int], connect: Connect
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["member"], group)
-    other = await connect(live_world.people["bystander"], group)
+    facilitator, member, other = await sockets(connect, live_world, *ROOM)
     assert member.hello["me"]["can_post"] is True
 
-    outcome = await act(
+    await facilitator_does(
         via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.mute",
+        live_world,
+        facilitator,
+        "moderation.mute",
         member=ids["member"],
         minutes=60,
         clause=CLAUSE,
         reason="Talked over people",
     )
-    assert outcome.worked, outcome
 
     seen = await events_until(member, "me")
     assert [e["type"] for e in seen] == ["notice", "me"]
@@ -101,15 +105,7 @@ async def test_a_mute_disables_the_member_at_once_and_says_why(
     assert await other.nothing()
     assert await facilitator.nothing()
 
-    outcome = await act(
-        via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.unmute",
-        member=ids["member"],
-    )
-    assert outcome.worked, outcome
+    await facilitator_does(via, live_world, facilitator, "moderation.unmute", member=ids["member"])
     seen = await events_until(member, "me")
     assert [e["type"] for e in seen] == ["notice", "me"]
     assert seen[1]["me"]["can_post"] is True and seen[1]["me"]["muted_until"] is None
@@ -120,8 +116,7 @@ async def test_a_short_mute_lifts_by_itself_on_the_open_socket(
     live_world: World, ids: dict[str, int], connect: Connect
 ) -> None:
     group = live_world.group
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["member"], group)
+    facilitator, member = await sockets(connect, live_world, "facilitator", "member")
     await facilitator.send(
         {"type": "moderation.mute", "member": ids["member"], "minutes": 1, "clause": CLAUSE}
     )
@@ -153,22 +148,12 @@ async def test_a_short_mute_lifts_by_itself_on_the_open_socket(
 async def test_removing_or_banning_closes_every_socket_of_the_member_at_once(
     via: str, kind: str, live_world: World, ids: dict[str, int], connect: Connect, refused: Any
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
-    facilitator = await connect(live_world.people["facilitator"], group)
-    tab_one = await connect(live_world.people["member"], group)
-    tab_two = await connect(live_world.people["member"], group)
-    other = await connect(live_world.people["bystander"], group)
-
-    outcome = await act(
-        via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind=kind,
-        member=ids["member"],
-        clause=CLAUSE,
+    group = live_world.group
+    facilitator, tab_one, tab_two, other = await sockets(
+        connect, live_world, "facilitator", "member", "member", "bystander"
     )
-    assert outcome.worked, outcome
+
+    await facilitator_does(via, live_world, facilitator, kind, member=ids["member"], clause=CLAUSE)
     assert await tab_one.closed() == 4403
     assert await tab_two.closed() == 4403
     await other.send({"type": "ping"})
@@ -189,24 +174,20 @@ async def test_removing_or_banning_closes_every_socket_of_the_member_at_once(
 async def test_a_hidden_message_disappears_for_members_and_stays_readable_for_facilitators(
     via: str, live_world: World, connect: Connect
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
     message = live_world.messages["member"]
-    facilitator = await connect(live_world.people["facilitator"], group)
-    co_facilitator = await connect(live_world.people["t_fac"], group)
-    author = await connect(live_world.people["member"], group)
-    other = await connect(live_world.people["bystander"], group)
+    facilitator, co_facilitator, author, other = await sockets(
+        connect, live_world, "facilitator", "t_fac", "member", "bystander"
+    )
 
-    outcome = await act(
+    await facilitator_does(
         via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.hide",
+        live_world,
+        facilitator,
+        "moderation.hide",
         id=message.pk,
         clause=CLAUSE,
         reason="Advice nobody asked for",
     )
-    assert outcome.worked, outcome
 
     removed = {
         "type": "message.removed",
@@ -228,15 +209,7 @@ async def test_a_hidden_message_disappears_for_members_and_stays_readable_for_fa
         assert updated["id"] == message.pk
         assert updated["body"] == message.body and updated["hidden"] == {"clause": CLAUSE}
 
-    outcome = await act(
-        via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.restore",
-        id=message.pk,
-    )
-    assert outcome.worked, outcome
+    await facilitator_does(via, live_world, facilitator, "moderation.restore", id=message.pk)
     for socket in (other, author, co_facilitator):
         back = (await socket.receive_type("message.updated"))["message"]
         assert back["body"] == message.body and back["hidden"] is None
@@ -249,21 +222,16 @@ async def test_a_hidden_message_disappears_for_members_and_stays_readable_for_fa
 async def test_pausing_the_room_reaches_everyone_and_only_facilitators_post(
     via: str, live_world: World, connect: Connect
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["member"], group)
-    other = await connect(live_world.people["bystander"], group)
+    facilitator, member, other = await sockets(connect, live_world, *ROOM)
 
-    outcome = await act(
+    await facilitator_does(
         via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.pause",
+        live_world,
+        facilitator,
+        "moderation.pause",
         minutes=5,
         message="Let's take a breath together.",
     )
-    assert outcome.worked, outcome
     for socket in (facilitator, member, other):
         state = await socket.receive_type("room.state")
         assert state["paused"] is True
@@ -275,14 +243,7 @@ async def test_pausing_the_room_reaches_everyone_and_only_facilitators_post(
     assert (await send(member, "Hello?", "during-pause"))["code"] == "paused"
     assert (await send(facilitator, "Breathe in.", "fac-pause"))["type"] == "message.ack"
 
-    outcome = await act(
-        via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.resume",
-    )
-    assert outcome.worked, outcome
+    await facilitator_does(via, live_world, facilitator, "moderation.resume")
     for socket in (member, other):
         assert (await socket.receive_type("room.state", skip=("message.new",)))["paused"] is False
         assert (await socket.receive_type("me"))["me"]["can_post"] is True
@@ -293,8 +254,7 @@ async def test_a_timed_pause_ends_by_itself_on_the_open_socket(
     live_world: World, connect: Connect
 ) -> None:
     group = live_world.group
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["member"], group)
+    facilitator, member = await sockets(connect, live_world, "facilitator", "member")
     await facilitator.send({"type": "moderation.pause", "minutes": 1})
     await facilitator.receive_type("moderation.ack")
     await member.receive_type("room.state")
@@ -316,19 +276,9 @@ async def test_a_timed_pause_ends_by_itself_on_the_open_socket(
 async def test_slow_mode_reaches_everyone_and_paces_members_but_not_facilitators(
     via: str, live_world: World, connect: Connect
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["bystander"], group)
+    facilitator, member = await sockets(connect, live_world, "facilitator", "bystander")
 
-    outcome = await act(
-        via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.slow_mode",
-        seconds=30,
-    )
-    assert outcome.worked, outcome
+    await facilitator_does(via, live_world, facilitator, "moderation.slow_mode", seconds=30)
     for socket in (facilitator, member):
         assert (await socket.receive_type("room.state"))["slow_mode"] == 30
         assert await socket.nothing()  # posting is still allowed: no `me`
@@ -347,22 +297,17 @@ async def test_slow_mode_reaches_everyone_and_paces_members_but_not_facilitators
 async def test_a_nudge_reaches_only_its_person(
     via: str, live_world: World, ids: dict[str, int], connect: Connect
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["member"], group)
-    other = await connect(live_world.people["bystander"], group)
+    facilitator, member, other = await sockets(connect, live_world, *ROOM)
     text = "Hi. Could you leave a little space for quieter voices? Thank you for being here."
-    outcome = await act(
+    await facilitator_does(
         via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind="moderation.nudge",
+        live_world,
+        facilitator,
+        "moderation.nudge",
         member=ids["member"],
         clause="Take up space, leave space",
         text=text,
     )
-    assert outcome.worked, outcome
     notice = await member.receive_type("notice")
     assert (notice["kind"], notice["text"]) == ("nudge", text)
     assert await member.nothing() and await other.nothing()
@@ -378,11 +323,9 @@ def hold_newcomers(group: Group) -> None:
 async def test_a_held_message_waits_for_a_facilitator(
     via: str, decision: str, live_world: World, connect: Connect
 ) -> None:
-    group, slug = live_world.group, live_world.group.slug
+    group = live_world.group
     await hold_newcomers(group)
-    facilitator = await connect(live_world.people["facilitator"], group)
-    member = await connect(live_world.people["member"], group)
-    other = await connect(live_world.people["bystander"], group)
+    facilitator, member, other = await sockets(connect, live_world, *ROOM)
 
     ack = await send(member, "My second message", "held-1")
     assert ack["held"] is True and ack["seq"] is None
@@ -390,16 +333,7 @@ async def test_a_held_message_waits_for_a_facilitator(
     assert own["message"]["held"] is True and own["message"]["seq"] is None
     assert await other.nothing() and await facilitator.nothing()
 
-    outcome = await act(
-        via,
-        socket=facilitator,
-        user=live_world.people["facilitator"],
-        slug=slug,
-        kind=decision,
-        id=ack["id"],
-        clause=CLAUSE,
-    )
-    assert outcome.worked, outcome
+    await facilitator_does(via, live_world, facilitator, decision, id=ack["id"], clause=CLAUSE)
     if decision == "moderation.approve":
         for socket in (member, other, facilitator):
             published = (await socket.receive_type("message.new"))["message"]
@@ -485,8 +419,7 @@ async def test_a_refusal_reads_the_same_over_the_socket_and_the_form(
         )
         for name, value in fields.items()
     }
-    facilitator = await connect(live_world.people["facilitator"], live_world.group)
-    co_facilitator = await connect(live_world.people["t_fac"], live_world.group)
+    facilitator, co_facilitator = await sockets(connect, live_world, "facilitator", "t_fac")
     before = await database_sync_to_async(
         lambda: (
             list(Membership.objects.order_by("pk").values_list()),
@@ -511,8 +444,7 @@ async def test_a_refusal_reads_the_same_over_the_socket_and_the_form(
 async def test_a_member_cannot_moderate_and_the_pages_do_not_exist_for_them(
     live_world: World, ids: dict[str, int], connect: Connect
 ) -> None:
-    member = await connect(live_world.people["member"], live_world.group)
-    target = await connect(live_world.people["bystander"], live_world.group)
+    member, target = await sockets(connect, live_world, "member", "bystander")
     by_socket, by_form = await _both_ways(
         live_world,
         member,
@@ -576,8 +508,7 @@ async def test_a_rooms_socket_only_names_members_of_that_room(
 async def test_suspending_an_account_closes_its_sockets_at_once(
     live_world: World, connect: Connect, refused: Any
 ) -> None:
-    tab = await connect(live_world.people["bystander"], live_world.group)
-    other = await connect(live_world.people["member"], live_world.group)
+    tab, other = await sockets(connect, live_world, "bystander", "member")
     outcome = await post_form(
         live_world.people["organizer"],
         "/moderation/site/suspensions/",

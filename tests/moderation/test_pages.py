@@ -30,7 +30,7 @@ from moderation.actions import appeals, members
 from moderation.models import Appeal, Report, ReportKind, ReportNote, Urgency
 from tests.factories import make_organizer, make_user
 from tests.html import find, parse, text_of
-from tests.moderation.conftest import CLAUSE, World, build_world
+from tests.moderation.conftest import CLAUSE, World, build_world, facilitator_speaks
 
 Connect = Callable[..., Any]
 
@@ -41,13 +41,7 @@ def circles(db: None) -> World:
     world = build_world(
         ("organizer", "member", "facilitator", "other_fac", "t_member", "bystander")
     )
-    for n in range(3):
-        chat.send_message(
-            user=world.people["facilitator"],
-            group=world.group,
-            client_id=f"fill-{n}",
-            body=f"Filler number {n + 7}.",
-        )
+    facilitator_speaks(world, [f"Filler number {n + 7}." for n in range(3)])
     member_actions.join_group(
         user=world.people["bystander"], group=world.other_group, agreement_version=1
     )
@@ -281,14 +275,19 @@ def test_my_record_shows_decisions_about_me_and_each_can_be_appealed_once(circle
     )
 
 
-def test_organizers_decide_appeals_and_the_decision_is_logged(circles: World) -> None:
+def facilitator_mutes_member(world: World) -> AuditEntry:
+    """The facilitator mutes the member for an hour; the log's entry for it."""
     members.mute(
-        actor=circles.user("facilitator"),
-        membership=circles.membership("member"),
+        actor=world.user("facilitator"),
+        membership=world.membership("member"),
         minutes=60,
         clause=CLAUSE,
     )
-    entry = AuditEntry.objects.get(action="mute")
+    return AuditEntry.objects.get(action="mute")
+
+
+def test_organizers_decide_appeals_and_the_decision_is_logged(circles: World) -> None:
+    entry = facilitator_mutes_member(circles)
     client_for(circles.people["member"]).post(
         "/moderation/record/", {"entry": entry.pk, "text": "Please."}
     )
@@ -364,13 +363,7 @@ async def test_an_overturned_mute_lifts_at_once_on_the_open_socket(
 ) -> None:
     @database_sync_to_async
     def mute_and_appeal() -> Appeal:
-        members.mute(
-            actor=live_world.user("facilitator"),
-            membership=live_world.membership("member"),
-            minutes=60,
-            clause=CLAUSE,
-        )
-        entry = AuditEntry.objects.get(action="mute")
+        entry = facilitator_mutes_member(live_world)
         return Appeal.objects.create(entry=entry, user=live_world.people["member"], text="Please.")
 
     appeal = await mute_and_appeal()

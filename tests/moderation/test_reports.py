@@ -20,8 +20,8 @@ from moderation.actions import rooms
 from moderation.models import CrisisPhrase, Report, ReportKind, ReportStatus
 from tests.chat.conftest import Socket
 from tests.html import find, text_of
-from tests.moderation.conftest import CLAUSE, World, build_world
-from tests.moderation.live import VIAS, act
+from tests.moderation.conftest import CLAUSE, World, build_world, facilitator_speaks
+from tests.moderation.live import VIAS, acts, sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Connect = Callable[..., Any]
@@ -43,13 +43,7 @@ def circle(transactional_db: None) -> World:
     CrisisLine.objects.create(name="Canada Line", region="CA", phone="1-833", order=0)
     CrisisPhrase.objects.create(phrase="no way out")
     screening.forget_rules()  # the hellos above cached the rules without it
-    for n in range(2):
-        chat.send_message(
-            user=world.people["facilitator"],
-            group=world.group,
-            client_id=f"fill-{n}",
-            body=f"Thank you all for being here ({n}).",
-        )
+    facilitator_speaks(world, [f"Thank you all for being here ({n})." for n in range(2)])
     world.group.refresh_from_db()
     return world
 
@@ -145,9 +139,7 @@ async def test_the_crisis_card_names_the_message_it_follows_so_it_is_shown_after
     (its ack) before the card; another tab of the author's holds the card until the
     message arrives (room.js).
     """
-    group = circle.group
-    author = await connect(circle.people["member"], group)
-    other_tab = await connect(circle.people["member"], group)
+    author, other_tab = await sockets(connect, circle, "member", "member")
 
     await author.send({"type": "message.send", "client_id": "hard-night", "body": CRISIS_TEXT})
     seen: list[dict[str, Any]] = []
@@ -199,18 +191,11 @@ async def test_worry_brings_the_same_care_and_never_names_who_worried(
         client_id="quiet",
         body="I haven't slept in days and I don't see the point.",
     )
-    author = await connect(circle.people["member"], group)
-    worrier = await connect(circle.people["bystander"], group)
-    facilitator = await connect(circle.people["facilitator"], group)
-
-    outcome = await act(
-        via,
-        socket=worrier,
-        user=circle.people["bystander"],
-        slug=group.slug,
-        kind="worry",
-        id=message.message.pk,
+    author, worrier, facilitator = await sockets(
+        connect, circle, "member", "bystander", "facilitator"
     )
+
+    outcome = await acts(via, circle, "bystander", worrier, "worry", id=message.message.pk)
     assert outcome.worked, outcome
     assert "You won't be named" in outcome.sentence
 
@@ -222,14 +207,7 @@ async def test_worry_brings_the_same_care_and_never_names_who_worried(
     assert await open_items() == [(ReportKind.WORRY, 0, 1)]
 
     # A second person's worry merges into the same item; the author is not told twice.
-    second = await act(
-        "http",
-        socket=None,
-        user=circle.people["t_member"],
-        slug=group.slug,
-        kind="worry",
-        id=message.message.pk,
-    )
+    second = await acts("http", circle, "t_member", None, "worry", id=message.message.pk)
     assert second.worked
     assert await author.nothing()
     assert await open_items() == [(ReportKind.WORRY, 0, 2)]
@@ -244,11 +222,8 @@ async def test_worry_brings_the_same_care_and_never_names_who_worried(
 async def test_reports_merge_never_name_the_reporter_and_each_reporter_hears_back(
     circle: World, connect: Connect
 ) -> None:
-    group = circle.group
     target = circle.messages["member"]
-    reported = await connect(circle.people["member"], group)
-    first = await connect(circle.people["bystander"], group)
-    second = await connect(circle.people["t_member"], group)
+    reported, first, second = await sockets(connect, circle, "member", "bystander", "t_member")
 
     for socket, note in ((first, "It felt like a dig at me."), (second, "")):
         await socket.send(
@@ -266,14 +241,7 @@ async def test_reports_merge_never_name_the_reporter_and_each_reporter_hears_bac
         assert name not in text_of(html)
 
     report = await database_sync_to_async(Report.objects.get)()
-    resolved = await act(
-        "http",
-        socket=None,
-        user=circle.people["facilitator"],
-        slug=group.slug,
-        kind="resolve",
-        id=report.pk,
-    )
+    resolved = await acts("http", circle, "facilitator", None, "resolve", id=report.pk)
     assert resolved.worked, resolved
     assert await notices_by_person(circle) == {
         "bystander": ["report_outcome"],
@@ -302,14 +270,8 @@ async def test_reports_are_rate_limited_the_same_way_over_socket_and_form(
     for message_id in targets[:5]:
         await reporter.send({"type": "report.message", "id": message_id, "clause": CLAUSE})
         await reporter.receive_type("report.ack")
-    outcome = await act(
-        via,
-        socket=reporter,
-        user=circle.people["bystander"],
-        slug=circle.group.slug,
-        kind="report.message",
-        id=targets[5],
-        clause=CLAUSE,
+    outcome = await acts(
+        via, circle, "bystander", reporter, "report.message", id=targets[5], clause=CLAUSE
     )
     assert not outcome.worked
     assert outcome.sentence.startswith("You have sent several reports in a short time.")

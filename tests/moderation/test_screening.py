@@ -260,12 +260,7 @@ def test_a_change_by_any_path_reaches_every_process_within_a_second(
     # The member notices: a blocked phrase is refused on the next message.
     if expected[0] == "block":
         with pytest.raises(Refused) as refused:
-            chat.send_message(
-                user=small_world.user("member"),
-                group=small_world.group,
-                client_id="after-change",
-                body="spoilers ahead",
-            )
+            _send(small_world, "member", "spoilers ahead", client_id="after-change")
         assert refused.value.code == "blocked"
 
 

@@ -31,6 +31,7 @@ from moderation.models import CrisisPhrase, Report, WordFilter
 from tests.chat import state
 from tests.chat.conftest import Socket
 from tests.moderation.conftest import World
+from tests.moderation.live import sockets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Connect = Callable[..., Any]
@@ -168,9 +169,9 @@ async def test_a_check_in_takes_one_answer_each_and_shows_the_aggregate_to_keepe
     await database_sync_to_async(state.update_membership)(
         live_world.people["bystander"], live_world.group, pseudonym="Wren"
     )
-    facilitator = await connect(live_world.people["facilitator"], live_world.group)
-    member = await connect(live_world.people["member"], live_world.group)
-    bystander = await connect(live_world.people["bystander"], live_world.group)
+    facilitator, member, bystander = await sockets(
+        connect, live_world, "facilitator", "member", "bystander"
+    )
     await start(live_world, present=[people["member"], people["bystander"], people["t_member"]])
     await facilitator.send({"type": "round.open", "kind": "check_in"})
     assert (await answer(facilitator, "session.ack"))["action"] == "round_open"
@@ -255,10 +256,9 @@ async def test_only_the_holder_posts_and_passing_moves_the_piece_for_everyone(
     live_world: World, connect: Connect
 ) -> None:
     people = await ids(live_world)
-    facilitator = await connect(live_world.people["facilitator"], live_world.group)
-    mara = await connect(live_world.people["member"], live_world.group)
-    bea = await connect(live_world.people["bystander"], live_world.group)
-    tamsin = await connect(live_world.people["t_member"], live_world.group)
+    facilitator, mara, bea, tamsin = await sockets(
+        connect, live_world, "facilitator", "member", "bystander", "t_member"
+    )
     await start(live_world)
     present = [people["member"], people["bystander"], people["t_member"], people["facilitator"]]
     await open_round(live_world, "talking_piece", present=present)
@@ -304,8 +304,7 @@ async def test_keepers_move_the_piece_add_someone_and_end_the_round(
     live_world: World, connect: Connect
 ) -> None:
     people = await ids(live_world)
-    facilitator = await connect(live_world.people["facilitator"], live_world.group)
-    member = await connect(live_world.people["member"], live_world.group)
+    facilitator, member = await sockets(connect, live_world, "facilitator", "member")
     await start(live_world)
     await open_round(live_world, "talking_piece", present=[people["member"]])
 
@@ -338,8 +337,7 @@ async def test_volunteers_ask_for_the_piece_and_may_skip(
     live_world: World, connect: Connect
 ) -> None:
     people = await ids(live_world)
-    mara = await connect(live_world.people["member"], live_world.group)
-    bea = await connect(live_world.people["bystander"], live_world.group)
+    mara, bea = await sockets(connect, live_world, "member", "bystander")
     await start(live_world)
     await open_round(live_world, "talking_piece", order="volunteers", present=[people["member"]])
     assert mara.hello["session"] is None  # connected before the session
@@ -377,8 +375,7 @@ async def test_a_time_box_passes_the_piece_by_itself(
 ) -> None:
     monkeypatch.setattr(sessions, "TURN_SECONDS", (1, 900))
     people = await ids(live_world)
-    facilitator = await connect(live_world.people["facilitator"], live_world.group)
-    member = await connect(live_world.people["member"], live_world.group)
+    facilitator, member = await sockets(connect, live_world, "facilitator", "member")
     await start(live_world)
     await open_round(
         live_world, "talking_piece", turn_seconds=1, present=[people["member"], people["t_member"]]
@@ -398,8 +395,7 @@ async def test_crisis_words_out_of_turn_still_reach_the_facilitators_and_the_car
 ) -> None:
     await database_sync_to_async(CrisisPhrase.objects.create)(phrase="want to die")
     people = await ids(live_world)
-    facilitator = await connect(live_world.people["facilitator"], live_world.group)
-    bea = await connect(live_world.people["bystander"], live_world.group)
+    facilitator, bea = await sockets(connect, live_world, "facilitator", "bystander")
     await start(live_world)
     await open_round(live_world, "talking_piece", present=[people["member"], people["bystander"]])
     await bea.send({"type": "message.send", "client_id": "c-1", "body": "I want to die tonight"})
@@ -436,8 +432,7 @@ async def test_a_scheduled_session_starts_itself_when_a_keeper_is_in_the_room(
         )
 
     await schedule()
-    member = await connect(live_world.people["member"], live_world.group)
-    keeper = await connect(live_world.people["facilitator"], live_world.group)
+    member, keeper = await sockets(connect, live_world, "member", "facilitator")
     started = await answer(member, "session.started")
     assert started["session"]["phase"] == "opening"
     await answer(keeper, "session.started")
@@ -469,8 +464,7 @@ async def test_an_answers_words_are_screened_as_a_message_is(
     people = await ids(live_world)
     await start(live_world)
     await open_round(live_world, "check_in")
-    member = await connect(live_world.people["member"], live_world.group)
-    bea = await connect(live_world.people["bystander"], live_world.group)
+    member, bea = await sockets(connect, live_world, "member", "bystander")
     await bea.send({"type": "round.answer", "score": 2, "words": "surrounded by idiots"})
     refusal = await answer(bea, "session.ack")
     assert (refusal["code"], refusal["field"]) == ("blocked", "words")

@@ -10,21 +10,24 @@ only open page (its personal socket) is on process A, within a second.
 """
 
 import asyncio
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from groups.models import Membership, MembershipStatus
 from moderation import screening
 from moderation.models import CrisisPhrase, WordFilter
+from tests import multiprocess
 from tests.moderation.conftest import CLAUSE, World, build_world
 from tests.multiprocess import AsgiServer, next_of, open_room, session_cookie_header, submit
 
+Circle = tuple[World, dict[str, str], dict[str, int]]
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
@@ -49,6 +52,17 @@ def post_member_form(server: AsgiServer, membership_id: int, action: str, cookie
     return status
 
 
+@contextlib.asynccontextmanager
+async def rooms(
+    circle: Circle, *where: tuple[AsgiServer, str]
+) -> AsyncIterator[list[ClientConnection]]:
+    """A socket on group A for each (server, person), in order; all closed after the block."""
+    world, cookies, _ = circle
+    places = [(server, cookies[key]) for server, key in where]
+    async with multiprocess.open_rooms(world.group.slug, *places) as opened:
+        yield [socket for socket, _ in opened]
+
+
 @database_sync_to_async
 def standing(membership_id: int) -> Membership:
     return Membership.objects.get(pk=membership_id)
@@ -58,11 +72,8 @@ async def test_a_mute_through_one_process_disables_the_member_on_the_other(
     two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
 ) -> None:
     a, b = two_servers
-    world, cookies, ids = circle
-    slug = world.group.slug
-    facilitator, _ = await open_room(a, slug, cookies["facilitator"])
-    member, _ = await open_room(b, slug, cookies["member"])
-    try:
+    ids = circle[2]
+    async with rooms(circle, (a, "facilitator"), (b, "member")) as (facilitator, member):
         await facilitator.send(
             json.dumps(
                 {
@@ -82,9 +93,6 @@ async def test_a_mute_through_one_process_disables_the_member_on_the_other(
 
         await member.send(json.dumps({"type": "message.send", "client_id": "m1", "body": "Hi"}))
         assert (await next_of(member, "error"))["code"] == "muted"
-    finally:
-        await facilitator.close()
-        await member.close()
     assert (await standing(ids["member"])).is_muted
 
 
@@ -92,28 +100,16 @@ async def test_a_ban_posted_to_one_process_closes_the_members_socket_on_the_othe
     two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
 ) -> None:
     a, b = two_servers
-    world, cookies, ids = circle
-    slug = world.group.slug
-    member, _ = await open_room(b, slug, cookies["member"])
-    bystander, _ = await open_room(b, slug, cookies["bystander"])
-    try:
+    _, cookies, ids = circle
+    async with rooms(circle, (b, "member"), (b, "bystander")) as (member, bystander):
         status = await asyncio.to_thread(
             post_member_form, a, ids["member"], "ban", cookies["facilitator"]
         )
         posted = time.monotonic()
         assert status == 302
-        with pytest.raises(ConnectionClosed) as closed:
-            async with asyncio.timeout(1.0):
-                while True:
-                    await member.recv()
-        assert time.monotonic() - posted < 1.0
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        assert await multiprocess.close_code(member, since=posted) == 4403
 
-        await bystander.send(json.dumps({"type": "ping"}))
-        await next_of(bystander, "pong")
-    finally:
-        await member.close()
-        await bystander.close()
+        await multiprocess.answers_ping(bystander)
     assert (await standing(ids["member"])).status == MembershipStatus.BANNED
 
 
@@ -131,12 +127,7 @@ async def test_a_filter_saved_anywhere_applies_within_a_second_on_every_process(
     two_servers: list[AsgiServer], circle: tuple[World, dict[str, str], dict[str, int]]
 ) -> None:
     a, b = two_servers
-    world, cookies, _ = circle
-    sockets = [
-        (await open_room(a, world.group.slug, cookies["member"]))[0],
-        (await open_room(b, world.group.slug, cookies["bystander"]))[0],
-    ]
-    try:
+    async with rooms(circle, (a, "member"), (b, "bystander")) as sockets:
         for n, socket in enumerate(sockets):  # each process now holds the rules in memory
             assert (await answer(socket, "No spoilers, please", f"before-{n}"))["type"] == (
                 "message.ack"
@@ -152,9 +143,6 @@ async def test_a_filter_saved_anywhere_applies_within_a_second_on_every_process(
         await asyncio.sleep(screening.VERSION_EVERY + 0.2)
         for n, socket in enumerate(sockets):
             assert (await answer(socket, "Spoilers ahead", f"after-{n}"))["type"] == "message.ack"
-    finally:
-        for socket in sockets:
-            await socket.close()
 
 
 async def test_an_urgent_item_written_on_one_process_reaches_a_facilitators_page_on_the_other(

@@ -79,6 +79,13 @@ def post(user: Any, path: str, data: dict[str, Any]) -> Any:
     return signed_in(user).post(path, data)
 
 
+async def share(user: Any, path: str, group: Any, body: str, client_id: str) -> Any:
+    """`user` posts the share form at `path` into `group`, as the resource's page does."""
+    return await sync_to_async(post)(
+        user, path, {"group": group.slug, "body": body, "client_id": client_id}
+    )
+
+
 def get(user: Any, path: str) -> Any:
     return signed_in(user).get(path)
 
@@ -97,11 +104,8 @@ async def test_a_member_shares_a_community_resource_from_its_page(
     alice, bob = circle["members"]
     group, resource = circle["group"], circle["community"]
     listening = await connect(bob, group)
-    response = await sync_to_async(post)(
-        alice,
-        f"/resources/{resource.pk}/share/",
-        {"group": group.slug, "body": "This one helps me sleep.", "client_id": "share-1"},
-    )
+    form = (f"/resources/{resource.pk}/share/", group, "This one helps me sleep.", "share-1")
+    response = await share(alice, *form)
     assert response.status_code == 302
     assert response["Location"] == f"/groups/{group.slug}/#composer"
     event = await listening.receive_type("message.new")
@@ -126,11 +130,7 @@ async def test_a_member_shares_a_community_resource_from_its_page(
     assert history["messages"][-1]["resource"] == card_of(resource)
 
     # Sending the same form again (a double click) shares it once.
-    again = await sync_to_async(post)(
-        alice,
-        f"/resources/{resource.pk}/share/",
-        {"group": group.slug, "body": "This one helps me sleep.", "client_id": "share-1"},
-    )
+    again = await share(alice, *form)
     assert again.status_code == 302
     assert await sync_to_async(stored)(circle) == [(resource.pk, "This one helps me sleep.")]
     assert await listening.nothing()
@@ -172,11 +172,7 @@ async def test_a_member_shares_a_group_resource_from_its_page(
     main = page[: page.index('<footer class="site-footer"')]  # not the footer's languages
     options = [o for o in find(main, "option") if o.attrs.get("value")]
     assert [(o.attrs["value"], o.text) for o in options] == [(group.slug, group.name)]
-    response = await sync_to_async(post)(
-        alice,
-        f"{resource.get_absolute_url()}share/",
-        {"group": group.slug, "body": "", "client_id": "share-2"},
-    )
+    response = await share(alice, f"{resource.get_absolute_url()}share/", group, "", "share-2")
     assert response.status_code == 302
     event = await listening.receive_type("message.new")
     assert event["message"]["resource"] == card_of(resource)
