@@ -22,10 +22,24 @@ _Prepared = tuple[str, list[_Converters]]
 
 
 class Joined:
-    """The concrete columns of several models, each qualified by its table's name."""
+    """The concrete columns of several models, each qualified by its table's name.
 
-    def __init__(self, *models: type[Model]) -> None:
+    Fields named in `leave_out` (per model) are not selected; the instances load them
+    on first use, as with the ORM's `defer()`.
+    """
+
+    def __init__(
+        self, *models: type[Model], leave_out: dict[type[Model], tuple[str, ...]] | None = None
+    ) -> None:
         self.models = models
+        self.fields = {
+            model: [
+                field
+                for field in model._meta.concrete_fields
+                if field.name not in (leave_out or {}).get(model, ())
+            ]
+            for model in models
+        }
         # Per connection object: its converters are bound to that thread's connection.
         self._prepared: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Prepared] = (
             weakref.WeakKeyDictionary()
@@ -41,7 +55,7 @@ class Joined:
         converters = self._prepare(connection)[1]
         found, start = [], 0
         for model, model_converters in zip(self.models, converters, strict=True):
-            fields = model._meta.concrete_fields
+            fields = self.fields[model]
             values = list(row[start : start + len(fields)])
             for index, functions, expression in model_converters:
                 for convert in functions:
@@ -60,7 +74,7 @@ class Joined:
             for model in self.models:
                 table = model._meta.db_table
                 model_converters: _Converters = []
-                for index, field in enumerate(model._meta.concrete_fields):
+                for index, field in enumerate(self.fields[model]):
                     names.append(f"{quote(table)}.{quote(_column(field))}")
                     # What the compiler applies to a selected column (dates on SQLite...).
                     expression = field.get_col(table)

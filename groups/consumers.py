@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from community import metrics
 from community.errors import Refused
 from community.offloop import db_call
+from community.perloop import per_loop
 from community.wsauth import session_tag
 from groups import events, frame_handlers, frames, permissions, selectors, sending, session_state
 from groups.actions import chat
@@ -36,8 +37,9 @@ from groups.closes import (
     CLOSE_TRY_AGAIN,
 )
 from groups.heartbeat import get_heartbeat
+from groups.hub import Hub
 from groups.models import Group, Intent, Membership, ReactionKind
-from groups.payloads import me_payload, message_payload
+from groups.payloads import me_payload, member_payload, message_payload
 from groups.presence import get_presence
 from groups.session_frames import SessionFrames, load_session
 from groups.socket_base import HubSocket
@@ -76,9 +78,55 @@ def load_roster(group: Group) -> dict[int, dict[str, Any]]:
     return selectors.roster(group)
 
 
-# The names and roles of each room's members, shared by this process's sockets
-# (read again whenever someone connects or an unknown member shows up).
+# The names and roles of each room's members, shared by this process's sockets; read
+# again when an unknown member shows up, when someone's own name or role here changes,
+# and at a connect that finds this process's copy wrong about the person connecting or
+# older than ROSTER_FRESH seconds. Read at every connect, it cost RATIO of a connect's
+# server CPU (docs/performance.md, 6 December 2026): a storm read each room's ten times.
 ROSTERS: dict[int, dict[int, dict[str, Any]]] = {}
+ROSTERS_READ_AT: dict[int, float] = {}
+ROSTER_FRESH = 10.0
+
+
+# A room's presence is announced once per burst of arrivals and departures in this
+# process, not once per socket: the first schedules it, and ANNOUNCE_AFTER seconds
+# later whoever is here then is announced. Per socket, a storm announced each room
+# ten times; the announcement cost RATIO of a connect's server CPU (docs/performance.md,
+# 6 December 2026). Per event loop: community/perloop.py.
+ANNOUNCE_AFTER = 0.05
+_announcing = per_loop(dict[int, asyncio.Task])
+
+
+async def _announce_later(hub: Hub, group: Group, pending: dict[int, asyncio.Task]) -> None:
+    try:
+        await asyncio.sleep(ANNOUNCE_AFTER)
+    finally:
+        pending.pop(group.pk, None)  # whoever comes during the read asks again
+    try:
+        here = await get_presence().here(group.pk)
+        roster = ROSTERS.get(group.pk, {})
+        if here - roster.keys():
+            roster = await read_roster(group)
+        people = [roster[m] for m in sorted(here) if m in roster]
+        await hub.publish(events.group_channel(group.pk), events.presence(people))
+    except Exception as error:  # Redis away: the next arrival or departure tells it
+        log.warning("presence announcement failed (%s)", type(error).__name__)
+
+
+async def read_roster(group: Group) -> dict[int, dict[str, Any]]:
+    roster = ROSTERS[group.pk] = await load_roster(group)
+    ROSTERS_READ_AT[group.pk] = time.monotonic()
+    return roster
+
+
+def roster_knows(membership: Membership) -> bool:
+    """Whether this process's roster of the room is fresh and names the person as now."""
+    read_at = ROSTERS_READ_AT.get(membership.group_id)
+    return (
+        read_at is not None
+        and time.monotonic() - read_at < ROSTER_FRESH
+        and ROSTERS.get(membership.group_id, {}).get(membership.pk) == member_payload(membership)
+    )
 
 
 @db_call
@@ -181,11 +229,16 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         self.frames_stamp = time.monotonic()
         self.refusals: deque[float] | None = None  # made at the first refusal
         self.last_typing = self.last_read = 0.0
-        self.take_boundaries(await load_boundaries(self.membership))
+        # The room's read said whether there are any (most members have none).
+        has_boundaries = getattr(self.membership, "has_boundaries", True)
+        self.take_boundaries(
+            await load_boundaries(self.membership) if has_boundaries else selectors.NO_BOUNDARIES
+        )
         await self.follow(self.room, self.private)
         self.channel_name = f"{self.hub.channel}!{next(SOCKET_NUMBERS)}"
         await self.accept()
-        ROSTERS[self.group.pk] = await load_roster(self.group)
+        if not roster_knows(self.membership):
+            await read_roster(self.group)
         session = await load_session(self.group, self.membership, keeper=self.keeps)
         # Presence is best-effort: a room opens (and chat works) without it.
         present = await self.enter_presence()
@@ -209,7 +262,7 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         self.watch_turn(turn_of(session))
         await self.watch_schedule()
         if present:
-            await self.announce_presence_quietly()
+            self.announce_presence_soon()
         self.schedule_expiry()
         get_sweeper().add(self)
         get_heartbeat().add(self.group.pk, self)
@@ -221,12 +274,6 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
             log.warning("presence entry at connect failed (%s)", type(error).__name__)
             return False
         return True
-
-    async def announce_presence_quietly(self) -> None:
-        try:
-            await self.announce_presence()
-        except Exception as error:
-            log.warning("presence announcement at connect failed (%s)", type(error).__name__)
 
     async def disconnect(self, code: int) -> None:
         if not self.can_read and not hasattr(self, "room"):
@@ -240,19 +287,21 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         await self.unfollow()
         try:
             await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
-            await self.announce_presence()
         except Exception as error:  # Redis away: the entry expires by itself
             log.warning("presence update on disconnect failed (%s)", type(error).__name__)
+        else:
+            self.announce_presence_soon()
 
     # --- Presence -----------------------------------------------------------------
 
-    async def announce_presence(self) -> None:
-        here = await get_presence().here(self.group.pk)
-        roster = ROSTERS.get(self.group.pk, {})
-        if here - roster.keys():
-            roster = ROSTERS[self.group.pk] = await load_roster(self.group)
-        people = [roster[m] for m in sorted(here) if m in roster]
-        await self.hub.publish(self.room, events.presence(people))
+    def announce_presence_soon(self) -> None:
+        """Tell the room who is here, with this process's other arrivals and departures
+        of the next moment (ANNOUNCE_AFTER)."""
+        pending = _announcing()
+        if self.group.pk not in pending:
+            pending[self.group.pk] = asyncio.get_running_loop().create_task(
+                _announce_later(self.hub, self.group, pending)
+            )
 
     # --- Boundaries (mute, block) ---------------------------------------------------
 
@@ -278,8 +327,8 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         return [p for p in people if p["id"] not in self.unseen]
 
     async def renamed(self) -> None:
-        ROSTERS[self.group.pk] = await load_roster(self.group)
-        await self.announce_presence_quietly()
+        await read_roster(self.group)
+        self.announce_presence_soon()
 
     # --- Incoming frames ----------------------------------------------------------
 

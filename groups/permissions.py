@@ -9,10 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from community import rows
 from community.errors import Refused
 
 # Site-wide standing, asked through this module too.
@@ -512,17 +515,65 @@ def access_room(user: Any, slug: str, session: str | None = None) -> RoomAccess 
     With `session` (a re-check), the socket's session must still sign the person in:
     not signed out, not expired, not from before a password change.
     """
-    # The long texts a room never shows are left in the database: each socket keeps
-    # its own copies of these rows for as long as it is open.
-    group = Group.objects.filter(slug=slug).defer("description", "description_html").first()
-    if group is None:
+    membership = _membership_in_room(slug, user) if user.is_authenticated else None
+    if membership is None:
+        # A re-check whose session has ended says so, if the group is still there.
+        ended = session is not None and not session_holds(session, user)
+        if ended and Group.objects.filter(slug=slug).exists():
+            return CLOSE_NOT_SIGNED_IN
         return CLOSE_NOT_ALLOWED
-    membership = membership_with_person(group, user)
     # Judge the person as the database has them now (read with the membership), not
     # as the socket saw them at connect: a suspension or an unverified address counts.
-    person = membership.user if membership is not None else user
+    person, group = membership.user, membership.group
     if session is not None and not session_holds(session, person):
         return CLOSE_NOT_SIGNED_IN
-    if not can_read(person, group, membership) or membership is None:
+    if not can_read(person, group, membership):
         return CLOSE_NOT_ALLOWED
     return group, membership, True, can_post(person, group, membership)
+
+
+# The room socket's read, at connect and at every re-check, in one statement whose
+# columns are listed once per connection (community/rows.py). The ORM's two reads
+# (group, then membership with its person) cost RATIO of the connect's server CPU
+# (docs/performance.md, 6 December 2026). The long texts a room never shows are left
+# in the database: each socket keeps its own copies of these rows while it is open.
+_ROOM_ROW = rows.Joined(
+    Membership,
+    Group,
+    get_user_model(),
+    leave_out={Group: ("description", "description_html"), get_user_model(): ("bio", "bio_html")},
+)
+
+
+def _membership_in_room(slug: str, user: Any) -> Membership | None:
+    """The person's membership (any status) in the group `slug`, with the group and
+    the person as the database has them now (verified flag included), or None.
+
+    The membership's `has_boundaries` says whether it owns a boundary or meets a block.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # resolved once: `connection` is a proxy
+    quote = db.ops.quote_name
+    member, room = quote(Membership._meta.db_table), quote(Group._meta.db_table)
+    person = quote(get_user_model()._meta.db_table)
+    emails, lines = quote(EmailAddress._meta.db_table), quote(Boundary._meta.db_table)
+    sql = (
+        f"SELECT {_ROOM_ROW.columns(db)}, EXISTS (SELECT 1 FROM {emails} "  # noqa: S608
+        f"WHERE {emails}.user_id = {person}.id AND {emails}.verified = %s), "
+        f"EXISTS (SELECT 1 FROM {lines} WHERE {lines}.owner_id = {member}.id "
+        f"OR ({lines}.target_id = {member}.id AND {lines}.kind = %s)) "
+        f"FROM {member} JOIN {room} ON {room}.id = {member}.group_id "
+        f"JOIN {person} ON {person}.id = {member}.user_id "
+        f"WHERE {room}.slug = %s AND {member}.user_id = %s"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, [True, BoundaryKind.BLOCK, slug, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    membership, group, person_now = _ROOM_ROW.instances(row, db)
+    person_now._hearth_verified = bool(row[-2])  # as is_verified caches it
+    # Whether the person set a boundary here or meets a block (most do neither: then
+    # the room need not read them, selectors.room_boundaries).
+    membership.has_boundaries = bool(row[-1])
+    membership.group, membership.user = group, person_now
+    return membership

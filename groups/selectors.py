@@ -291,8 +291,10 @@ def my_reactions(viewer: Membership, message_ids: list[int]) -> dict[int, set[st
 
 
 def roster(group: Group) -> dict[int, dict[str, Any]]:
-    """Active members by membership id, for naming who is here and who is typing."""
-    return {m.pk: {"id": m.pk, "name": m.display_name, "role": m.role} for m in _members(group)}
+    """Active members by membership id, for naming who is here and who is typing
+    (as `payloads.member_payload` names each one)."""
+    rows = _members(group).values_list("pk", "pseudonym", "user__display_name", "role")
+    return {pk: {"id": pk, "name": alias or name, "role": role} for pk, alias, name, role in rows}
 
 
 # --- Resources -------------------------------------------------------------------------

@@ -106,7 +106,7 @@ class Standing:
         async def shut(self, code: int, reason: str = "") -> None: ...
 
         async def renamed(self) -> None:
-            """The person goes by another name here now (the room's list shows it)."""
+            """The person goes by another name, or has another role, here now."""
 
         async def reload_boundaries(self) -> None: ...
 
@@ -129,7 +129,7 @@ class Standing:
         now = me_payload(self.group, self.membership, can_post=self.can_post)
         if now != was:  # a mute, a role, a consent, a name: whatever changed, say it
             await self.send_json({"type": "me", "me": now})
-        if now["name"] != was["name"]:  # a new name here: the room's list shows it
+        if (now["name"], now["role"]) != (was["name"], was["role"]):  # the room's list shows both
             await self.renamed()
         # Boundaries too, in case their signal was lost (and a role changes `unseen`).
         await self.reload_boundaries()

@@ -103,3 +103,84 @@ async def test_an_open_room_hears_the_new_name(connect) -> None:
         if "Little Fern" in [person["name"] for person in here]:
             break
     assert "Member 1" not in [person["name"] for person in here]
+
+
+async def test_a_burst_of_arrivals_is_announced_once_with_everyone(connect, monkeypatch):
+    """Each process tells the room who is here once per burst, not once per socket
+    (groups/consumers.py, ANNOUNCE_AFTER): a storm of reconnects is one announcement
+    a room, and the list it carries names everyone who arrived."""
+    from groups import consumers
+
+    people = await sync_to_async(make_room)(members=4, facilitators=0)
+    group, (watcher_person, *others) = people["group"], people["members"]
+    watcher = await connect(watcher_person, group)
+    assert await names(watcher) == ["Member 1"]
+    monkeypatch.setattr(consumers, "ANNOUNCE_AFTER", 1.0)  # wide enough for slow machines
+    for person in others:
+        await connect(person, group)
+    here = await names(watcher)
+    assert here == ["Member 1", "Member 2", "Member 3", "Member 4"]
+    assert await watcher.nothing(ignore=())  # and no second list for the same arrivals
+
+
+async def test_a_connect_reads_the_roster_only_when_it_is_stale_or_wrong_about_the_person(
+    connect, monkeypatch
+):
+    """The names and roles a room lists come from one roster per process and room,
+    read again when it could be wrong: not at every connect (a storm read each room's
+    ten times), but when the person connecting is named or placed differently there,
+    or when the copy is older than ROSTER_FRESH."""
+    from groups import consumers
+    from groups.models import Membership
+
+    reads: list[int] = []
+    load = consumers.load_roster
+
+    async def counted(group: Any) -> Any:
+        reads.append(group.pk)
+        return await load(group)
+
+    monkeypatch.setattr(consumers, "load_roster", counted)
+    people = await sync_to_async(make_room)(members=3, facilitators=0)
+    group, (mara, sam, ada) = people["group"], people["members"]
+    watcher = await connect(mara, group)
+    assert await names(watcher) == ["Member 1"]
+    await connect(sam, group)
+    assert await names(watcher) == ["Member 1", "Member 2"]
+    assert len(reads) == 1  # the second connect found Sam in the first one's copy
+
+    # Ada's name changed where this process did not see it (no signal reached it):
+    # her own connect finds the copy wrong about her, reads again and lists her anew.
+    await sync_to_async(Membership.objects.filter(user=ada, group=group).update)(
+        pseudonym="Quiet Oak"
+    )
+    await connect(ada, group)
+    assert await names(watcher) == ["Member 1", "Member 2", "Quiet Oak"]
+    assert len(reads) == 2
+
+    # Sam's changed too; a copy past ROSTER_FRESH is read again at the next connect.
+    await sync_to_async(Membership.objects.filter(user=sam, group=group).update)(
+        pseudonym="Birch"
+    )
+    monkeypatch.setattr(consumers, "ROSTER_FRESH", 0.0)
+    await connect(mara, group)
+    assert len(reads) == 3
+    assert await names(watcher) == ["Member 1", "Birch", "Quiet Oak"]  # in order of joining
+
+
+async def test_an_open_room_hears_a_new_role(connect) -> None:
+    """Appointed a facilitator while in the room, the list everyone sees says so."""
+    people = await sync_to_async(make_room)(members=2, facilitators=0)
+    group, (mara, sam), organizer = people["group"], people["members"], people["organizer"]
+    await connect(mara, group)
+    his = await connect(sam, group)
+    await his.receive_type("presence")
+
+    await sync_to_async(member_actions.set_facilitator)(
+        actor=organizer, group=group, user=mara, facilitator=True
+    )
+    while True:  # the presence list he sees gives her the new role
+        here = {p["name"]: p["role"] for p in (await his.receive_type("presence"))["here"]}
+        if here.get("Member 1") == "facilitator":
+            break
+    assert here == {"Member 1": "facilitator", "Member 2": "member"}
