@@ -3,13 +3,13 @@
 `Network` makes one namespace per host (`ip netns`), each with a veth pair whose
 other end is on a bridge in this (the test's) namespace: the hosts reach one
 another and the test over 10.77.<n>.0/24, and nothing else. The bridge holds
-.1 (the test, and nginx beside it); the hosts get .10, .11, ... in order.
-Names carry this process's id, so runs side by side never meet; what a killed
-run left behind (its namespaces, their processes, its bridge) is removed first.
+.1 (the test); the hosts get .10, .11, ... in order. Names carry this process's
+id, so runs side by side never meet; what a killed run left behind (its
+namespaces, whatever still runs in them, its bridge) is removed first.
 
-`Balancer` is nginx (Debian's package) running deploy/nginx.conf, the very file
-docs/deploy.md shows, with only its upstream's servers and its listen port
-replaced, inside the smallest main configuration that includes it.
+`Balancer` is nginx (Debian's package) on a host of its own, running
+deploy/nginx.conf, the very file docs/deploy.md shows, with only its upstream's
+server addresses replaced, inside the smallest main configuration that includes it.
 
 `ServeHost` is `bin/serve` started on one host (`ip netns exec`), as production
 starts it.
@@ -28,10 +28,10 @@ import urllib.request
 from pathlib import Path
 
 from tests.multiprocess import AsgiServer
-from tests.processes import ROOT, free_port
+from tests.processes import ROOT
 
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
-PREFIX = "hearth-"  # namespaces: hearth-<pid>-<host>; links: hb<pid>, hv<pid><n>
+PREFIX = "hearth-"  # namespaces: hearth-<pid>-<host>; links: hb<pid>, hv<pid><n> (n < 10)
 
 
 def ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -53,9 +53,11 @@ def remove_leftovers() -> None:
         found = re.fullmatch(rf"{PREFIX}(\d+)-\w+", name)
         if found and not _alive(int(found.group(1))):
             _delete_namespace(name)
-    for line in ip("-o", "link", "show", "type", "bridge", check=False).stdout.splitlines():
-        found = re.match(r"\d+: (hb(\d+))[:@]", line)
-        if found and not _alive(int(found.group(2))):
+    # A namespace can outlive its name for a while (the kernel frees it once nothing
+    # holds it), and with it a veth pair: delete the pair from this side.
+    for line in ip("-o", "link", "show", check=False).stdout.splitlines():
+        found = re.match(r"\d+: (hb(\d+)|hv(\d+)\d)[:@]", line)
+        if found and not _alive(int(found.group(2) or found.group(3))):
             ip("link", "del", found.group(1), check=False)
 
 
@@ -116,8 +118,9 @@ class Network:
             ip(*inside, "link", "set", "lo", "up")
 
     def down(self) -> None:
-        for host in self.hosts:
+        for n, host in enumerate(self.hosts):
             _delete_namespace(self.namespace(host))
+            ip("link", "del", f"hv{self.pid}{n}", check=False)  # gone with it, or now
         ip("link", "del", self.bridge, check=False)
 
     def established(self, host: str, port: int) -> int:
@@ -135,21 +138,30 @@ class Network:
 
 
 class ServeHost(AsgiServer):
-    """`bin/serve` on one host of a `Network`: HOST, PORT and WEB_CONCURRENCY from here."""
+    """`bin/serve` on one host of a `Network`: HOST, PORT and WEB_CONCURRENCY from here,
+    and FORWARDED_ALLOW_IPS the address of the `balancer` host."""
 
-    def __init__(self, network: Network, host: str, *, workers: int, env: dict[str, str]) -> None:
+    def __init__(
+        self, network: Network, host: str, *, workers: int, balancer: str, env: dict[str, str]
+    ) -> None:
         env = {
             **env,
             "HOST": network.addresses[host],
             "PORT": "8000",
             "WEB_CONCURRENCY": str(workers),
-            "FORWARDED_ALLOW_IPS": network.gateway,  # nginx, as the hosts see it
+            "FORWARDED_ALLOW_IPS": network.addresses[balancer],
         }
         super().__init__(port=8000, env=env, host=network.addresses[host], name=f"host-{host}")
         self.prefix = network.exec(host)
 
     def command(self) -> list[str]:
         return [*self.prefix, str(ROOT / "bin" / "serve")]
+
+    def kill(self) -> None:
+        """Stop at once, master and workers (SIGKILL to the master alone orphans them)."""
+        if self.running:
+            self.kill_tree()
+        self.process = None
 
     def kill_tree(self) -> list[int]:
         """SIGKILL the server and every process under it (uvicorn's master and workers)."""
@@ -185,26 +197,25 @@ def _tree(root: int) -> list[int]:
     return tree
 
 
-def render_nginx_conf(upstreams: list[str], listen: str) -> str:
-    """deploy/nginx.conf with the upstream's servers at `upstreams` and `listen` instead."""
+def render_nginx_conf(upstreams: list[str]) -> str:
+    """deploy/nginx.conf with the upstream's servers at `upstreams` instead."""
     text = NGINX_CONF.read_text()
     servers = re.findall(r"^(\s*server )(\S+)( .*;)$", text, flags=re.MULTILINE)
     assert len(servers) == len(upstreams), "deploy/nginx.conf names another number of hosts"
     for (indent, address, rest), upstream in zip(servers, upstreams, strict=True):
         text = text.replace(f"{indent}{address}{rest}", f"{indent}{upstream}{rest}", 1)
-    text, listens = re.subn(r"^(\s*listen )\S+;$", rf"\g<1>{listen};", text, flags=re.MULTILINE)
-    assert listens == 1, "deploy/nginx.conf should have one listen line"
     return text
 
 
 class Balancer:
-    """nginx in the test's namespace on 127.0.0.1:`port`, in front of `upstreams`."""
+    """nginx on `host` of `network` (port 80, as the file says), in front of `upstreams`."""
 
-    def __init__(self, upstreams: list[str]) -> None:
-        self.port = free_port()
+    def __init__(self, network: Network, host: str, upstreams: list[str]) -> None:
+        self.address = network.addresses[host]
+        self.prefix = network.exec(host)
         self.directory = Path(tempfile.mkdtemp(prefix="hearth-nginx-"))
         self.site = self.directory / "hearth.conf"
-        self.site.write_text(render_nginx_conf(upstreams, f"127.0.0.1:{self.port}"))
+        self.site.write_text(render_nginx_conf(upstreams))
         self.error_log = self.directory / "error.log"
         # The smallest main configuration around it (Debian's includes conf.d inside http).
         (self.directory / "nginx.conf").write_text(
@@ -227,32 +238,35 @@ http {{
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}"
 
     @property
     def origin(self) -> str:
         return self.url
 
     def ws_url(self, path: str) -> str:
-        return f"ws://127.0.0.1:{self.port}{path}"
+        return f"ws://{self.address}{path}"
 
     def start(self) -> None:
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        conf = str(self.directory / "nginx.conf")
-        test = subprocess.run(
-            [nginx, "-t", "-q", "-e", str(self.error_log), "-c", conf],
-            capture_output=True, text=True, timeout=30,
-        )  # fmt: skip
+        command = [
+            *self.prefix,
+            nginx,
+            "-e",
+            str(self.error_log),
+            "-c",
+            f"{self.directory}/nginx.conf",
+        ]
+        test = subprocess.run([*command, "-t", "-q"], capture_output=True, text=True, timeout=30)
         assert test.returncode == 0, f"nginx refuses the configuration:\n{test.stderr}"
         self.process = subprocess.Popen(
-            [nginx, "-e", str(self.error_log), "-c", conf],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 10
         while True:
             with (
                 contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), 1),
+                socket.create_connection((self.address, 80), 1),
             ):
                 return
             if self.process.poll() is not None or time.monotonic() > deadline:

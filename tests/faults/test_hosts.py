@@ -2,9 +2,9 @@
 
 Three hosts in network namespaces on one bridge (tests/faults/hosts.py): `db`
 runs PostgreSQL and Redis, `a` and `b` each run `bin/serve` (A with two workers,
-B with one), and nginx, in the test's own namespace, balances between A and B
-round robin, with no stickiness, from deploy/nginx.conf (the file docs/deploy.md
-shows). The test proves, in order:
+B with one), and `lb` runs nginx, which balances between A and B round robin,
+with no stickiness, from deploy/nginx.conf (the file docs/deploy.md shows). The
+test, from its own namespace on the same bridge, proves in order:
 
 1. a message sent through host A reaches a socket on host B;
 2. a ban posted to host A closes the banned member's socket on host B within 1 s;
@@ -94,7 +94,7 @@ def people(transactional_db: None) -> dict[str, Any]:
 @pytest.fixture
 def cluster(people: dict[str, Any]) -> Iterator[Cluster]:
     _require_tools()
-    network = Network("db", "a", "b")
+    network = Network("db", "a", "b", "lb")
     postgres: PrivatePostgres | None = None
     redis: PrivateRedis | None = None
     hosts: list[ServeHost] = []
@@ -117,21 +117,19 @@ def cluster(people: dict[str, Any]) -> Iterator[Cluster]:
             **server_env(**FAST),
             "DATABASE_URL": url,
             "REDIS_URL": redis.url,
-            # Through nginx the Host is 127.0.0.1:<its port>; straight to a host, its address.
-            "ALLOWED_HOSTS": ",".join(
-                ["127.0.0.1", network.addresses["a"], network.addresses["b"]]
-            ),
+            # The Host through nginx is the balancer's address; straight to a host, its own.
+            "ALLOWED_HOSTS": ",".join(network.addresses[host] for host in ("lb", "a", "b")),
             "HEARTH_METRICS_NETWORKS": network.network,  # the test reads each host's /metrics
         }
         hosts = [
-            ServeHost(network, "a", workers=2, env=env),
-            ServeHost(network, "b", workers=1, env=env),
+            ServeHost(network, "a", workers=2, balancer="lb", env=env),
+            ServeHost(network, "b", workers=1, balancer="lb", env=env),
         ]
         for host in hosts:
             host.spawn()
         for host in hosts:
             host.wait_healthy(40)
-        balancer = Balancer([f"{host.host}:{host.port}" for host in hosts])
+        balancer = Balancer(network, "lb", [f"{host.host}:{host.port}" for host in hosts])
         balancer.start()
         yield Cluster(network, hosts[0], hosts[1], balancer, url)
     finally:
@@ -255,9 +253,10 @@ def test_three_hosts_behind_nginx(cluster: Cluster, people: dict[str, Any]) -> N
 
     assert not a.running
     assert figures["acked"] > 0
-    # The hosts said nothing they must not: no traceback, no client address (nginx's,
-    # as the hosts see it), no path, no message text. A's log ends where it was killed.
-    b.assert_clean_logs(f"{cluster.network.gateway}:", "Hello from host A", " says ")
+    # The hosts said nothing they must not: no traceback, no client address (the
+    # test's, nginx's), no path, no message text. A's log ends where it was killed.
+    addresses = [f"{cluster.network.addresses['lb']}:", f"{cluster.network.gateway}:"]
+    b.assert_clean_logs(*addresses, "Hello from host A", " says ")
     assert "Traceback" not in a.log_text(), a.log_text()
     after_kill = moved.pop("fault over at") - moved.pop("killed at")
     figures.update(
