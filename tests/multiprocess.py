@@ -103,7 +103,8 @@ def server_env(**extra: str) -> dict[str, str]:
 
 
 class AsgiServer:
-    """One uvicorn process on 127.0.0.1:`port`; start, stop and restart on the same port."""
+    """One uvicorn process on `host`:`port` (127.0.0.1 unless told); start, stop and
+    restart on the same port."""
 
     log_format = "json"  # production's (community/logs.py), unless the env says otherwise
 
@@ -116,7 +117,9 @@ class AsgiServer:
         application: str = APPLICATION,
         name: str = "server",
         extra_args: tuple[str, ...] = (),
+        host: str = "127.0.0.1",
     ) -> None:
+        self.host = host
         self.port = port or free_port()
         self.env = env if env is not None else server_env()
         self.application = application
@@ -128,19 +131,19 @@ class AsgiServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def origin(self) -> str:
         return self.url
 
     def ws_url(self, path: str) -> str:
-        return f"ws://127.0.0.1:{self.port}{path}"
+        return f"ws://{self.host}:{self.port}{path}"
 
     def command(self) -> list[str]:
         return [
             PYTHON, "-m", "uvicorn", self.application,
-            "--host", "127.0.0.1", "--port", str(self.port),
+            "--host", self.host, "--port", str(self.port),
             "--lifespan", "off", "--no-access-log",
             "--ws", "community.wsprotocol:WebSocketProtocol",
             "--ws-max-size", str(settings.HEARTH_CHAT["SERVER_FRAME_BYTES"]),

@@ -4,6 +4,11 @@ The suite shares the machine's PostgreSQL with other runs, so a test that stops
 the database gets its own: `initdb` into a temporary directory, `postgres` on a
 free port (trust authentication, no fsync: it holds nothing worth keeping), a
 copy of the suite's test database loaded into it, started and stopped by the test.
+
+By default it listens on 127.0.0.1 of this machine. A test of several hosts
+(tests/faults/test_hosts.py) gives it another `host` address, a `network` whose
+clients it trusts, and a `prefix` that runs its programs elsewhere
+(`ip netns exec <namespace>`).
 """
 
 import glob
@@ -35,8 +40,17 @@ def _binary(name: str) -> str:
 
 
 class PrivatePostgres:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        network: str | None = None,
+        prefix: tuple[str, ...] = (),
+    ) -> None:
+        self.host = host
+        self.port = port or free_port()
+        self.prefix = list(prefix)
         self.directory = Path(tempfile.mkdtemp(prefix="hearth-pg-"))
         self.data = self.directory / "data"
         self.log = self.directory / "postgres.log"
@@ -47,25 +61,28 @@ class PrivatePostgres:
              "-A", "trust", "--no-sync", "-E", "UTF8"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
+        if network:  # initdb trusts loopback only: the other hosts' network too
+            with (self.data / "pg_hba.conf").open("a") as hba:
+                hba.write(f"host all all {network} trust\n")
 
     def url(self, database: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgres://postgres@{self.host}:{self.port}/{database}"
 
     def _options(self) -> str:
-        return f"-p {self.port} -h 127.0.0.1 -k {self.directory} -F -c max_connections=60"
+        return f"-p {self.port} -h {self.host} -k {self.directory} -F -c max_connections=60"
 
     def start(self) -> None:
         subprocess.run(
-            [*_as_postgres(), _binary("pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-             "-w", "-t", "30", "-o", self._options(), "start"],
+            [*self.prefix, *_as_postgres(), _binary("pg_ctl"), "-D", str(self.data),
+             "-l", str(self.log), "-w", "-t", "30", "-o", self._options(), "start"],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
 
     def stop_immediately(self) -> None:
         """Stop as a crash would: every connection breaks, nothing is flushed first."""
         subprocess.run(
-            [*_as_postgres(), _binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
-             "stop"],
+            [*self.prefix, *_as_postgres(), _binary("pg_ctl"), "-D", str(self.data),
+             "-m", "immediate", "-w", "stop"],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
 
@@ -96,7 +113,8 @@ class PrivatePostgres:
 
     def remove(self) -> None:
         subprocess.run(
-            [*_as_postgres(), _binary("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            [*self.prefix, *_as_postgres(), _binary("pg_ctl"), "-D", str(self.data),
+             "-m", "immediate", "stop"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -2,7 +2,9 @@
 
 The suite shares one Redis with other runs (tests/services.py), so a test that
 FLUSHALLs, stops or restarts Redis gets its own: `redis-server` on a free port,
-no persistence, started and stopped by the test.
+no persistence, started and stopped by the test. It listens on 127.0.0.1 unless
+given another `host` (then with protected mode off, for the other hosts of
+tests/faults/test_hosts.py) and a `prefix` that runs it elsewhere (`ip netns exec`).
 """
 
 import os
@@ -21,24 +23,29 @@ from tests.processes import free_port
 
 
 class PrivateRedis:
-    def __init__(self) -> None:
-        self.port = free_port()
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int | None = None, prefix: tuple[str, ...] = ()
+    ) -> None:
+        self.host = host
+        self.port = port or free_port()
+        self.prefix = list(prefix)
         self.directory = tempfile.mkdtemp(prefix="hearth-redis-")
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.host}:{self.port}/0"
 
     def start(self) -> None:
+        unprotected = ["--protected-mode", "no"] if self.host != "127.0.0.1" else []
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", self.directory],
+            [*self.prefix, "redis-server", "--port", str(self.port), "--bind", self.host,
+             *unprotected, "--save", "", "--appendonly", "no", "--dir", self.directory],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         import redis
 
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        client = redis.Redis(host=self.host, port=self.port, socket_connect_timeout=0.5)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -75,7 +82,9 @@ class PrivateRedis:
     def client(self):
         import redis
 
-        return redis.Redis(port=self.port, socket_connect_timeout=2, socket_timeout=5)
+        return redis.Redis(
+            host=self.host, port=self.port, socket_connect_timeout=2, socket_timeout=5
+        )
 
 
 @contextmanager
