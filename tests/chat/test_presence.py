@@ -159,9 +159,7 @@ async def test_a_connect_reads_the_roster_only_when_it_is_stale_or_wrong_about_t
     assert len(reads) == 2
 
     # Sam's changed too; a copy past ROSTER_FRESH is read again at the next connect.
-    await sync_to_async(Membership.objects.filter(user=sam, group=group).update)(
-        pseudonym="Birch"
-    )
+    await sync_to_async(Membership.objects.filter(user=sam, group=group).update)(pseudonym="Birch")
     monkeypatch.setattr(consumers, "ROSTER_FRESH", 0.0)
     await connect(mara, group)
     assert len(reads) == 3
