@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from community import metrics
 from community.errors import Refused
 from community.offloop import db_call
-from community.perloop import per_loop
 from community.wsauth import session_tag
 from groups import events, frame_handlers, frames, permissions, selectors, sending, session_state
 from groups.actions import chat
@@ -37,7 +36,6 @@ from groups.closes import (
     CLOSE_TRY_AGAIN,
 )
 from groups.heartbeat import get_heartbeat
-from groups.hub import Hub
 from groups.models import Group, Intent, Membership, ReactionKind
 from groups.payloads import me_payload, member_payload, message_payload
 from groups.presence import get_presence
@@ -86,31 +84,6 @@ def load_roster(group: Group) -> dict[int, dict[str, Any]]:
 ROSTERS: dict[int, dict[int, dict[str, Any]]] = {}
 ROSTERS_READ_AT: dict[int, float] = {}
 ROSTER_FRESH = 10.0
-
-
-# A room's presence is announced once per burst of arrivals and departures in this
-# process, not once per socket: the first schedules it, and ANNOUNCE_AFTER seconds
-# later whoever is here then is announced. Per socket, a storm announced each room
-# ten times; the announcement cost RATIO of a connect's server CPU (docs/performance.md,
-# 6 December 2026). Per event loop: community/perloop.py.
-ANNOUNCE_AFTER = 0.05
-_announcing = per_loop(dict[int, asyncio.Task])
-
-
-async def _announce_later(hub: Hub, group: Group, pending: dict[int, asyncio.Task]) -> None:
-    try:
-        await asyncio.sleep(ANNOUNCE_AFTER)
-    finally:
-        pending.pop(group.pk, None)  # whoever comes during the read asks again
-    try:
-        here = await get_presence().here(group.pk)
-        roster = ROSTERS.get(group.pk, {})
-        if here - roster.keys():
-            roster = await read_roster(group)
-        people = [roster[m] for m in sorted(here) if m in roster]
-        await hub.publish(events.group_channel(group.pk), events.presence(people))
-    except Exception as error:  # Redis away: the next arrival or departure tells it
-        log.warning("presence announcement failed (%s)", type(error).__name__)
 
 
 async def read_roster(group: Group) -> dict[int, dict[str, Any]]:
@@ -262,7 +235,7 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         self.watch_turn(turn_of(session))
         await self.watch_schedule()
         if present:
-            self.announce_presence_soon()
+            await self.announce_presence_quietly()
         self.schedule_expiry()
         get_sweeper().add(self)
         get_heartbeat().add(self.group.pk, self)
@@ -287,21 +260,25 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         await self.unfollow()
         try:
             await get_presence().leave(self.group.pk, self.membership.pk, self.channel_name)
+            await self.announce_presence()
         except Exception as error:  # Redis away: the entry expires by itself
             log.warning("presence update on disconnect failed (%s)", type(error).__name__)
-        else:
-            self.announce_presence_soon()
 
     # --- Presence -----------------------------------------------------------------
 
-    def announce_presence_soon(self) -> None:
-        """Tell the room who is here, with this process's other arrivals and departures
-        of the next moment (ANNOUNCE_AFTER)."""
-        pending = _announcing()
-        if self.group.pk not in pending:
-            pending[self.group.pk] = asyncio.get_running_loop().create_task(
-                _announce_later(self.hub, self.group, pending)
-            )
+    async def announce_presence(self) -> None:
+        here = await get_presence().here(self.group.pk)
+        roster = ROSTERS.get(self.group.pk, {})
+        if here - roster.keys():
+            roster = await read_roster(self.group)
+        people = [roster[m] for m in sorted(here) if m in roster]
+        await self.hub.publish(self.room, events.presence(people))
+
+    async def announce_presence_quietly(self) -> None:
+        try:
+            await self.announce_presence()
+        except Exception as error:
+            log.warning("presence announcement at connect failed (%s)", type(error).__name__)
 
     # --- Boundaries (mute, block) ---------------------------------------------------
 
@@ -328,7 +305,7 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
 
     async def renamed(self) -> None:
         await read_roster(self.group)
-        self.announce_presence_soon()
+        await self.announce_presence_quietly()
 
     # --- Incoming frames ----------------------------------------------------------
 

@@ -105,24 +105,6 @@ async def test_an_open_room_hears_the_new_name(connect) -> None:
     assert "Member 1" not in [person["name"] for person in here]
 
 
-async def test_a_burst_of_arrivals_is_announced_once_with_everyone(connect, monkeypatch):
-    """Each process tells the room who is here once per burst, not once per socket
-    (groups/consumers.py, ANNOUNCE_AFTER): a storm of reconnects is one announcement
-    a room, and the list it carries names everyone who arrived."""
-    from groups import consumers
-
-    people = await sync_to_async(make_room)(members=4, facilitators=0)
-    group, (watcher_person, *others) = people["group"], people["members"]
-    watcher = await connect(watcher_person, group)
-    assert await names(watcher) == ["Member 1"]
-    monkeypatch.setattr(consumers, "ANNOUNCE_AFTER", 1.0)  # wide enough for slow machines
-    for person in others:
-        await connect(person, group)
-    here = await names(watcher)
-    assert here == ["Member 1", "Member 2", "Member 3", "Member 4"]
-    assert await watcher.nothing(ignore=())  # and no second list for the same arrivals
-
-
 async def test_a_connect_reads_the_roster_only_when_it_is_stale_or_wrong_about_the_person(
     connect, monkeypatch
 ):
