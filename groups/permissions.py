@@ -533,10 +533,10 @@ def access_room(user: Any, slug: str, session: str | None = None) -> RoomAccess 
 
 
 # The room socket's read, at connect and at every re-check, in one statement whose
-# columns are listed once per connection (community/rows.py). The ORM's two reads
-# (group, then membership with its person) cost RATIO of the connect's server CPU
-# (docs/performance.md, 6 December 2026). The long texts a room never shows are left
-# in the database: each socket keeps its own copies of these rows while it is open.
+# columns are listed once per connection (community/rows.py). With the ORM's reads
+# (group, membership with its person, boundaries) a connect cost 11.6 ms of server
+# CPU against 6.0 (docs/performance.md, 6 December 2026). The long texts a room never
+# shows are left in the database: each socket keeps its copies while it is open.
 _ROOM_ROW = rows.Joined(
     Membership,
     Group,
