@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from groups.actions import chat
@@ -150,3 +152,53 @@ async def test_sync_after_an_old_edit_window_still_returns_it(room, connect):
     await sock.send({"type": "sync", "after_seq": 1, "after_change": 1})
     (update,) = (await sock.receive_type("sync.batch", skip=("message.removed",)))["updates"]
     assert update["id"] == sent.message.pk and update["deleted"] is True
+
+
+async def test_a_client_that_missed_nothing_is_answered_from_the_room_numbers(room, connect):
+    """Most reconnects missed nothing: their sync is answered from the room's numbers
+    alone (one small read, not the messages' query), and what comes after still
+    arrives live; a client that is one behind, or one change behind, gets it."""
+    from groups.consumers import sync_batch
+
+    group = room["group"]
+    alice = await connect(room["members"][0], group)
+    await alice.send({"type": "message.send", "client_id": "c1", "body": "First"})
+    await alice.receive_type("message.ack", skip=("message.new",))
+    bob = await connect(room["members"][1], group)
+    assert (bob.hello["last_seq"], bob.hello["last_change"]) == (1, 1)
+
+    membership = await sync_to_async(state.membership)(room["members"][1], group)
+
+    def answer(after_seq: int, after_change: int) -> tuple[dict, int]:
+        with CaptureQueriesContext(connection) as queries:
+            batch = sync_batch.func(group, membership, after_seq, after_change, keeper=False)
+        return batch, len(queries)
+
+    caught_up, queries = await sync_to_async(answer)(1, 1)
+    assert queries == 1
+    assert caught_up == {
+        "type": "sync.batch",
+        "messages": [],
+        "updates": [],
+        "last_seq": 1,
+        "last_change": 1,
+        "session": None,
+    }
+    behind, _ = await sync_to_async(answer)(0, 1)
+    assert [m["body"] for m in behind["messages"]] == ["First"] and behind["last_seq"] == 1
+
+    # Over the socket too; and the next message comes live after the empty answer.
+    await bob.send({"type": "sync", "after_seq": 1, "after_change": 1})
+    batch = await bob.receive_type("sync.batch")
+    assert (batch["messages"], batch["updates"], batch["last_seq"]) == ([], [], 1)
+    await alice.send({"type": "message.send", "client_id": "c2", "body": "Second"})
+    live = await bob.receive_type("message.new")
+    assert live["message"]["body"] == "Second"
+
+    # An edit since: one change behind gets the update.
+    await sync_to_async(chat.edit_message)(
+        user=room["members"][0], group=group, message_id=live["message"]["id"], body="Second!"
+    )
+    await bob.receive_type("message.updated", skip=("message.new",))
+    edited, _ = await sync_to_async(answer)(2, 2)
+    assert [m["body"] for m in edited["updates"]] == ["Second!"]
