@@ -216,11 +216,7 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         self.frames_stamp = time.monotonic()
         self.refusals: deque[float] | None = None  # made at the first refusal
         self.last_typing = self.last_read = 0.0
-        # The room's read said whether there are any (most members have none).
-        has_boundaries = getattr(self.membership, "has_boundaries", True)
-        self.take_boundaries(
-            await load_boundaries(self.membership) if has_boundaries else selectors.NO_BOUNDARIES
-        )
+        self.take_boundaries(await self.current_boundaries(just_read=True))
         await self.follow(self.room, self.private)
         self.channel_name = f"{self.hub.channel}!{next(SOCKET_NUMBERS)}"
         await self.accept()
@@ -300,10 +296,18 @@ class RoomConsumer(SessionFrames, Standing, HubSocket):
         self.boundaries = boundaries
         self.unseen = boundaries.unseen(facilitator=self.membership.is_facilitator)
 
-    async def reload_boundaries(self) -> None:
+    async def current_boundaries(self, *, just_read: bool) -> selectors.RoomBoundaries:
+        """This member's boundaries. When the membership was `just_read` by the room's
+        read, which says whether there are any, none are read again for most members,
+        who set none and meet none."""
+        if just_read and not getattr(self.membership, "has_boundaries", True):
+            return selectors.NO_BOUNDARIES
+        return await load_boundaries(self.membership)
+
+    async def reload_boundaries(self, *, just_read: bool = False) -> None:
         """Re-read this member's boundaries; tell the client only its own list."""
         was_mine, was_unseen = self.boundaries.mine, self.unseen
-        self.take_boundaries(await load_boundaries(self.membership))
+        self.take_boundaries(await self.current_boundaries(just_read=just_read))
         if self.boundaries.mine != was_mine:
             await self.send_json({"type": "boundaries", "boundaries": self.boundaries.mine})
         if self.unseen != was_unseen:

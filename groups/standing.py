@@ -108,7 +108,7 @@ class Standing:
         async def renamed(self) -> None:
             """The person goes by another name, or has another role, here now."""
 
-        async def reload_boundaries(self) -> None: ...
+        async def reload_boundaries(self, *, just_read: bool = False) -> None: ...
 
     async def refresh_standing(self) -> bool:
         """Re-read whether this socket may stay; close it if not. Returns True to go on."""
@@ -132,7 +132,7 @@ class Standing:
         if (now["name"], now["role"]) != (was["name"], was["role"]):  # the room's list shows both
             await self.renamed()
         # Boundaries too, in case their signal was lost (and a role changes `unseen`).
-        await self.reload_boundaries()
+        await self.reload_boundaries(just_read=True)
         self.schedule_expiry()
         return True
 

@@ -196,6 +196,23 @@ async def test_a_boundary_lost_on_its_way_is_picked_up_by_the_recheck(circle, co
     }
 
 
+async def test_a_boundary_lifted_with_its_signal_lost_is_dropped_by_the_recheck(
+    circle, connect, monkeypatch
+):
+    """The re-read of standing says whether any boundaries remain (the room's one read);
+    when none do, the socket drops what it held and tells the client, without a read."""
+    group, ids = circle["group"], circle["ids"]
+    await set_boundary(user=circle["ana"], group=group, target_id=ids["ben"], kind="mute")
+    ana = await connect(circle["ana"], group)
+    assert ana.hello["boundaries"] == {str(ids["ben"]): "mute"}
+    await settle(ana)
+    monkeypatch.setattr("groups.events.boundaries_changed", lambda *a, **k: None)
+    await set_boundary(user=circle["ana"], group=group, target_id=ids["ben"], kind="none")
+    assert await ana.nothing(ignore=())
+    await ana.send({"type": "sync", "after_seq": 0})  # re-reads standing (older than 0.5 s)
+    assert (await ana.receive_type("boundaries", skip=("sync.batch",)))["boundaries"] == {}
+
+
 ROLES = ["member", "muted", "stale_consent", "facilitator"]
 
 
