@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
@@ -94,17 +93,13 @@ def _numbered_membership(group_id: int, user_id: int) -> Membership | None:
     quote = db.ops.quote_name
     member, room = quote(Membership._meta.db_table), quote(Group._meta.db_table)
     person = quote(get_user_model()._meta.db_table)
-    emails = quote(EmailAddress._meta.db_table)
     take = (
         f"UPDATE {room} SET last_seq = last_seq + 1, last_change = last_change + 1 "  # noqa: S608
         "WHERE id = %s"
     )
     # Whether the person has a verified address, in the same row: the send judges
     # the account as it is now, not as the socket saw it at connect.
-    verified = (
-        f"EXISTS (SELECT 1 FROM {emails} WHERE {emails}.user_id = {person}.id "  # noqa: S608
-        f"AND {emails}.verified = %s)"
-    )
+    verified = permissions.verified_column(db)
     read = (
         f"SELECT {_WRITER_ROW.columns(db)}, {verified} FROM {member} "  # noqa: S608
         f"JOIN {room} ON {room}.id = {member}.group_id "
