@@ -55,7 +55,10 @@ def membership_for(user: Any, group: Group) -> Membership | None:
     """Return the person's membership row in `group` (any status), or None."""
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(group=group, user=user).first()
+    membership = Membership.objects.filter(group=group, user=user).first()
+    if membership is not None:
+        membership.user = user  # the row just matched on: naming them reads nothing more
+    return membership
 
 
 def membership_with_person(group: Group, user: Any) -> Membership | None:

@@ -19,7 +19,9 @@ class ModerationConfig(AppConfig):
         from moderation.actions import reports
         from moderation.personal_data import SECTIONS, erase_person
 
-        navigation.register(selectors.navigation)  # the safety queue's counts
+        # The safety queue's counts, read only for those who moderate.
+        navigation.register(selectors.navigation)
+        navigation.register(selectors.queue_numbers, when="moderates", otherwise=selectors.NO_QUEUE)
         session_records.register_raised(selectors.raised_in_session)  # a session's record
         # The chat write path's screening: matching here, what a verdict does in actions.
         groups_screening.register(

@@ -131,17 +131,25 @@ def raised_in_session(
 
 
 def navigation(actor: Any) -> dict[str, Any]:
-    """What the site's navigation counts for the safety queue (community/navigation.py).
+    """Whether the person keeps at least one group's queue (`moderates`), for the site's
+    navigation (community/navigation.py), which reads `queue_numbers` only if so."""
+    return {"moderates": Exists(permissions.moderated_groups(actor))}
 
-    `moderates`: the person keeps at least one group's queue; `urgent` and `held`:
-    its open urgent items and messages waiting for review; `urgent_item` and
-    `urgent_group`: the newest urgent item's id and its group's id (numbers only:
-    the navigation shows on every page, so no group's name goes into it).
+
+# The queue's numbers for someone who moderates nothing.
+NO_QUEUE = {"urgent": 0, "held": 0, "urgent_item": None, "urgent_group": None}
+
+
+def queue_numbers(actor: Any) -> dict[str, Any]:
+    """What the navigation counts for the safety queue of a person who moderates.
+
+    `urgent` and `held`: its open urgent items and messages waiting for review;
+    `urgent_item` and `urgent_group`: the newest urgent item's id and its group's id
+    (numbers only: the navigation shows on every page, so no group's name goes into it).
     """
     items = open_items(actor)
     urgent = items.filter(urgency=Urgency.URGENT).order_by("-created_at", "-pk")
     return {
-        "moderates": Exists(permissions.moderated_groups(actor)),
         "urgent": count_of(urgent),
         # As the room's bar shows them: a message its author withdrew waits for nobody.
         "held": count_of(items.filter(kind=ReportKind.HELD, message__deleted_at__isnull=True)),

@@ -97,10 +97,11 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     Room page: group, session*, user, membership, verified address, the page of
     messages (with authors and shared resources), the shared resources' themes, the
     viewer's held ones, the read marker update, the viewer's reactions, whose messages
-    fold for the viewer (their mutes and blocks, issue 16), the viewer's name for the composer; the
-    navigation's counts; the crisis lines behind "Need help now?"; the themes for the
-    composer with those the viewer keeps folded; for a facilitator, the messages
-    waiting for review.
+    fold for the viewer (their mutes and blocks, issue 16); the navigation's counts
+    (and, for someone who moderates, the safety queue's in a second read); the crisis
+    lines behind "Need help now?"; the themes for the composer with those the viewer
+    keeps folded; for a facilitator, the messages waiting for review. The viewer's name
+    comes from the account already read (`membership_for`), not a read of its own.
     History: session*, user, group, membership, verified address, the page, the shared
     resources' themes, the viewer's reactions. (* only with database sessions.)
     """
@@ -123,7 +124,7 @@ def test_page_and_history_queries_do_not_grow_with_history(people: dict[str, Any
     large = {name: count_queries(client, url) for name, (client, _, url) in views.items()}
     assert large == small
     assert large == {
-        "member page": 14 + SESSION_QUERIES,
+        "member page": 13 + SESSION_QUERIES,
         "facilitator page": 15 + SESSION_QUERIES,
         "history": 7 + SESSION_QUERIES,
         "earlier history": 7 + SESSION_QUERIES,
@@ -368,3 +369,56 @@ def test_form_post_by_non_member_is_not_found(people: dict[str, Any], make_user:
     group = people["group"]
     assert post(signed_in(make_user()), group).status_code == 404
     assert not Message.objects.filter(group=group).exists()
+
+
+def _within(element: Any) -> list[Any]:
+    found = []
+    for child in element.children:
+        found += [child, *_within(child)]
+    return found
+
+
+@pytest.mark.parametrize("slug", ["", "circle-2147483647"])
+def test_each_message_links_and_posts_to_its_own_addresses(
+    people: dict[str, Any], slug: str
+) -> None:
+    """The room builds its messages' addresses once per page (chat_views.message_links):
+    each form and link still leads to that message (or its author), also in a group whose
+    slug holds the very digits the page fills in, for its author, a member and a keeper."""
+    group = people["group"]
+    if slug:
+        Group.objects.filter(pk=group.pk).update(slug=slug)
+        group.refresh_from_db()
+    grow_history(people, 14)  # a shared resource, a removal, a hidden message
+    messages = {m.pk: m for m in Message.objects.filter(group=group)}
+    member, facilitator = people["members"][0], people["facilitators"][0]
+    for viewer in (member, facilitator):
+        html = signed_in(viewer).get(reverse("groups:group", args=[group.slug])).content.decode()
+        shown = find(html, "li", class_="msg")
+        assert len(shown) >= 14
+        for li in shown:
+            message = messages[int(li.attrs["data-id"])]
+            own = message.author.user_id == viewer.pk
+            inside = _within(li)
+            actions = {e.attrs["action"] for e in inside if e.tag == "form"}
+            links = {e.attrs["href"] for e in inside if e.tag == "a"}
+            if message.deleted_at or message.hidden_at or message.held:
+                continue
+            expected_forms = {reverse("groups:react", args=[group.slug, message.pk])}
+            expected_links = set()
+            if own:
+                expected_forms.add(reverse("groups:delete", args=[group.slug, message.pk]))
+            else:
+                expected_forms.add(reverse("groups:boundary", args=[group.slug, message.author_id]))
+                expected_links |= {
+                    reverse("moderation:report_message", args=[message.pk]),
+                    reverse("moderation:worry", args=[message.pk]),
+                }
+            if viewer == facilitator:
+                expected_links.add(reverse("moderation:message", args=[message.pk]))
+            assert actions == expected_forms, (viewer, message.pk)
+            assert links - {r.get_absolute_url() for r in _resources(message)} == expected_links
+
+
+def _resources(message: Message) -> list[Any]:
+    return [message.resource] if message.resource else []

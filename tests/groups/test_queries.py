@@ -20,8 +20,9 @@ from tests.factories import make_organizer, make_user
 from tests.groups.conftest import join_open
 from tests.queries import SESSION, assert_constant, count_queries, signed_in
 
-# Every signed-in page: the navigation's counts (unread notes and, for the people who keep a
-# group safe, the safety queue's numbers), all in one query (community/navigation.py).
+# Every signed-in page: the navigation's counts (unread notes, and whether the person
+# keeps a group safe) in one query; for those who do, the queue's numbers (QUEUE) in a
+# second (community/navigation.py).
 NAV = 1
 _ids = itertools.count(1)
 

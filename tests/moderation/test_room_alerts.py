@@ -1,7 +1,9 @@
 """What the pages show the people who keep a group safe, before any socket speaks.
 
 - The navigation says "Safety queue · 1 urgent" on every page, to the group's
-  facilitators and the organizers only, in one query however much waits.
+  facilitators and the organizers only, in two queries however much waits (the
+  queue's numbers are a second read, for those who moderate: everyone else's page
+  counts in one).
 - In the room, an urgent item brings a banner linking to it; messages waiting
   for review show as a compact "1 message waiting for you" bar with the queue's
   own actions inline, each labelled by why it is held (a new member's, a word
@@ -17,6 +19,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from community import navigation
 from groups.actions import chat
 from groups.actions import groups as group_actions
 from groups.actions import membership as member_actions
@@ -187,7 +190,7 @@ def test_the_navigation_and_the_room_tell_keepers_of_an_urgent_item(circle: Worl
     assert not find(member_room.content.decode(), "div", id="urgent-banner")
 
 
-def test_the_navigation_costs_one_query_however_much_waits(circle: World) -> None:
+def test_the_navigation_costs_two_queries_however_much_waits(circle: World) -> None:
     client = client_for(circle.people["facilitator"])
     client.get("/crisis/")
 
@@ -215,5 +218,40 @@ def test_the_navigation_costs_one_query_however_much_waits(circle: World) -> Non
     assert busy == quiet
     html = client.get("/crisis/").content.decode()
     assert nav_safety(html) == "Safety queue · 2 urgent"
+    # the session (with database sessions), the user, the navigation and the queue's
+    # numbers, the crisis lines
+    assert busy == (1 if settings.SESSION_ENGINE.endswith(".db") else 0) + 4
+
+
+def test_someone_who_moderates_nothing_counts_in_one_query(circle: World) -> None:
+    """A member's navigation asks whether they moderate and counts their notes in one
+    read; the queue's numbers are not compiled for them, and come out empty."""
+    say(circle, "bystander", "I want to die")  # an urgent item, not theirs to see
+    client = client_for(circle.people["member"])
+    client.get("/crisis/")
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get("/crisis/").content.decode()
+    queue = [q["sql"] for q in captured.captured_queries if "moderation_report" in q["sql"]]
+    assert queue == []
     # the session (with database sessions), the user, the navigation, the crisis lines
-    assert busy == (1 if settings.SESSION_ENGINE.endswith(".db") else 0) + 3
+    assert (
+        len(captured.captured_queries) == (1 if settings.SESSION_ENGINE.endswith(".db") else 0) + 3
+    )
+    assert not find(html, "a", id="nav-safety")
+    assert navigation.values(circle.people["member"]) == {
+        "notes": 0,
+        "moderates": False,
+        "urgent": 0,
+        "held": 0,
+        "urgent_item": None,
+        "urgent_group": None,
+    }
+    urgent = Report.objects.get(kind=ReportKind.CRISIS)
+    assert navigation.values(circle.people["facilitator"]) == {
+        "notes": 0,
+        "moderates": True,
+        "urgent": 1,
+        "held": 0,
+        "urgent_item": urgent.pk,
+        "urgent_group": circle.group.pk,
+    }
