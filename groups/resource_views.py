@@ -5,6 +5,7 @@ every field, and group resources answer 404 to anyone who can't read the group.
 """
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,6 @@ from groups.actions import chat
 from groups.actions import resources as actions
 from groups.forms import ResourceForm, ShareForm
 from groups.models import Group, Membership, Resource, ResourceStatus
-from groups.permissions import NotFound
 
 
 def _resource(
@@ -164,6 +164,7 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
             "can_manage": permissions.can_publish_resource(
                 request.user, resource.group, membership
             ),
+            "steps": step_urls(resource),
             "share_form": ShareForm(groups=targets, initial={"client_id": uuid.uuid4().hex})
             if targets
             else None,
@@ -171,41 +172,69 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
     )
 
 
+def _manage(
+    request: HttpRequest, pk: int, slug: str | None, step: Callable[[Resource], Any], done: str
+) -> HttpResponse:
+    """One of the buttons of a resource's page (pin, archive, approve, ...), then back."""
+    resource, _membership = _resource(request, slug, pk)
+    with shown_to(request):
+        step(resource)
+        messages.success(request, done)
+    return back(request, resource)
+
+
+def step_urls(resource: Resource) -> dict[str, str]:
+    """Where each of those buttons posts: the resource's group's library, or the site's."""
+    steps = ("pin", "unpin", "archive", "restore", "approve")
+    if resource.group_id is None:
+        return {step: reverse(f"resources:{step}", args=[resource.pk]) for step in steps}
+    slug = resource.group.slug  # type: ignore[union-attr]
+    return {step: reverse(f"groups:resource_{step}", args=[slug, resource.pk]) for step in steps}
+
+
 @login_required
 @require_POST
-def manage(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    """Pin, unpin, archive, restore, or approve a suggestion."""
-    resource, _membership = _resource(request, slug, pk)
-    what = request.POST.get("what", "")
-    steps = {
-        "pin": (
-            lambda: actions.set_pinned(actor=request.user, resource=resource, pinned=True),
-            _("Pinned to the top."),
-        ),
-        "unpin": (
-            lambda: actions.set_pinned(actor=request.user, resource=resource, pinned=False),
-            _("Unpinned."),
-        ),
-        "archive": (
-            lambda: actions.set_archived(actor=request.user, resource=resource, archived=True),
-            _("Archived."),
-        ),
-        "restore": (
-            lambda: actions.set_archived(actor=request.user, resource=resource, archived=False),
-            _("Back in the library."),
-        ),
-        "approve": (
-            lambda: actions.approve(actor=request.user, resource=resource),
-            _("Published. Thank you for reviewing it."),
-        ),
-    }
-    if what not in steps:
-        raise NotFound("No page here.")
-    run, success = steps[what]
-    with shown_to(request):
-        run()
-        messages.success(request, success)
-    return back(request, resource)
+def pin(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    def step(r: Resource) -> None:
+        actions.set_pinned(actor=request.user, resource=r, pinned=True)
+
+    return _manage(request, pk, slug, step, _("Pinned to the top."))
+
+
+@login_required
+@require_POST
+def unpin(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    def step(r: Resource) -> None:
+        actions.set_pinned(actor=request.user, resource=r, pinned=False)
+
+    return _manage(request, pk, slug, step, _("Unpinned."))
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    def step(r: Resource) -> None:
+        actions.set_archived(actor=request.user, resource=r, archived=True)
+
+    return _manage(request, pk, slug, step, _("Archived."))
+
+
+@login_required
+@require_POST
+def restore(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    def step(r: Resource) -> None:
+        actions.set_archived(actor=request.user, resource=r, archived=False)
+
+    return _manage(request, pk, slug, step, _("Back in the library."))
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+    def step(r: Resource) -> None:
+        actions.approve(actor=request.user, resource=r)
+
+    return _manage(request, pk, slug, step, _("Published. Thank you for reviewing it."))
 
 
 @login_required

@@ -910,7 +910,11 @@ RESOURCE_PAGES = {
     "resource_suggestions",
     "resource",
     "resource_edit",
-    "resource_manage",
+    "resource_pin",
+    "resource_unpin",
+    "resource_archive",
+    "resource_restore",
+    "resource_approve",
     "resource_helped",
     "resource_share",
 }

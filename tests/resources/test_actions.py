@@ -19,6 +19,7 @@ from groups.actions import resources as actions
 from groups.models import Resource, ResourceHelped, ResourceTag
 from groups.tagging import MAX_TAGS
 from tests.groups.conftest import World
+from tests.html import find, text_of
 from tests.resources.conftest import Library, publish
 
 
@@ -267,20 +268,20 @@ def test_manage_goes_back_only_to_an_address_on_this_site(world: World, library:
     client = Client()
     client.force_login(world["facilitator"])
     shared = library["shared"]
-    manage = f"{shared.get_absolute_url()}manage/"
+    pin, unpin = (f"{shared.get_absolute_url()}{step}/" for step in ("pin", "unpin"))
     for target in (
         "//evil.example/",
         "https://evil.example/",
         "/\\evil.example/",
         "/\t/evil.example",
     ):
-        location = client.post(manage, {"what": "pin", "next": target})["Location"]
+        location = client.post(pin, {"next": target})["Location"]
         # Read the way a browser would: backslashes count as slashes, tabs are dropped.
         browser_reads = location.replace("\\", "/").replace("\t", "")
         assert urlsplit(urljoin("https://hearth.example/x/", browser_reads)).netloc == (
             "hearth.example"
         ), (target, location)
-    response = client.post(manage, {"what": "unpin", "next": "/resources/"})
+    response = client.post(unpin, {"next": "/resources/"})
     assert response["Location"] == "/resources/"
 
 
@@ -378,3 +379,79 @@ def test_helped_is_refused_where_it_does_not_belong(
             "not_found",
             partial(actions.set_helped, user=world[role], resource=resource, helped=helped),
         )
+
+
+# --- Each button posts to its own address -------------------------------------------------
+
+
+def _buttons(html: str) -> dict[str, str]:
+    """The manage card's buttons: their words, and where each posts."""
+    return {
+        text_of(b.text).strip(): b.attrs.get("formaction", "")
+        for b in find(html, "button")
+        if "formaction" in b.attrs
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "shown", "after"),
+    [
+        (
+            "organizer",
+            "community",
+            {"Pin to the top": "pin", "Archive": "archive"},
+            {"pinned": True},
+        ),
+        ("organizer", "community_archived", {"Bring it back": "restore"}, {"status": "published"}),
+        (
+            "facilitator",
+            "shared",
+            {"Pin to the top": "pin", "Archive": "archive"},
+            {"pinned": True},
+        ),
+        ("facilitator", "archived", {"Bring it back": "restore"}, {"status": "published"}),
+        (
+            "facilitator",
+            "suggested",
+            {"Publish this suggestion": "approve", "Decline": "archive"},
+            {"status": "published"},
+        ),
+    ],
+)
+def test_each_button_of_a_resource_posts_to_its_own_action(
+    world: World,
+    library: Library,
+    who: str,
+    name: str,
+    shown: dict[str, str],
+    after: dict[str, Any],
+) -> None:
+    """The library's buttons post to one address each (no `what=` to dispatch on); the
+    first button does what it says there, in the site's library or a group's."""
+    resource = library[name]
+    client = Client()
+    client.force_login(world[who])
+    html = client.get(resource.get_absolute_url()).content.decode()
+    buttons = _buttons(html)
+    assert buttons == {
+        label: f"{resource.get_absolute_url()}{step}/" for label, step in shown.items()
+    }
+    first = next(iter(buttons.values()))
+    assert client.post(first).status_code == 302
+    changed = Resource.objects.get(pk=resource.pk)
+    assert {field: getattr(changed, field) for field in after} == after
+
+
+def test_the_suggestions_page_publishes_and_declines_each_at_its_own_address(
+    world: World, library: Library
+) -> None:
+    suggested = library["suggested"]
+    client = Client()
+    client.force_login(world["facilitator"])
+    page = f"{world.group.get_absolute_url()}resources/suggestions/"
+    html = client.get(page).content.decode()
+    (form,) = [f for f in find(html, "form") if "button-row" in f.attrs.get("class", "")]
+    assert form.attrs["action"] == f"{suggested.get_absolute_url()}approve/"
+    assert _buttons(html) == {"Decline": f"{suggested.get_absolute_url()}archive/"}
+    assert client.post(_buttons(html)["Decline"], {"next": page})["Location"] == page
+    assert Resource.objects.get(pk=suggested.pk).status == "archived"

@@ -274,12 +274,47 @@ ROWS: dict[str, list[Row]] = {
     "groups:resource_edit": [
         Row(G("groups:resource_edit", slug, lambda w: w.resource.pk), frozenset({"facilitator"}))
     ],
-    "groups:resource_manage": [
+    "groups:resource_pin": [
         Row(
-            G("groups:resource_manage", slug, lambda w: w.resource.pk),
+            G("groups:resource_pin", slug, lambda w: w.resource.pk),
             frozenset({"facilitator"}),
             method="POST",
-            data=lambda w: {"what": "pin"},
+            ok=REDIRECT,
+            told=READERS - {"facilitator"},
+        )
+    ],
+    "groups:resource_unpin": [
+        Row(
+            G("groups:resource_unpin", slug, lambda w: w.resource.pk),
+            frozenset({"facilitator"}),
+            method="POST",
+            ok=REDIRECT,
+            told=READERS - {"facilitator"},
+        )
+    ],
+    "groups:resource_archive": [
+        Row(
+            G("groups:resource_archive", slug, lambda w: w.resource.pk),
+            frozenset({"facilitator"}),
+            method="POST",
+            ok=REDIRECT,
+            told=READERS - {"facilitator"},
+        )
+    ],
+    "groups:resource_restore": [
+        Row(
+            G("groups:resource_restore", slug, lambda w: w.resource.pk),
+            frozenset({"facilitator"}),
+            method="POST",
+            ok=REDIRECT,
+            told=READERS - {"facilitator"},
+        )
+    ],
+    "groups:resource_approve": [
+        Row(
+            G("groups:resource_approve", slug, lambda w: w.resource.pk),
+            frozenset({"facilitator"}),
+            method="POST",
             ok=REDIRECT,
             told=READERS - {"facilitator"},
         )
@@ -546,12 +581,47 @@ ROWS: dict[str, list[Row]] = {
         Row(G("resources:detail", lambda w: w.community_resource.pk), GOOD_STANDING)
     ],
     "resources:edit": [Row(G("resources:edit", lambda w: w.community_resource.pk), ORGANIZERS)],
-    "resources:manage": [
+    "resources:pin": [
         Row(
-            G("resources:manage", lambda w: w.community_resource.pk),
+            G("resources:pin", lambda w: w.community_resource.pk),
             ORGANIZERS,
             method="POST",
-            data=lambda w: {"what": "pin"},
+            ok=REDIRECT,
+            told=GOOD_STANDING - ORGANIZERS,
+        )
+    ],
+    "resources:unpin": [
+        Row(
+            G("resources:unpin", lambda w: w.community_resource.pk),
+            ORGANIZERS,
+            method="POST",
+            ok=REDIRECT,
+            told=GOOD_STANDING - ORGANIZERS,
+        )
+    ],
+    "resources:archive": [
+        Row(
+            G("resources:archive", lambda w: w.community_resource.pk),
+            ORGANIZERS,
+            method="POST",
+            ok=REDIRECT,
+            told=GOOD_STANDING - ORGANIZERS,
+        )
+    ],
+    "resources:restore": [
+        Row(
+            G("resources:restore", lambda w: w.community_resource.pk),
+            ORGANIZERS,
+            method="POST",
+            ok=REDIRECT,
+            told=GOOD_STANDING - ORGANIZERS,
+        )
+    ],
+    "resources:approve": [
+        Row(
+            G("resources:approve", lambda w: w.community_resource.pk),
+            ORGANIZERS,
+            method="POST",
             ok=REDIRECT,
             told=GOOD_STANDING - ORGANIZERS,
         )
