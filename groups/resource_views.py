@@ -6,6 +6,7 @@ every field, and group resources answer 404 to anyone who can't read the group.
 
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from community.redirects import back
@@ -172,19 +174,8 @@ def detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpRespon
     )
 
 
-def _manage(
-    request: HttpRequest, pk: int, slug: str | None, step: Callable[[Resource], Any], done: str
-) -> HttpResponse:
-    """One of the buttons of a resource's page (pin, archive, approve, ...), then back."""
-    resource, _membership = _resource(request, slug, pk)
-    with shown_to(request):
-        step(resource)
-        messages.success(request, done)
-    return back(request, resource)
-
-
 def step_urls(resource: Resource) -> dict[str, str]:
-    """Where each of those buttons posts: the resource's group's library, or the site's."""
+    """Where each button of a resource's page posts: its group's library, or the site's."""
     steps = ("pin", "unpin", "archive", "restore", "approve")
     if resource.group_id is None:
         return {step: reverse(f"resources:{step}", args=[resource.pk]) for step in steps}
@@ -192,49 +183,28 @@ def step_urls(resource: Resource) -> dict[str, str]:
     return {step: reverse(f"groups:resource_{step}", args=[slug, resource.pk]) for step in steps}
 
 
-@login_required
-@require_POST
-def pin(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    def step(r: Resource) -> None:
-        actions.set_pinned(actor=request.user, resource=r, pinned=True)
+def _button(step: Callable[..., Any], done: str) -> Callable[..., HttpResponse]:
+    """The view of one of those buttons: `step(actor=, resource=)`, say `done`, go back."""
 
-    return _manage(request, pk, slug, step, _("Pinned to the top."))
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
+        resource, _membership = _resource(request, slug, pk)
+        with shown_to(request):
+            step(actor=request.user, resource=resource)
+            messages.success(request, _(done))
+        return back(request, resource)
 
-
-@login_required
-@require_POST
-def unpin(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    def step(r: Resource) -> None:
-        actions.set_pinned(actor=request.user, resource=r, pinned=False)
-
-    return _manage(request, pk, slug, step, _("Unpinned."))
+    return view
 
 
-@login_required
-@require_POST
-def archive(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    def step(r: Resource) -> None:
-        actions.set_archived(actor=request.user, resource=r, archived=True)
-
-    return _manage(request, pk, slug, step, _("Archived."))
-
-
-@login_required
-@require_POST
-def restore(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    def step(r: Resource) -> None:
-        actions.set_archived(actor=request.user, resource=r, archived=False)
-
-    return _manage(request, pk, slug, step, _("Back in the library."))
-
-
-@login_required
-@require_POST
-def approve(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    def step(r: Resource) -> None:
-        actions.approve(actor=request.user, resource=r)
-
-    return _manage(request, pk, slug, step, _("Published. Thank you for reviewing it."))
+pin = _button(partial(actions.set_pinned, pinned=True), gettext_noop("Pinned to the top."))
+unpin = _button(partial(actions.set_pinned, pinned=False), gettext_noop("Unpinned."))
+archive = _button(partial(actions.set_archived, archived=True), gettext_noop("Archived."))
+restore = _button(
+    partial(actions.set_archived, archived=False), gettext_noop("Back in the library.")
+)
+approve = _button(actions.approve, gettext_noop("Published. Thank you for reviewing it."))
 
 
 @login_required

@@ -144,6 +144,7 @@ def room_filter(w: Roles, *, group: str | None = "a") -> int:
 
 POSTED = frozenset({302, 400})
 REDIRECT = frozenset({302})
+RESOURCE_STEPS = ("pin", "unpin", "archive", "restore", "approve")
 ANYONE = dict(visitor=200)
 
 ROWS: dict[str, list[Row]] = {
@@ -274,51 +275,19 @@ ROWS: dict[str, list[Row]] = {
     "groups:resource_edit": [
         Row(G("groups:resource_edit", slug, lambda w: w.resource.pk), frozenset({"facilitator"}))
     ],
-    "groups:resource_pin": [
-        Row(
-            G("groups:resource_pin", slug, lambda w: w.resource.pk),
-            frozenset({"facilitator"}),
-            method="POST",
-            ok=REDIRECT,
-            told=READERS - {"facilitator"},
-        )
-    ],
-    "groups:resource_unpin": [
-        Row(
-            G("groups:resource_unpin", slug, lambda w: w.resource.pk),
-            frozenset({"facilitator"}),
-            method="POST",
-            ok=REDIRECT,
-            told=READERS - {"facilitator"},
-        )
-    ],
-    "groups:resource_archive": [
-        Row(
-            G("groups:resource_archive", slug, lambda w: w.resource.pk),
-            frozenset({"facilitator"}),
-            method="POST",
-            ok=REDIRECT,
-            told=READERS - {"facilitator"},
-        )
-    ],
-    "groups:resource_restore": [
-        Row(
-            G("groups:resource_restore", slug, lambda w: w.resource.pk),
-            frozenset({"facilitator"}),
-            method="POST",
-            ok=REDIRECT,
-            told=READERS - {"facilitator"},
-        )
-    ],
-    "groups:resource_approve": [
-        Row(
-            G("groups:resource_approve", slug, lambda w: w.resource.pk),
-            frozenset({"facilitator"}),
-            method="POST",
-            ok=REDIRECT,
-            told=READERS - {"facilitator"},
-        )
-    ],
+    # Each button of a resource's page has its own address (resource_views.step_urls).
+    **{
+        f"groups:resource_{step}": [
+            Row(
+                G(f"groups:resource_{step}", slug, lambda w: w.resource.pk),
+                frozenset({"facilitator"}),
+                method="POST",
+                ok=REDIRECT,
+                told=READERS - {"facilitator"},
+            )
+        ]
+        for step in RESOURCE_STEPS
+    },
     "groups:resource_helped": [
         Row(
             G("groups:resource_helped", slug, lambda w: w.resource.pk),
@@ -581,51 +550,18 @@ ROWS: dict[str, list[Row]] = {
         Row(G("resources:detail", lambda w: w.community_resource.pk), GOOD_STANDING)
     ],
     "resources:edit": [Row(G("resources:edit", lambda w: w.community_resource.pk), ORGANIZERS)],
-    "resources:pin": [
-        Row(
-            G("resources:pin", lambda w: w.community_resource.pk),
-            ORGANIZERS,
-            method="POST",
-            ok=REDIRECT,
-            told=GOOD_STANDING - ORGANIZERS,
-        )
-    ],
-    "resources:unpin": [
-        Row(
-            G("resources:unpin", lambda w: w.community_resource.pk),
-            ORGANIZERS,
-            method="POST",
-            ok=REDIRECT,
-            told=GOOD_STANDING - ORGANIZERS,
-        )
-    ],
-    "resources:archive": [
-        Row(
-            G("resources:archive", lambda w: w.community_resource.pk),
-            ORGANIZERS,
-            method="POST",
-            ok=REDIRECT,
-            told=GOOD_STANDING - ORGANIZERS,
-        )
-    ],
-    "resources:restore": [
-        Row(
-            G("resources:restore", lambda w: w.community_resource.pk),
-            ORGANIZERS,
-            method="POST",
-            ok=REDIRECT,
-            told=GOOD_STANDING - ORGANIZERS,
-        )
-    ],
-    "resources:approve": [
-        Row(
-            G("resources:approve", lambda w: w.community_resource.pk),
-            ORGANIZERS,
-            method="POST",
-            ok=REDIRECT,
-            told=GOOD_STANDING - ORGANIZERS,
-        )
-    ],
+    **{
+        f"resources:{step}": [
+            Row(
+                G(f"resources:{step}", lambda w: w.community_resource.pk),
+                ORGANIZERS,
+                method="POST",
+                ok=REDIRECT,
+                told=GOOD_STANDING - ORGANIZERS,
+            )
+        ]
+        for step in RESOURCE_STEPS
+    },
     "resources:helped": [
         Row(
             G("resources:helped", lambda w: w.community_resource.pk),
