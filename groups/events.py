@@ -24,7 +24,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils.functional import Promise
 
-from groups.models import Group, Message
+from groups.models import Group, Message, RemovedBy
 
 
 def group_channel(group_id: int) -> str:
@@ -158,7 +158,9 @@ def alerts_changed(user_ids: Iterable[int]) -> None:
         transaction.on_commit(send, robust=True)
 
 
-def message_removed(message: Message, *, reason: str, clause: str | None = None) -> dict[str, Any]:
+def message_removed(
+    message: Message, *, reason: RemovedBy, clause: str | None = None
+) -> dict[str, Any]:
     """A message no longer shown: deleted by its author (or their erasure), or hidden by a
     facilitator, who may cite a clause."""
     payload: dict[str, Any] = {

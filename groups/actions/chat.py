@@ -27,6 +27,7 @@ from groups.models import (
     MessageRevision,
     Reaction,
     ReactionKind,
+    RemovedBy,
     Resource,
     ResourceStatus,
 )
@@ -474,7 +475,7 @@ def delete_message(*, user: Any, group: Group, message_id: int) -> Message:
     message.deleted_at, message.change = timezone.now(), change
     message.save(update_fields=["body", "body_html", "content_warning", "deleted_at", "change"])
     if message.seq is not None:
-        events.to_group(group.pk, events.message_removed(message, reason="author"))
+        events.to_group(group.pk, events.message_removed(message, reason=RemovedBy.AUTHOR))
     return message
 
 

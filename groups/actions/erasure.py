@@ -25,6 +25,7 @@ from groups.models import (
     MessageRevision,
     NameChange,
     Reaction,
+    RemovedBy,
     Resource,
     ResourceHelped,
     Role,
@@ -81,7 +82,7 @@ def _withdraw_messages(group: Group, membership: Membership, now: Any) -> None:
             ]
         )
         if message.seq is not None:
-            events.to_group(group.pk, events.message_removed(message, reason="author"))
+            events.to_group(group.pk, events.message_removed(message, reason=RemovedBy.AUTHOR))
 
 
 def last_facilitator_of(user: Any) -> list[str]:

@@ -10,6 +10,7 @@ from groups.models.chat import (
     MessageRevision,
     Reaction,
     ReactionKind,
+    RemovedBy,
 )
 from groups.models.groups import (
     Group,
@@ -65,6 +66,7 @@ __all__ = [
     "Reaction",
     "ReactionKind",
     "Reminder",
+    "RemovedBy",
     "Repeat",
     "RequestStatus",
     "Resource",

@@ -23,6 +23,13 @@ class ReactionKind(models.TextChoices):
     THANKS = "thanks", _("Thank you")
 
 
+class RemovedBy(models.TextChoices):
+    """Who took a message out of the room, as `message.removed` says (docs/protocol.md)."""
+
+    AUTHOR = "author", _("Its author")
+    FACILITATOR = "facilitator", _("A facilitator")
+
+
 class HeldReason(models.TextChoices):
     """Why a message waits for a facilitator; the room and the queue say so."""
 

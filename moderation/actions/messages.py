@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from community.errors import Refused
 from groups import audit, events
 from groups.actions.chat import take_change, take_seq
-from groups.models import Group, Membership, Message, Role
+from groups.models import Group, Membership, Message, RemovedBy, Role
 from groups.payloads import message_payload
 from moderation import alerts, permissions
 from moderation.actions.common import clause_text, reason_text, require, speaking_to, tell
@@ -79,7 +79,7 @@ def hide(*, actor: Any, message_id: int, clause: str, reason: str = "") -> Messa
     _keep_from_members(actor, group, message, "hide", clause, reason)
     if message.seq is not None:
         events.to_group(
-            group.pk, events.message_removed(message, reason=Role.FACILITATOR, clause=clause)
+            group.pk, events.message_removed(message, reason=RemovedBy.FACILITATOR, clause=clause)
         )
         _tell_facilitators(group, message)
     with speaking_to(message.author.user):

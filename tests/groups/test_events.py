@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from groups import events, hub, presence, sending
-from groups.models import Message
+from groups.models import Message, RemovedBy
 
 
 class Layer:
@@ -20,7 +20,7 @@ class Layer:
 
 def test_message_removed_is_built_once_for_authors_and_facilitators() -> None:
     message = Message(pk=5, seq=9, change=12)
-    by_author = events.message_removed(message, reason="author")
+    by_author = events.message_removed(message, reason=RemovedBy.AUTHOR)
     assert list(by_author.items()) == [
         ("type", "message.removed"),
         ("id", 5),
@@ -28,7 +28,7 @@ def test_message_removed_is_built_once_for_authors_and_facilitators() -> None:
         ("reason", "author"),
         ("change", 12),
     ]
-    hidden = events.message_removed(message, reason="facilitator", clause="")
+    hidden = events.message_removed(message, reason=RemovedBy.FACILITATOR, clause="")
     assert list(hidden) == ["type", "id", "seq", "reason", "clause", "change"]
     assert hidden["clause"] == ""
 
