@@ -26,8 +26,9 @@ class ReactionKind(models.TextChoices):
 class RemovedBy(models.TextChoices):
     """Who took a message out of the room, as `message.removed` says (docs/protocol.md)."""
 
-    AUTHOR = "author", _("Its author")
-    FACILITATOR = "facilitator", _("A facilitator")
+    # Never shown as words (the room says it in its own sentences): no labels to translate.
+    AUTHOR = "author"
+    FACILITATOR = "facilitator"
 
 
 class HeldReason(models.TextChoices):
