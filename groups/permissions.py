@@ -177,13 +177,6 @@ def _check_room_open(group: Group, membership: Membership, *, posting: bool) -> 
         )
 
 
-def can_edit(
-    user: Any, group: Group, membership: Membership | None, message: Message | None
-) -> bool:
-    """May change the text of `message` now: a writer, and the message their own and there."""
-    return passes(check_can_edit, user, group, membership, message)
-
-
 def check_can_edit(
     user: Any, group: Group, membership: Membership | None, message: Message | None
 ) -> tuple[Membership, Message]:
@@ -197,11 +190,6 @@ def check_can_edit(
     if message.is_deleted or message.is_hidden:
         raise Refused("gone", _("That message has been removed."))
     return membership, message
-
-
-def can_react(user: Any, group: Group, membership: Membership | None, author_id: int) -> bool:
-    """May give a reaction to a message of `author_id`: a writer, and reactions left open."""
-    return passes(check_can_react, user, group, membership, author_id)
 
 
 def check_can_react(

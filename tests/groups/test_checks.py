@@ -145,7 +145,7 @@ def test_check_can_edit(world: World) -> None:
     assert mine is not None and theirs is not None
     own = Message(group=room, author=mine, body="hello")
     assert permissions.check_can_edit(member, room, mine, own) == (mine, own)
-    assert permissions.can_edit(member, room, mine, own)
+    assert permissions.passes(permissions.check_can_edit, member, room, mine, own)
     assert code(permissions.check_can_edit, member, room, mine, None) == "not_found"
     other = Message(group=room, author=theirs, body="hi")
     assert code(permissions.check_can_edit, member, room, mine, other) == "not_found"
@@ -153,7 +153,7 @@ def test_check_can_edit(world: World) -> None:
     assert code(permissions.check_can_edit, member, room, mine, own) == "gone"
     own.deleted_at, own.hidden_at = None, timezone.now()
     assert code(permissions.check_can_edit, member, room, mine, own) == "gone"
-    assert not permissions.can_edit(member, room, mine, own)
+    assert not permissions.passes(permissions.check_can_edit, member, room, mine, own)
     # The writer first: a paused room says so, whatever the message.
     assert code(permissions.check_can_edit, member, paused(room), mine, None) == "paused"
 
@@ -164,12 +164,12 @@ def test_check_can_react(world: World) -> None:
     author = world.membership("facilitator")
     assert mine is not None and author is not None
     assert code(permissions.check_can_react, member, room, mine, author.pk) == "ok"
-    assert permissions.can_react(member, room, mine, author.pk)
+    assert permissions.passes(permissions.check_can_react, member, room, mine, author.pk)
     Boundary.objects.create(owner=author, target=mine, kind=BoundaryKind.BLOCK)
     assert (
         code(permissions.check_can_react, member, room, mine, author.pk) == "reaction_unavailable"
     )
-    assert not permissions.can_react(member, room, mine, author.pk)
+    assert not permissions.passes(permissions.check_can_react, member, room, mine, author.pk)
     assert code(permissions.check_can_react, member, paused(room), mine, author.pk) == "paused"
 
 
