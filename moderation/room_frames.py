@@ -6,6 +6,7 @@ Registered with the room's consumer (groups/frame_handlers.py) in
 `ModerationConfig.ready()`; each handler is called with the socket and the frame.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
@@ -188,22 +189,23 @@ async def on_unmute(room: "RoomConsumer", frame: dict[str, Any]) -> None:
     await _ack(room, "unmute", member=target.pk)
 
 
-async def on_remove(room: "RoomConsumer", frame: dict[str, Any]) -> None:
-    target = await _member(room.group.pk, frames.integer(frame, "member"))
-    form = ClauseForm(clauses=await _clauses(room.group))
-    await _run(members.remove)(
-        actor=room.user, membership=target, **frames.texts(frame, form, "clause", "reason")
-    )
-    await _ack(room, "remove", member=target.pk)
+def _ending(action: Callable[..., Any], name: str) -> Callable[..., Awaitable[None]]:
+    """The handler of `moderation.remove` or `moderation.ban`: the same frame, ending a
+    membership by `action` under a clause."""
+
+    async def handler(room: "RoomConsumer", frame: dict[str, Any]) -> None:
+        target = await _member(room.group.pk, frames.integer(frame, "member"))
+        form = ClauseForm(clauses=await _clauses(room.group))
+        await _run(action)(
+            actor=room.user, membership=target, **frames.texts(frame, form, "clause", "reason")
+        )
+        await _ack(room, name, member=target.pk)
+
+    return handler
 
 
-async def on_ban(room: "RoomConsumer", frame: dict[str, Any]) -> None:
-    target = await _member(room.group.pk, frames.integer(frame, "member"))
-    form = ClauseForm(clauses=await _clauses(room.group))
-    await _run(members.ban)(
-        actor=room.user, membership=target, **frames.texts(frame, form, "clause", "reason")
-    )
-    await _ack(room, "ban", member=target.pk)
+on_remove = _ending(members.remove, "remove")
+on_ban = _ending(members.ban, "ban")
 
 
 async def on_slow_mode(room: "RoomConsumer", frame: dict[str, Any]) -> None:
